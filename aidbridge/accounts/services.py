@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from aidbridge.accounts.models import ApiToken, Membership, Organisation
+from aidbridge.accounts.principal import forget, principal
+from aidbridge.audit.services import record_event, snapshot
+from aidbridge.core import services as core
+from aidbridge.core.errors import ServiceError
+
+ORGANISATION_FIELDS = ("name", "short_name", "kind", "country", "iati_identifier", "in_coalition")
+TOKEN_PREFIX = "abt_"
+
+
+@transaction.atomic
+def create_organisation(*, actor: Any, **fields: Any) -> Organisation:
+    core.require(principal(actor).manages_reference_data, "Only coordinator editors may add organisations.")
+    return core.create(actor=actor, obj=Organisation(**fields), action="organisation.create")
+
+
+@transaction.atomic
+def update_organisation(*, actor: Any, organisation: Organisation, changes: dict[str, Any]) -> Organisation:
+    core.require(principal(actor).manages_reference_data, "Only coordinator editors may change organisations.")
+    return core.update(
+        actor=actor, obj=organisation, changes=changes, editable=ORGANISATION_FIELDS, action="organisation.update"
+    )
+
+
+@transaction.atomic
+def create_user(
+    *,
+    actor: Any,
+    username: str,
+    password: str | None,
+    organisation: Organisation | None = None,
+    role: str = Membership.Role.VIEWER,
+    email: str = "",
+    is_superuser: bool = False,
+) -> AbstractBaseUser:
+    """Create a login, optionally with its membership. ``actor=None`` is the command line's system actor."""
+    if actor is not None:
+        core.require(principal(actor).is_admin, "Only administrators may create users.")
+    User = get_user_model()
+    if not username:
+        raise ServiceError("A username is required.", field="username")
+    if User.objects.filter(username=username).exists():
+        raise ServiceError(f"A user called “{username}” already exists.", field="username")
+    if role not in Membership.Role.values:
+        raise ServiceError(f"“{role}” is not a role; choose one of {', '.join(Membership.Role.values)}.", field="role")
+    user = User(username=username, email=email, is_superuser=is_superuser, is_staff=is_superuser)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    record_event(
+        actor=actor,
+        action="user.create",
+        obj=user,
+        after={"username": username, "email": email, "is_superuser": is_superuser},
+    )
+    if organisation is not None:
+        membership = Membership.objects.create(user=user, organisation=organisation, role=role)
+        record_event(actor=actor, action="membership.create", obj=membership, after=snapshot(membership))
+    return user
+
+
+@transaction.atomic
+def set_membership(*, actor: Any, user: Any, organisation: Organisation, role: str) -> Membership:
+    if actor is not None:
+        core.require(principal(actor).is_admin, "Only administrators may change memberships.")
+    if role not in Membership.Role.values:
+        raise ServiceError(f"“{role}” is not a role.", field="role")
+    membership = Membership.objects.select_for_update().filter(user=user).first()
+    before = snapshot(membership) if membership else None
+    if membership is None:
+        membership = Membership.objects.create(user=user, organisation=organisation, role=role)
+    else:
+        membership.organisation, membership.role = organisation, role
+        membership.save()
+    record_event(
+        actor=actor, action="membership.set", obj=membership, before=before, after=snapshot(membership)
+    )
+    forget(user)
+    return membership
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def create_api_token(
+    *,
+    actor: Any,
+    user: Any,
+    name: str = "API token",
+    scope: str = ApiToken.Scope.WRITE,
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """Make a token and return it with its secret. The secret is shown once and never stored."""
+    if actor is not None and getattr(actor, "pk", None) != user.pk:
+        core.require(principal(actor).is_admin, "Only administrators may create tokens for other users.")
+    if scope not in ApiToken.Scope.values:
+        raise ServiceError(f"“{scope}” is not a token scope.", field="scope")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ServiceError("The expiry must be in the future.", field="expires_at")
+    prefix = secrets.token_hex(4)
+    secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    token = ApiToken.objects.create(
+        user=user, name=name or "API token", prefix=prefix, token_hash=_hash(secret), scope=scope, expires_at=expires_at
+    )
+    record_event(
+        actor=actor,
+        action="token.create",
+        obj=token,
+        after={"user": user.pk, "name": token.name, "prefix": prefix, "scope": scope,
+               "expires_at": expires_at.isoformat() if expires_at else None},
+    )
+    return token, secret
+
+
+@transaction.atomic
+def revoke_api_token(*, actor: Any, token: ApiToken) -> ApiToken:
+    if actor is not None and getattr(actor, "pk", None) != token.user_id:
+        core.require(principal(actor).is_admin, "Only administrators may revoke other users' tokens.")
+    token = core.lock(token)
+    if token.revoked_at is not None:
+        raise ServiceError("This token is already revoked.", field="token")
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    record_event(actor=actor, action="token.revoke", obj=token, after={"revoked_at": token.revoked_at.isoformat()})
+    return token
+
+
+def authenticate_token(secret: str) -> tuple[Any, ApiToken] | None:
+    """Return (user, token) for a valid, active token secret, else None. A read, so it is not audited."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    prefix = secret[len(TOKEN_PREFIX):].split("_", 1)[0]
+    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+    if token is None or not hmac.compare_digest(token.token_hash, _hash(secret)):
+        return None
+    if not token.is_active or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user, token

@@ -1,0 +1,145 @@
+"""Allocation lines: the one path that assigns pledge units to requirements and tracks their movement."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+
+from aidbridge.accounts.principal import principal
+from aidbridge.allocation.models import AllocationLine
+from aidbridge.audit.services import record_event, snapshot
+from aidbridge.core import services as core
+from aidbridge.core.errors import Conflict, InvalidTransition, ServiceError
+from aidbridge.locations.models import Hub, InboundLeadTime, OutboundLeadTime
+from aidbridge.pledges.models import Pledge
+from aidbridge.requirements.models import Requirement
+
+
+def _require_coordinator(actor: Any, what: str) -> None:
+    p = principal(actor)
+    core.require(p.is_superuser or (p.is_coordinator and p.can_write), f"Only coordinator editors may {what}.")
+
+
+def _allocated(**filters: Any) -> int:
+    return int(AllocationLine.objects.filter(**filters).aggregate(s=Sum("quantity"))["s"] or 0)
+
+
+@transaction.atomic
+def allocate(
+    *, actor: Any, pledge: Pledge, requirement: Requirement, hub: Hub, quantity: int, dispatch_week: Any = None
+) -> AllocationLine:
+    """Assign ``quantity`` units of ``pledge`` to ``requirement`` through ``hub``.
+
+    The pledge row, then the requirement row, are locked first (always in that order, so two coordinators
+    cannot dead-lock), and the totals are re-read under the lock: no pledge is ever over-allocated and no
+    requirement over-filled, however many approvals run at once.
+    """
+    _require_coordinator(actor, "allocate pledges")
+    pledge = core.lock(pledge)
+    requirement = core.lock(requirement)
+    if quantity is None or int(quantity) < 1:
+        raise ServiceError("Allocate at least one unit.", field="quantity")
+    quantity = int(quantity)
+    if pledge.status not in (Pledge.Status.COMMITTED, Pledge.Status.ALLOCATED):
+        raise InvalidTransition(
+            f"{pledge.reference} is {pledge.get_status_display().lower()}; only committed pledges can be allocated.",
+            field="pledge",
+        )
+    if requirement.status != Requirement.Status.VALIDATED:
+        raise InvalidTransition(
+            f"{requirement.reference} is {requirement.get_status_display().lower()}; only validated requirements "
+            "can be filled.",
+            field="requirement",
+        )
+    if pledge.item_id != requirement.item_id:
+        raise ServiceError(
+            f"{pledge.reference} offers {pledge.item.code} but {requirement.reference} needs {requirement.item.code}.",
+            field="requirement",
+        )
+    if not hub.active:
+        raise ServiceError(f"Hub {hub.code} is not active.", field="hub")
+    if not InboundLeadTime.objects.filter(hub=hub, origin_country=pledge.origin_country).exists():
+        raise ServiceError(f"Hub {hub.code} cannot be reached from {pledge.origin_country}.", field="hub")
+    if not OutboundLeadTime.objects.filter(hub=hub, destination_id=requirement.destination_id).exists():
+        raise ServiceError(f"Hub {hub.code} does not serve {requirement.destination.unlocode}.", field="hub")
+    pledge_left = pledge.quantity - _allocated(pledge=pledge)
+    if quantity > pledge_left:
+        raise Conflict(f"{pledge.reference} has only {pledge_left} units left to allocate.", field="quantity")
+    requirement_left = requirement.quantity - _allocated(requirement=requirement)
+    if quantity > requirement_left:
+        raise Conflict(f"{requirement.reference} needs only {requirement_left} more units.", field="quantity")
+    line = AllocationLine(
+        pledge=pledge, requirement=requirement, hub=hub, quantity=quantity, dispatch_week=dispatch_week,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    line.save()
+    record_event(actor=actor, action="allocation.create", obj=line, after=snapshot(line))
+    if pledge.status == Pledge.Status.COMMITTED:
+        core.transition(actor=actor, obj=pledge, to=Pledge.Status.ALLOCATED, action="pledge.allocate")
+    return line
+
+
+@transaction.atomic
+def release_allocation(*, actor: Any, line: AllocationLine) -> None:
+    """Undo an allocation whose goods have not started moving."""
+    _require_coordinator(actor, "release allocations")
+    line = core.lock(line)
+    if line.in_transit_quantity or line.delivered_quantity:
+        raise InvalidTransition("Goods on this allocation are already moving; it cannot be released.", field="line")
+    pledge = line.pledge
+    record_event(actor=actor, action="allocation.release", obj=line, before=snapshot(line))
+    line.delete()
+    if pledge.status == Pledge.Status.ALLOCATED and not AllocationLine.objects.filter(pledge=pledge).exists():
+        core.transition(actor=actor, obj=pledge, to=Pledge.Status.COMMITTED, action="pledge.unallocate")
+
+
+@transaction.atomic
+def dispatch_allocation(*, actor: Any, line: AllocationLine, quantity: int) -> AllocationLine:
+    """Record units of an allocation leaving the donor: they are now in transit."""
+    line = core.lock(line)
+    p = principal(actor)
+    core.require(
+        p.is_superuser or (p.can_write and (p.is_coordinator or p.organisation_id in (
+            line.hub.operator_id, line.pledge.donor_id))),
+        "Only coordinators, the donor or the hub operator may record a dispatch.",
+    )
+    if line.pledge.status == Pledge.Status.WITHDRAWN:
+        raise InvalidTransition(f"{line.pledge.reference} was withdrawn.", field="pledge")
+    remaining = line.quantity - line.in_transit_quantity - line.delivered_quantity
+    if quantity < 1 or quantity > remaining:
+        raise ServiceError(f"Between 1 and {remaining} units of this allocation can still be dispatched.",
+                           field="quantity")
+    before = snapshot(line)
+    line.in_transit_quantity += quantity
+    line.save(update_fields=["in_transit_quantity"])
+    record_event(actor=actor, action="allocation.dispatch", obj=line, before=before, after=snapshot(line))
+    if line.pledge.status == Pledge.Status.ALLOCATED:
+        core.transition(actor=actor, obj=line.pledge, to=Pledge.Status.SHIPPED, action="pledge.ship")
+    return line
+
+
+@transaction.atomic
+def confirm_delivery(*, actor: Any, line: AllocationLine, quantity: int) -> AllocationLine:
+    """Record units in transit as delivered to the requirement's destination."""
+    line = core.lock(line)
+    p = principal(actor)
+    core.require(
+        p.is_superuser or (p.can_write and (p.is_coordinator or p.organisation_id == line.requirement.recipient_id)),
+        "Only the recipient or coordinators may confirm a delivery.",
+    )
+    if quantity < 1 or quantity > line.in_transit_quantity:
+        raise ServiceError(f"Between 1 and {line.in_transit_quantity} units are in transit on this allocation.",
+                           field="quantity")
+    before = snapshot(line)
+    line.in_transit_quantity -= quantity
+    line.delivered_quantity += quantity
+    line.save(update_fields=["in_transit_quantity", "delivered_quantity"])
+    record_event(actor=actor, action="allocation.deliver", obj=line, before=before, after=snapshot(line))
+    pledge = line.pledge
+    lines = AllocationLine.objects.filter(pledge=pledge)
+    totals = lines.aggregate(q=Sum("quantity"), d=Sum("delivered_quantity"))
+    if pledge.status == Pledge.Status.SHIPPED and totals["q"] == totals["d"]:
+        core.transition(actor=actor, obj=pledge, to=Pledge.Status.DELIVERED, action="pledge.deliver")
+    return line

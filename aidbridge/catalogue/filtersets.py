@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+
+from aidbridge.catalogue.models import Item
+
+
+class ItemFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    supply_class = django_filters.ChoiceFilter(choices=Item.SupplyClass.choices)
+    fsc = django_filters.CharFilter()
+
+    class Meta:
+        model = Item
+        fields = ["supply_class", "fsc"]
+
+    def search(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        return queryset.filter(Q(name__icontains=value) | Q(code__icontains=value) | Q(nsn__startswith=value))

@@ -1,0 +1,171 @@
+"""Shared fixtures: the personas of DESIGN.md and a small coalition world built through the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from aidbridge.accounts import services as accounts
+from aidbridge.accounts.models import Membership, Organisation
+from aidbridge.allocation import services as allocation
+from aidbridge.catalogue import services as catalogue
+from aidbridge.locations import services as locations
+from aidbridge.pledges import services as pledges
+from aidbridge.requirements import services as requirements
+
+PASSWORD = "correct horse battery staple"
+
+requires_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL for real row locking between concurrent transactions (set AIDBRIDGE_DATABASE_URL)",
+)
+
+
+@dataclass
+class Personas:
+    coordinator: Any
+    donor_de: Any
+    donor_us: Any
+    recipient: Any
+    hub_pl: Any
+    auditor: Any
+    outsider: Any
+    orgs: dict[str, Organisation]
+
+    def all(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in
+                ("coordinator", "donor_de", "donor_us", "recipient", "hub_pl", "auditor", "outsider")}
+
+
+@pytest.fixture
+def personas(db) -> Personas:
+    def org(short: str, name: str, kind: str, country: str, in_coalition: bool = True) -> Organisation:
+        return Organisation.objects.create(
+            short_name=short, name=name, kind=kind, country=country, in_coalition=in_coalition
+        )
+
+    orgs = {
+        "cell": org("cell", "Coalition Coordination Cell", Organisation.Kind.COORDINATOR, "DE"),
+        "de": org("de-mod", "Germany — Federal Ministry of Defence", Organisation.Kind.DONOR, "DE"),
+        "us": org("us-dod", "United States — Department of Defense", Organisation.Kind.DONOR, "US"),
+        "ua": org("ua-mod", "Ukraine — Ministry of Defence", Organisation.Kind.RECIPIENT, "UA"),
+        "pl": org("pl-hub", "Rzeszów Logistics Hub", Organisation.Kind.HUB_OPERATOR, "PL"),
+        "ro": org("ro-hub", "Suceava Logistics Hub", Organisation.Kind.HUB_OPERATOR, "RO"),
+        "other": org("other", "Unrelated Agency", Organisation.Kind.DONOR, "FR", in_coalition=False),
+    }
+
+    def user(username: str, organisation: Organisation, role: str = Membership.Role.EDITOR) -> Any:
+        return accounts.create_user(
+            actor=None, username=username, password=PASSWORD, organisation=organisation, role=role
+        )
+
+    return Personas(
+        coordinator=user("coordinator", orgs["cell"]),
+        donor_de=user("donor-de", orgs["de"]),
+        donor_us=user("donor-us", orgs["us"]),
+        recipient=user("recipient", orgs["ua"]),
+        hub_pl=user("hub-pl", orgs["pl"]),
+        auditor=user("auditor", orgs["cell"], Membership.Role.AUDITOR),
+        outsider=user("outsider", orgs["other"]),
+        orgs=orgs,
+    )
+
+
+@dataclass
+class World:
+    item: Any
+    other_item: Any
+    lviv: Any
+    kyiv: Any
+    wiesbaden: Any
+    hub: Any
+    hub_ro: Any
+    draft_requirement: Any
+    requirement: Any  # validated
+    pledge_coalition: Any  # donor-de, committed, coalition
+    pledge_coordinators: Any  # donor-de, announced, coordinators only
+    pledge_public: Any  # donor-us, committed, public since yesterday
+    pledge_public_later: Any  # donor-us, announced, public from next year
+
+
+@pytest.fixture
+def world(personas: Personas) -> World:
+    c = personas.coordinator
+    today = dt.date.today()
+    item = catalogue.create_item(actor=c, code="GEN-100KW", name="Generator 100 kW", supply_class="VII",
+                                 unit="each", weight_t=Decimal("2.1"), fsc="6115", nsn="6115-01-234-5678")
+    other_item = catalogue.create_item(actor=c, code="MED-KIT", name="Trauma kit", supply_class="VIII",
+                                       unit="kit", weight_t=Decimal("0.004"))
+    lviv = locations.create_location(actor=c, unlocode="UA LWO", name="Lviv", country="UA",
+                                     latitude=Decimal("49.8397"), longitude=Decimal("24.0297"))
+    kyiv = locations.create_location(actor=c, unlocode="UA IEV", name="Kyiv", country="UA",
+                                     latitude=Decimal("50.45"), longitude=Decimal("30.5233"))
+    rze = locations.create_location(actor=c, unlocode="PL RZE", name="Rzeszów-Jasionka", country="PL",
+                                    latitude=Decimal("50.11"), longitude=Decimal("22.019"))
+    scv = locations.create_location(actor=c, unlocode="RO SCV", name="Suceava", country="RO",
+                                    latitude=Decimal("47.647"), longitude=Decimal("26.2523"))
+    wib = locations.create_location(actor=c, unlocode="DE WIB", name="Wiesbaden", country="DE",
+                                    latitude=Decimal("50.0878"), longitude=Decimal("8.1206"))
+    hub = locations.create_hub(actor=c, code="PL-RZE", name="Rzeszów hub", location=rze,
+                               operator=personas.orgs["pl"], capacity_t_per_week=Decimal("800"))
+    hub_ro = locations.create_hub(actor=c, code="RO-SCV", name="Suceava hub", location=scv,
+                                  operator=personas.orgs["ro"], capacity_t_per_week=Decimal("500"))
+    for country in ("DE", "US"):
+        locations.set_inbound_lead_time(actor=c, hub=hub, origin_country=country, weeks=1 if country == "DE" else 3)
+        locations.set_inbound_lead_time(actor=c, hub=hub_ro, origin_country=country, weeks=2 if country == "DE" else 4)
+    for h in (hub, hub_ro):
+        locations.set_outbound_lead_time(actor=c, hub=h, destination=lviv, weeks=0 if h is hub else 1)
+        locations.set_outbound_lead_time(actor=c, hub=h, destination=kyiv, weeks=1)
+
+    r = personas.recipient
+    draft = requirements.create_requirement(actor=r, item=item, quantity=10, priority=1,
+                                            due_date=today + dt.timedelta(days=30), destination=lviv)
+    validated = requirements.create_requirement(actor=r, item=item, quantity=80, priority=1,
+                                                due_date=today + dt.timedelta(days=28), destination=kyiv)
+    requirements.submit_requirement(actor=r, requirement=validated)
+    validated = requirements.validate_requirement(actor=c, requirement=validated)
+
+    def pledge(actor: Any, **kw: Any) -> Any:
+        defaults = dict(item=item, quantity=50, available_from=today, origin_country="DE",
+                        unit_value=Decimal("45000"), currency="EUR", funding_source="stockpile")
+        return pledges.create_pledge(actor=actor, **{**defaults, **kw})
+
+    p_coalition = pledges.commit_pledge(actor=personas.donor_de,
+                                        pledge=pledge(personas.donor_de, releasability="coalition"))
+    p_coord = pledge(personas.donor_de, releasability="coordinators", quantity=20)
+    p_public = pledges.commit_pledge(actor=personas.donor_us, pledge=pledge(
+        personas.donor_us, origin_country="US", releasability="public",
+        disclosure_date=today - dt.timedelta(days=1), currency="USD"))
+    p_later = pledge(personas.donor_us, origin_country="US", releasability="public",
+                     disclosure_date=today + dt.timedelta(days=365), item=other_item, quantity=5000,
+                     unit_value=Decimal("120"))
+    return World(item, other_item, lviv, kyiv, wib, hub, hub_ro, draft, validated,
+                 p_coalition, p_coord, p_public, p_later)
+
+
+@pytest.fixture
+def login():
+    """``login(user)`` returns a test client with that user logged in (``None`` for anonymous)."""
+
+    def _login(user: Any) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def allocate_line(world: World, personas: Personas):
+    def _allocate(quantity: int = 10):
+        return allocation.allocate(actor=personas.coordinator, pledge=world.pledge_coalition,
+                                   requirement=world.requirement, hub=world.hub, quantity=quantity)
+
+    return _allocate

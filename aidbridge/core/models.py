@@ -1,0 +1,34 @@
+"""Shared model pieces: the reference-data queryset and the fill-level vocabulary."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class ReferenceQuerySet(models.QuerySet):
+    """Reference data (catalogue, locations, hubs) is shared across the coalition and hidden from others."""
+
+    def for_user(self, user):  # type: ignore[no-untyped-def]
+        from aidbridge.accounts.principal import principal
+
+        return self.all() if principal(user).sees_coalition else self.none()
+
+
+class FillLevel(models.TextChoices):
+    NONE = "none", "None"
+    PARTIAL = "partial", "Partial"
+    COMPLETE = "complete", "Complete"
+
+    @classmethod
+    def of(cls, quantity: int, total: int) -> FillLevel:
+        if quantity <= 0:
+            return cls.NONE
+        return cls.COMPLETE if quantity >= total else cls.PARTIAL
+
+
+class Releasability(models.TextChoices):
+    """Who may see a record, from narrowest to widest."""
+
+    COORDINATORS = "coordinators", "Coordinators only"
+    COALITION = "coalition", "Coalition"
+    PUBLIC = "public", "Public after disclosure date"

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from aidbridge.accounts.models import Organisation
+from aidbridge.core.fields import validate_country, validate_unlocode
+from aidbridge.core.models import ReferenceQuerySet
+
+
+class Location(models.Model):
+    unlocode = models.CharField("UN/LOCODE", max_length=6, unique=True, validators=[validate_unlocode])
+    name = models.CharField(max_length=200)
+    country = models.CharField(max_length=2, validators=[validate_country])
+    latitude = models.DecimalField(
+        max_digits=9, decimal_places=6, validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.DecimalField(
+        max_digits=9, decimal_places=6, validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["unlocode"]
+
+    def __str__(self) -> str:
+        return f"{self.unlocode} {self.name}"
+
+
+class Hub(models.Model):
+    code = models.SlugField(max_length=16, unique=True, help_text="e.g. “PL-RZE”.")
+    name = models.CharField(max_length=200)
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="hubs")
+    operator = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="hubs")
+    capacity_t_per_week = models.DecimalField(
+        "weekly throughput (t)", max_digits=12, decimal_places=3, validators=[MinValueValidator(Decimal("0"))]
+    )
+    active = models.BooleanField(default=True)
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(capacity_t_per_week__gte=0), name="hub_capacity_nonneg")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class InboundLeadTime(models.Model):
+    """Weeks from an origin country to a hub. No row: the hub cannot be reached from there."""
+
+    origin_country = models.CharField(max_length=2, validators=[validate_country])
+    hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="inbound_lead_times")
+    weeks = models.PositiveSmallIntegerField(validators=[MaxValueValidator(52)])
+    cost_per_t = models.DecimalField(
+        max_digits=10, decimal_places=4, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))]
+    )
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["origin_country", "hub__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["origin_country", "hub"], name="inbound_lead_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.origin_country} → {self.hub.code}: {self.weeks} wk"
+
+
+class OutboundLeadTime(models.Model):
+    """Weeks from a hub to a destination. No row: the hub does not serve that destination."""
+
+    hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="outbound_lead_times")
+    destination = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="inbound_lead_times")
+    weeks = models.PositiveSmallIntegerField(validators=[MaxValueValidator(52)])
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["hub__code", "destination__unlocode"]
+        constraints = [models.UniqueConstraint(fields=["hub", "destination"], name="outbound_lead_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.hub.code} → {self.destination.unlocode}: {self.weeks} wk"

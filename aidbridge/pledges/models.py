@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from aidbridge.accounts.models import Organisation
+from aidbridge.catalogue.models import Item
+from aidbridge.core.fields import validate_country, validate_currency
+from aidbridge.core.models import Releasability
+
+
+class PledgeQuerySet(models.QuerySet["Pledge"]):
+    def for_user(self, user) -> PledgeQuerySet:  # type: ignore[no-untyped-def]
+        """Releasability, applied in one place.
+
+        - the donor sees all its own pledges;
+        - auditors see everything;
+        - coordinators see pledges released to coordinators or wider;
+        - other coalition members see coalition-released pledges;
+        - everyone, anonymous included, sees public pledges once their disclosure date has passed.
+        """
+        from aidbridge.accounts.principal import principal
+
+        p = principal(user)
+        if p.sees_everything:
+            return self.all()
+        today = timezone.localdate()
+        visible = Q(releasability=Releasability.PUBLIC, disclosure_date__lte=today)
+        if p.organisation_id is not None:
+            visible |= Q(donor_id=p.organisation_id)
+        if p.is_coordinator:
+            visible |= Q(releasability__in=[r.value for r in Releasability])
+        elif p.in_coalition:
+            visible |= Q(releasability__in=[Releasability.COALITION, Releasability.PUBLIC])
+        return self.filter(visible)
+
+    def with_use(self) -> PledgeQuerySet:
+        return self.annotate(
+            allocated_qty=Coalesce(Sum("allocation_lines__quantity"), 0),
+            delivered_qty=Coalesce(Sum("allocation_lines__delivered_quantity"), 0),
+        )
+
+
+class SourceDocument(models.Model):
+    """Evidence behind a pledge: a URL or an uploaded file, always with the SHA-256 of what was seen."""
+
+    title = models.CharField(max_length=300)
+    url = models.URLField(max_length=500, blank=True)
+    file = models.FileField(upload_to="source-documents/%Y/%m/", blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    owner = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="source_documents")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(url="") | ~Q(file=""), name="source_document_has_url_or_file")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Pledge(models.Model):
+    class Status(models.TextChoices):
+        ANNOUNCED = "announced", "Announced"
+        COMMITTED = "committed", "Committed"
+        ALLOCATED = "allocated", "Allocated"
+        SHIPPED = "shipped", "Shipped"
+        DELIVERED = "delivered", "Delivered"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    class FundingSource(models.TextChoices):
+        STOCKPILE = "stockpile", "Stockpile"
+        PROCUREMENT = "procurement", "Procurement"
+        POOLED_FUND = "pooled_fund", "Pooled fund"
+
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.ANNOUNCED: {Status.COMMITTED, Status.WITHDRAWN},
+        Status.COMMITTED: {Status.ALLOCATED, Status.WITHDRAWN},
+        Status.ALLOCATED: {Status.SHIPPED, Status.COMMITTED, Status.WITHDRAWN},
+        Status.SHIPPED: {Status.DELIVERED, Status.WITHDRAWN},
+        Status.DELIVERED: set(),
+        Status.WITHDRAWN: set(),
+    }
+
+    donor = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="pledges")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="pledges")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    available_from = models.DateField()
+    origin_country = models.CharField(max_length=2, validators=[validate_country], help_text="ISO 3166-1 alpha-2")
+    unit_value = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
+    funding_source = models.CharField(max_length=16, choices=FundingSource.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ANNOUNCED, db_index=True)
+    releasability = models.CharField(
+        max_length=16, choices=Releasability.choices, default=Releasability.COALITION, db_index=True
+    )
+    disclosure_date = models.DateField(
+        null=True, blank=True, help_text="Public pledges become visible to everyone from this date."
+    )
+    source_documents = models.ManyToManyField(SourceDocument, blank=True, related_name="pledges")
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PledgeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["available_from", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="pledge_quantity_positive"),
+            models.CheckConstraint(
+                condition=~Q(releasability="public") | Q(disclosure_date__isnull=False),
+                name="pledge_public_needs_disclosure_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.item.code} ×{self.quantity}"
+
+    @property
+    def reference(self) -> str:
+        return f"PLG-{self.pk:05d}" if self.pk else "PLG-new"
+
+    @property
+    def total_value(self) -> Decimal:
+        return self.unit_value * self.quantity
+
+    @property
+    def allocated(self) -> int:
+        value = getattr(self, "allocated_qty", None)
+        if value is None:
+            value = self.allocation_lines.aggregate(s=Coalesce(Sum("quantity"), 0))["s"]
+            self.allocated_qty = value
+        return int(value)
+
+    @property
+    def unallocated(self) -> int:
+        return self.quantity - self.allocated

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from aidbridge.accounts.models import Organisation
+from aidbridge.accounts.principal import principal
+from aidbridge.core import services as core
+from aidbridge.core.errors import InvalidTransition, ServiceError
+from aidbridge.requirements.models import Requirement
+
+REQUIREMENT_FIELDS = ("item", "quantity", "priority", "due_date", "destination", "package", "notes")
+Status = Requirement.Status
+
+
+def _require_owner(actor: Any, requirement: Requirement) -> None:
+    core.require(
+        principal(actor).writes_for(requirement.recipient_id),
+        "Only editors of the recipient organisation may change this requirement.",
+    )
+
+
+def _require_coordinator(actor: Any, what: str) -> None:
+    p = principal(actor)
+    core.require(p.is_superuser or (p.is_coordinator and p.can_write), f"Only coordinator editors may {what}.")
+
+
+@transaction.atomic
+def create_requirement(*, actor: Any, recipient: Organisation | None = None, **fields: Any) -> Requirement:
+    p = principal(actor)
+    if recipient is None:
+        recipient = Organisation.objects.filter(pk=p.organisation_id).first()
+    if recipient is None or recipient.kind != Organisation.Kind.RECIPIENT:
+        raise ServiceError("Requirements belong to a recipient organisation.", field="recipient")
+    requirement = Requirement(recipient=recipient, status=Status.DRAFT, **fields)
+    _require_owner(actor, requirement)
+    return core.create(actor=actor, obj=requirement, action="requirement.create")
+
+
+@transaction.atomic
+def update_requirement(*, actor: Any, requirement: Requirement, changes: dict[str, Any]) -> Requirement:
+    requirement = core.lock(requirement)
+    _require_owner(actor, requirement)
+    if requirement.status not in (Status.DRAFT, Status.SUBMITTED):
+        raise InvalidTransition(
+            f"{requirement.reference} is {requirement.get_status_display().lower()}; only draft or submitted "
+            "requirements can be edited.",
+            field="status",
+        )
+    return core.update(
+        actor=actor, obj=requirement, changes=changes, editable=REQUIREMENT_FIELDS, action="requirement.update"
+    )
+
+
+@transaction.atomic
+def submit_requirement(*, actor: Any, requirement: Requirement) -> Requirement:
+    _require_owner(actor, requirement)
+    return core.transition(actor=actor, obj=requirement, to=Status.SUBMITTED, action="requirement.submit")
+
+
+@transaction.atomic
+def validate_requirement(*, actor: Any, requirement: Requirement) -> Requirement:
+    _require_coordinator(actor, "validate requirements")
+    return core.transition(actor=actor, obj=requirement, to=Status.VALIDATED, action="requirement.validate")
+
+
+@transaction.atomic
+def return_requirement(*, actor: Any, requirement: Requirement) -> Requirement:
+    """Send a submitted requirement back to draft for the recipient to rework."""
+    p = principal(actor)
+    core.require(
+        p.writes_for(requirement.recipient_id) or (p.is_coordinator and p.can_write),
+        "Only the recipient's editors or coordinator editors may return this requirement to draft.",
+    )
+    return core.transition(actor=actor, obj=requirement, to=Status.DRAFT, action="requirement.return")
+
+
+@transaction.atomic
+def close_requirement(*, actor: Any, requirement: Requirement) -> Requirement:
+    _require_coordinator(actor, "close requirements")
+    return core.transition(actor=actor, obj=requirement, to=Status.CLOSED, action="requirement.close")
+
+
+@transaction.atomic
+def cancel_requirement(*, actor: Any, requirement: Requirement) -> Requirement:
+    p = principal(actor)
+    core.require(
+        p.writes_for(requirement.recipient_id) or (p.is_coordinator and p.can_write),
+        "Only the recipient's editors or coordinator editors may cancel this requirement.",
+    )
+    requirement = core.lock(requirement)
+    if requirement.in_transit > 0:
+        raise InvalidTransition(
+            f"{requirement.reference} has {requirement.in_transit} units in transit; receive them before cancelling.",
+            field="status",
+        )
+    return core.transition(actor=actor, obj=requirement, to=Status.CANCELLED, action="requirement.cancel")
