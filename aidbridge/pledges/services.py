@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from django.conf import settings
@@ -119,8 +120,13 @@ def add_source_document(
     url: str = "",
     content: bytes | None = None,
     filename: str = "",
+    sha256: str = "",
 ) -> SourceDocument:
-    """Attach evidence to pledges: a URL, an uploaded file (PDF, PNG, JPEG or UTF-8 text), or both."""
+    """Attach evidence to pledges: a URL, an uploaded file (PDF, PNG, JPEG or UTF-8 text), or both.
+
+    For a URL alone, ``sha256`` records the digest of the document as it was read, so a later reader can
+    prove the page still says the same thing. For an upload the digest is always computed here.
+    """
     if not pledges:
         raise ServiceError("Attach the document to at least one pledge.", field="pledges")
     for pledge in pledges:
@@ -130,7 +136,10 @@ def add_source_document(
         raise ServiceError("A source document belongs to one donor's pledges.", field="pledges")
     if not url and content is None:
         raise ServiceError("Give a URL or upload a file.", field="file")
-    document = SourceDocument(title=title, url=url, owner_id=owners.pop(),
+    sha256 = (sha256 or "").strip().lower()
+    if sha256 and not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise ServiceError("A SHA-256 digest is 64 hexadecimal characters.", field="sha256")
+    document = SourceDocument(title=title, url=url, owner_id=owners.pop(), sha256=sha256,
                               uploaded_by=actor if getattr(actor, "pk", None) else None)
     if content is not None:
         if len(content) > settings.MAX_UPLOAD_BYTES:

@@ -1,0 +1,50 @@
+# Aidbridge — the two set-up commands are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: demo test serve bench lint install install-test clean lock
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(STAMP): $(PY) requirements/lock.txt pyproject.toml
+	$(PIP) install --quiet -r requirements/lock.txt
+	$(PIP) install --quiet --no-deps -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP) requirements/lock-test.txt
+	$(PIP) install --quiet -r requirements/lock-test.txt
+	touch $@
+
+install: $(STAMP)
+install-test: $(TEST_STAMP)
+
+## demo: create .venv, install, migrate SQLite, load the seed scenario, print the logins, serve :8000
+demo: $(STAMP)
+	$(VENV)/bin/aidbridge demo
+
+## test: install the test dependencies and run the whole suite (plus lint and type checks)
+test: $(TEST_STAMP)
+	AIDBRIDGE_TESTING=1 AIDBRIDGE_VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest aidbridge
+
+lint: $(TEST_STAMP)
+	$(VENV)/bin/ruff check aidbridge bench
+	$(VENV)/bin/mypy aidbridge
+
+## bench: run the benchmarks and rewrite docs/benchmarks.md
+bench: $(TEST_STAMP)
+	$(PY) bench/bench_allocation.py
+
+## lock: re-pin every dependency (needs the registry)
+lock: $(PY)
+	$(PIP) install --quiet pip-tools
+	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --output-file requirements/lock.txt pyproject.toml
+	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --extra test --output-file requirements/lock-test.txt pyproject.toml
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

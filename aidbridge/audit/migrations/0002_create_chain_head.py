@@ -1,0 +1,14 @@
+from django.db import migrations
+
+
+def create_head(apps, schema_editor):
+    # One head row exists before any writer runs, so concurrent first writers lock it instead of racing
+    # to create it.
+    AuditChainHead = apps.get_model("audit", "AuditChainHead")
+    AuditChainHead.objects.get_or_create(pk=1)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("audit", "0001_initial")]
+
+    operations = [migrations.RunPython(create_head, migrations.RunPython.noop)]
