@@ -42,7 +42,7 @@ def allocate(
     if quantity is None or int(quantity) < 1:
         raise ServiceError("Allocate at least one unit.", field="quantity")
     quantity = int(quantity)
-    if pledge.status not in (Pledge.Status.COMMITTED, Pledge.Status.ALLOCATED):
+    if pledge.status not in (Pledge.Status.COMMITTED, Pledge.Status.ALLOCATED, Pledge.Status.SHIPPED):
         raise InvalidTransition(
             f"{pledge.reference} is {pledge.get_status_display().lower()}; only committed pledges can be allocated.",
             field="pledge",

@@ -64,18 +64,30 @@ def update(*, actor: Any, obj: M, changes: Mapping[str, Any], editable: Iterable
     for name, value in changes.items():
         setattr(obj, name, value)
     full_clean(obj)
+    if _comparable(snapshot(obj)) == _comparable(before):
+        return obj  # nothing changed: no write, no event
     obj.save()
-    after = snapshot(obj)
-    if after != before:
-        record_event(actor=actor, action=action, obj=obj, before=before, after=after)
+    record_event(actor=actor, action=action, obj=obj, before=before, after=snapshot(obj))
     return obj
 
 
-def transition(*, actor: Any, obj: M, to: str, action: str, field: str = "status") -> M:
-    """Move ``obj`` along its ``TRANSITIONS`` table, or refuse with a message that names both states."""
+def _comparable(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if k != "updated_at"}
+
+
+def transition(
+    *, actor: Any, obj: M, to: str, action: str, field: str = "status", only_from: Iterable[str] | None = None
+) -> M:
+    """Move ``obj`` along its ``TRANSITIONS`` table, or refuse with a message that names both states.
+
+    ``only_from`` narrows the table for one user action (committing is only from "announced", although an
+    allocation being released also returns a pledge to "committed").
+    """
     obj = lock(obj)
     current = getattr(obj, field)
     allowed = type(obj).TRANSITIONS.get(current, set())  # type: ignore[attr-defined]
+    if only_from is not None and current not in set(only_from):
+        allowed = {s for s in allowed if s != to}
     if to not in allowed:
         label = obj._meta.verbose_name
         choices = dict(obj._meta.get_field(field).choices or [])

@@ -75,7 +75,9 @@ def update_pledge(*, actor: Any, pledge: Pledge, changes: dict[str, Any]) -> Ple
 @transaction.atomic
 def commit_pledge(*, actor: Any, pledge: Pledge) -> Pledge:
     _require_owner(actor, pledge)
-    return core.transition(actor=actor, obj=pledge, to=Status.COMMITTED, action="pledge.commit")
+    return core.transition(
+        actor=actor, obj=pledge, to=Status.COMMITTED, action="pledge.commit", only_from=[Status.ANNOUNCED]
+    )
 
 
 @transaction.atomic

@@ -1,0 +1,121 @@
+"""``/pledges``: what donors offer, its path from announced to delivered, and the evidence behind it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja import File, Form, Query, Router, UploadedFile
+from ninja.pagination import paginate
+
+from aidbridge.accounts.models import Organisation
+from aidbridge.catalogue.models import Item
+from aidbridge.core.api import (
+    ERRORS,
+    READ_ERRORS,
+    Pagination,
+    actor,
+    apply_filters,
+    changes_of,
+    filter_schema,
+    get_visible_or_404,
+    resolve_refs,
+)
+from aidbridge.core.errors import ServiceError
+from aidbridge.pledges import services
+from aidbridge.pledges.filtersets import PledgeFilterSet
+from aidbridge.pledges.models import Pledge
+from aidbridge.pledges.schemas import PledgeIn, PledgeOut, PledgePatch, SourceDocumentOut
+
+router = Router(tags=["pledges"])
+PledgeFilters = filter_schema(PledgeFilterSet, "PledgeFilters")
+REFS = {"item": Item, "donor": Organisation}
+
+
+def _pledges(user: Any) -> Any:
+    return Pledge.objects.for_user(user)
+
+
+def _with_details(queryset: Any) -> Any:
+    return queryset.with_use().select_related("donor", "item")
+
+
+@router.get("/pledges", response={200: list[PledgeOut], **READ_ERRORS})
+@paginate(Pagination)
+def list_pledges(request: HttpRequest, filters: Query[PledgeFilters]) -> Any:  # type: ignore[valid-type]
+    return _with_details(apply_filters(PledgeFilterSet, filters, _pledges(actor(request))))
+
+
+@router.post("/pledges", response={201: PledgeOut, **ERRORS})
+def create_pledge(request: HttpRequest, payload: PledgeIn) -> Any:
+    user = actor(request)
+    data = payload.dict()
+    if data["donor"] is None:
+        del data["donor"]
+    return 201, services.create_pledge(actor=user, **resolve_refs(user, data, REFS))
+
+
+@router.get("/pledges/{pledge_id}", response={200: PledgeOut, **READ_ERRORS})
+def get_pledge(request: HttpRequest, pledge_id: int) -> Any:
+    return get_visible_or_404(_with_details(_pledges(actor(request))), pledge_id)
+
+
+@router.patch("/pledges/{pledge_id}", response={200: PledgeOut, **ERRORS})
+def update_pledge(request: HttpRequest, pledge_id: int, payload: PledgePatch) -> Any:  # type: ignore[valid-type]
+    user = actor(request)
+    pledge = get_visible_or_404(_pledges(user), pledge_id)
+    changes = resolve_refs(user, changes_of(payload), REFS)
+    return services.update_pledge(actor=user, pledge=pledge, changes=changes)
+
+
+def _transition(request: HttpRequest, pledge_id: int, service: Callable[..., Pledge]) -> Pledge:
+    user = actor(request)
+    pledge = get_visible_or_404(_pledges(user), pledge_id)
+    return service(actor=user, pledge=pledge)
+
+
+@router.post("/pledges/{pledge_id}/commit", response={200: PledgeOut, **ERRORS})
+def commit_pledge(request: HttpRequest, pledge_id: int) -> Any:
+    """Announced → committed (the donor's editors)."""
+    return _transition(request, pledge_id, services.commit_pledge)
+
+
+@router.post("/pledges/{pledge_id}/withdraw", response={200: PledgeOut, **ERRORS})
+def withdraw_pledge(request: HttpRequest, pledge_id: int) -> Any:
+    """Withdraw before delivery; allocations of goods not yet moving are released."""
+    return _transition(request, pledge_id, services.withdraw_pledge)
+
+
+@router.get("/pledges/{pledge_id}/documents", response={200: list[SourceDocumentOut], **READ_ERRORS})
+@paginate(Pagination)
+def list_documents(request: HttpRequest, pledge_id: int) -> Any:
+    pledge = get_visible_or_404(_pledges(actor(request)), pledge_id)
+    return pledge.source_documents.select_related("owner").order_by("-created_at", "-pk")
+
+
+@router.post("/pledges/{pledge_id}/documents", response={201: SourceDocumentOut, **ERRORS})
+def add_document(
+    request: HttpRequest,
+    pledge_id: int,
+    title: Form[str],
+    url: Form[str] = "",
+    sha256: Form[str] = "",
+    file: File[UploadedFile | None] = None,
+) -> Any:
+    """Attach evidence: a URL, an uploaded file (PDF, PNG, JPEG or UTF-8 text), or both."""
+    user = actor(request)
+    pledge = get_visible_or_404(_pledges(user), pledge_id)
+    content = None
+    if file is not None:
+        if file.size is not None and file.size > settings.MAX_UPLOAD_BYTES:
+            raise ServiceError(
+                f"The file is {file.size:,} bytes; the limit is {settings.MAX_UPLOAD_BYTES:,}.", field="file"
+            )
+        content = file.read()
+    document = services.add_source_document(
+        actor=user, pledges=[pledge], title=title, url=url, content=content,
+        filename=file.name if file is not None else "", sha256=sha256,
+    )
+    return 201, document
