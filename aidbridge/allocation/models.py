@@ -50,3 +50,83 @@ class AllocationLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pledge.reference} → {self.requirement.reference} ×{self.quantity} via {self.hub.code}"
+
+
+class AllocationRunQuerySet(models.QuerySet["AllocationRun"]):
+    def for_user(self, user) -> AllocationRunQuerySet:  # type: ignore[no-untyped-def]
+        """Plans mix every donor's pledges, so only coordinators and auditors see them."""
+        from aidbridge.accounts.principal import principal
+
+        p = principal(user)
+        return self.all() if (p.is_coordinator or p.sees_everything) else self.none()
+
+
+class AllocationRun(models.Model):
+    """One optimiser run over the database's current inputs, from queueing to approval."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        APPROVED = "approved", "Approved"
+
+    class Method(models.TextChoices):
+        OPTIMAL = "optimal", "Optimal (HiGHS)"
+        GREEDY = "greedy", "Greedy (hand rule)"
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    method = models.CharField(max_length=16, choices=Method.choices, default=Method.OPTIMAL)
+    start_date = models.DateField(help_text="Monday of week 0 of the plan.")
+    weeks = models.PositiveSmallIntegerField(default=26)
+    time_limit = models.FloatField(null=True, blank=True, help_text="Seconds; empty for no limit.")
+    progress = models.FloatField(default=0.0)
+    progress_message = models.CharField(max_length=200, blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    inputs_fingerprint = models.CharField(max_length=64, blank=True)
+    instance = models.JSONField(null=True, blank=True)
+    plan = models.JSONField(null=True, blank=True)
+    greedy_plan = models.JSONField(null=True, blank=True)
+    plan_status = models.CharField(max_length=16, blank=True)
+    objective = models.FloatField(null=True, blank=True)
+    bound = models.FloatField(null=True, blank=True)
+    gap = models.FloatField(null=True, blank=True)
+    greedy_objective = models.FloatField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AllocationRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Run #{self.pk} ({self.get_status_display().lower()})"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * min(1.0, max(0.0, self.progress)))
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def vs_greedy(self) -> float | None:
+        if self.objective is None or not self.greedy_objective:
+            return None
+        return self.objective / self.greedy_objective
+
+    @property
+    def vs_bound(self) -> float | None:
+        if self.objective is None or not self.bound:
+            return None
+        return self.objective / self.bound

@@ -1,0 +1,122 @@
+"""Services for allocation runs: start one (queued as a background task) and approve its plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from aidbridge.accounts.principal import principal
+from aidbridge.allocation import services as allocation
+from aidbridge.allocation.instance import build_instance, fingerprint, monday, week_start
+from aidbridge.allocation.models import AllocationRun
+from aidbridge.audit.services import record_event, snapshot
+from aidbridge.core import services as core
+from aidbridge.core.errors import Conflict, InvalidTransition, ServiceError
+from aidbridge.locations.models import Hub
+from aidbridge.pledges.models import Pledge
+from aidbridge.requirements.models import Requirement
+
+
+def _require_coordinator(actor: Any, what: str) -> None:
+    p = principal(actor)
+    core.require(p.is_superuser or (p.is_coordinator and p.can_write), f"Only coordinator editors may {what}.")
+
+
+@transaction.atomic
+def start_run(
+    *, actor: Any, method: str = AllocationRun.Method.OPTIMAL, weeks: int = 26, time_limit: float | None = 60.0,
+    start_date: dt.date | None = None,
+) -> AllocationRun:
+    """Queue a run; the background worker picks it up once this transaction commits."""
+    from aidbridge.allocation.tasks import execute_run
+
+    _require_coordinator(actor, "start allocation runs")
+    if method not in AllocationRun.Method.values:
+        raise ServiceError(f"“{method}” is not a method; choose optimal or greedy.", field="method")
+    if not 1 <= int(weeks) <= 104:
+        raise ServiceError("The horizon is between 1 and 104 weeks.", field="weeks")
+    if time_limit is not None and not 0 < float(time_limit) <= 3600:
+        raise ServiceError("The time limit is between 0 and 3600 seconds.", field="time_limit")
+    run = AllocationRun.objects.create(
+        method=method, weeks=int(weeks), time_limit=time_limit,
+        start_date=monday(start_date or timezone.localdate()), started_by=actor,
+    )
+    record_event(actor=actor, action="allocation_run.start", obj=run, after=snapshot(run))
+
+    def enqueue() -> None:
+        result = execute_run.enqueue(run.pk)
+        AllocationRun.objects.filter(pk=run.pk).update(task_id=str(result.id)[:64])
+
+    transaction.on_commit(enqueue)
+    return run
+
+
+def _new_flows(run: AllocationRun) -> list[dict[str, Any]]:
+    """The plan's flows minus the fixed flows it was given (those are already allocation lines)."""
+    fixed = Counter(_flow_key(f) for f in (run.instance or {}).get("fixed_flows", []))
+    out = []
+    for flow in (run.plan or {}).get("flows", []):
+        key = _flow_key(flow)
+        if fixed[key]:
+            fixed[key] -= 1
+            continue
+        out.append(flow)
+    return out
+
+
+def _flow_key(flow: dict[str, Any]) -> tuple[Any, ...]:
+    return (flow["pledge"], flow["requirement"], flow["hub"], flow["dispatch_week"], flow["quantity"])
+
+
+@transaction.atomic
+def approve_run(*, actor: Any, run: AllocationRun) -> list[Any]:
+    """Turn the plan into allocation lines, all or nothing.
+
+    A plan built before any change to its inputs is refused as stale. Approving consumes hub capacity, so
+    every hub row is locked first (in id order), then the plan's pledges and requirements: concurrent
+    approvals queue behind each other, cannot dead-lock, and the second one re-reads the inputs after the
+    first commits, finds them changed, and is refused. ``allocate`` re-checks quantities under the same
+    locks, so no pledge is over-allocated and no requirement over-filled whatever happens.
+    """
+    _require_coordinator(actor, "approve allocation plans")
+    run = core.lock(run)
+    if run.status != AllocationRun.Status.DONE:
+        raise InvalidTransition(
+            f"{run} is {run.get_status_display().lower()}; only a finished run can be approved.", field="status"
+        )
+    list(Hub.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
+    flows = _new_flows(run)
+    pledge_ids = sorted({int(f["pledge"][1:]) for f in flows})
+    requirement_ids = sorted({int(f["requirement"][1:]) for f in flows})
+    pledges = {p.pk: p for p in Pledge.objects.select_for_update().filter(pk__in=pledge_ids).order_by("pk")}
+    requirements = {
+        r.pk: r for r in Requirement.objects.select_for_update().filter(pk__in=requirement_ids).order_by("pk")
+    }
+    current = build_instance(start_date=run.start_date, weeks=run.weeks)
+    if fingerprint(current) != run.inputs_fingerprint:
+        raise Conflict(
+            f"{run} is stale: pledges, requirements, hubs, lead times or allocations changed after it was built. "
+            "Start a new run to plan with the current inputs.",
+            field="run",
+        )
+    hubs = {h.code: h for h in Hub.objects.filter(code__in={f["hub"] for f in flows})}
+    lines = []
+    for flow in sorted(flows, key=lambda f: (int(f["pledge"][1:]), int(f["requirement"][1:]))):
+        lines.append(allocation.allocate(
+            actor=actor, pledge=pledges[int(flow["pledge"][1:])],
+            requirement=requirements[int(flow["requirement"][1:])], hub=hubs[flow["hub"]],
+            quantity=int(flow["quantity"]), dispatch_week=week_start(run.start_date, int(flow["dispatch_week"])),
+        ))
+    before = snapshot(run)
+    run.status = AllocationRun.Status.APPROVED
+    run.approved_by = actor
+    run.approved_at = timezone.now()
+    run.save(update_fields=["status", "approved_by", "approved_at"])
+    record_event(actor=actor, action="allocation_run.approve", obj=run,
+                 before={k: before[k] for k in ("status",)},
+                 after={"status": run.status, "lines": len(lines)})
+    return lines
