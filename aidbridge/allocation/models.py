@@ -130,3 +130,12 @@ class AllocationRun(models.Model):
         if self.objective is None or not self.bound:
             return None
         return self.objective / self.bound
+
+    @property
+    def gap_percent(self) -> float | None:
+        return None if self.gap is None else 100 * self.gap
+
+    @property
+    def bound_percent(self) -> float | None:
+        ratio = self.vs_bound
+        return None if ratio is None else 100 * ratio

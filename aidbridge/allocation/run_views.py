@@ -1,0 +1,120 @@
+"""Allocation runs in the browser: start one, watch its progress, review the plan, approve it."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from aidbridge.accounts.models import Organisation
+from aidbridge.accounts.principal import principal
+from aidbridge.allocation import review, runs
+from aidbridge.allocation.models import AllocationRun
+from aidbridge.core.errors import NotPermitted, ServiceError
+
+
+class RunForm(forms.Form):
+    method = forms.ChoiceField(choices=AllocationRun.Method.choices, initial=AllocationRun.Method.OPTIMAL)
+    weeks = forms.IntegerField(min_value=1, max_value=104, initial=26, label="Horizon (weeks)")
+    time_limit = forms.FloatField(min_value=1, max_value=3600, initial=60, required=False,
+                                  label="Time limit (s)")
+
+
+def _may_plan(request: HttpRequest) -> bool:
+    p = principal(request.user)
+    return p.is_superuser or (p.is_coordinator and p.can_write)
+
+
+@login_required
+def run_list(request: HttpRequest) -> HttpResponse:
+    qs = AllocationRun.objects.for_user(request.user).select_related("started_by", "approved_by")
+    if not (principal(request.user).is_coordinator or principal(request.user).sees_everything):
+        raise Http404("No allocation runs here.")
+    return render(request, "allocation/run_list.html", {
+        "runs": qs[:100], "form": RunForm(), "may_plan": _may_plan(request), "title": "Allocation runs",
+    })
+
+
+@login_required
+@require_POST
+def run_start(request: HttpRequest) -> HttpResponse:
+    if not (principal(request.user).is_coordinator or principal(request.user).sees_everything):
+        raise Http404("No allocation runs here.")
+    form = RunForm(request.POST)
+    if form.is_valid():
+        try:
+            run = runs.start_run(actor=request.user, **form.cleaned_data)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            return HttpResponseRedirect(reverse("allocation:run_detail", args=[run.pk]))
+    else:
+        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    return HttpResponseRedirect(reverse("allocation:run_list"))
+
+
+def _get_run(request: HttpRequest, pk: int) -> AllocationRun:
+    return get_object_or_404(AllocationRun.objects.for_user(request.user).select_related("started_by"), pk=pk)
+
+
+@login_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _get_run(request, pk)
+    context: dict[str, object] = {"run": run, "title": str(run), "may_plan": _may_plan(request)}
+    if run.instance and run.plan:
+        donors = {str(o.pk): o.name for o in Organisation.objects.filter(kind=Organisation.Kind.DONOR)}
+        context.update(
+            priority_fill=review.priority_fill(run.instance, run.plan, run.greedy_plan),
+            requirement_fills=review.requirement_fills(run.instance, run.plan, run.greedy_plan),
+            pledge_uses=review.pledge_uses(run.instance, run.plan, run.greedy_plan, donors),
+            hub_loads=review.hub_loads(run.instance, run.plan, run.greedy_plan),
+        )
+    return render(request, "allocation/run_detail.html", context)
+
+
+@login_required
+def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """Polled by htmx every second while the run is active; asks for a full refresh once it is over."""
+    run = _get_run(request, pk)
+    response = render(request, "allocation/_run_progress.html", {"run": run})
+    if not run.is_active and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+def run_status(request: HttpRequest, pk: int) -> JsonResponse:
+    run = _get_run(request, pk)
+    return JsonResponse({"status": run.status, "progress": run.progress, "message": run.progress_message})
+
+
+@login_required
+def run_download(request: HttpRequest, pk: int, what: str) -> HttpResponse:
+    run = _get_run(request, pk)
+    data = {"plan": run.plan, "instance": run.instance, "greedy": run.greedy_plan}.get(what)
+    if data is None:
+        raise Http404("Nothing to download yet.")
+    response = HttpResponse(json.dumps(data, indent=1), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="run-{run.pk}-{what}.json"'
+    return response
+
+
+@login_required
+@require_POST
+def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _get_run(request, pk)
+    try:
+        lines = runs.approve_run(actor=request.user, run=run)
+    except NotPermitted as exc:
+        return render(request, "403.html", {"message": exc.message}, status=403)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Plan approved: {len(lines)} allocation lines written.")
+    return HttpResponseRedirect(reverse("allocation:run_detail", args=[run.pk]))
