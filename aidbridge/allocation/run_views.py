@@ -55,7 +55,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
         else:
             return HttpResponseRedirect(reverse("allocation:run_detail", args=[run.pk]))
     else:
-        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        messages.error(request, "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in form.errors.items()))
     return HttpResponseRedirect(reverse("allocation:run_list"))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 
 class ServiceError(Exception):
     """A change was refused. Nothing was written.
@@ -11,8 +13,8 @@ class ServiceError(Exception):
 
     status_code = 422
 
-    def __init__(self, message: str | dict[str, list[str] | str], *, field: str | None = None) -> None:
-        if isinstance(message, dict):
+    def __init__(self, message: str | Mapping[str, Sequence[str] | str], *, field: str | None = None) -> None:
+        if isinstance(message, Mapping):
             self.errors = {k: [v] if isinstance(v, str) else list(v) for k, v in message.items()}
         else:
             self.errors = {field or "__all__": [message]}

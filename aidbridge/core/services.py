@@ -90,7 +90,7 @@ def transition(
         allowed = {s for s in allowed if s != to}
     if to not in allowed:
         label = obj._meta.verbose_name
-        choices = dict(obj._meta.get_field(field).choices or [])
+        choices = dict(getattr(obj._meta.get_field(field), "choices", None) or [])
         raise InvalidTransition(
             f"Cannot move {label} {obj} from “{choices.get(current, current)}” to “{choices.get(to, to)}”"
             + (f"; from “{choices.get(current, current)}” it can go to: "

@@ -92,7 +92,9 @@ def set_inbound_lead_time(
 
 
 @transaction.atomic
-def set_outbound_lead_time(*, actor: Any, hub: Hub, destination: Location, weeks: int | None) -> OutboundLeadTime | None:
+def set_outbound_lead_time(
+    *, actor: Any, hub: Hub, destination: Location, weeks: int | None
+) -> OutboundLeadTime | None:
     """Set the weeks from a hub to a destination; ``weeks=None`` removes the route."""
     _require_manager(actor)
     row = OutboundLeadTime.objects.select_for_update().filter(hub=hub, destination=destination).first()

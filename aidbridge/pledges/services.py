@@ -43,7 +43,7 @@ def create_pledge(*, actor: Any, donor: Organisation | None = None, **fields: An
     """Announce a pledge on behalf of the actor's donor organisation."""
     p = principal(actor)
     if donor is None:
-        donor = Organisation.objects.filter(pk=p.organisation_id).first()
+        donor = Organisation.objects.filter(pk=p.organisation_id).first() if p.organisation_id else None
     if donor is None or donor.kind != Organisation.Kind.DONOR:
         raise ServiceError("Pledges belong to a donor organisation.", field="donor")
     pledge = Pledge(donor=donor, status=Status.ANNOUNCED, **fields)

@@ -30,7 +30,7 @@ def _require_coordinator(actor: Any, what: str) -> None:
 def create_requirement(*, actor: Any, recipient: Organisation | None = None, **fields: Any) -> Requirement:
     p = principal(actor)
     if recipient is None:
-        recipient = Organisation.objects.filter(pk=p.organisation_id).first()
+        recipient = Organisation.objects.filter(pk=p.organisation_id).first() if p.organisation_id else None
     if recipient is None or recipient.kind != Organisation.Kind.RECIPIENT:
         raise ServiceError("Requirements belong to a recipient organisation.", field="recipient")
     requirement = Requirement(recipient=recipient, status=Status.DRAFT, **fields)

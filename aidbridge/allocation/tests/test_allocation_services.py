@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import pytest
@@ -88,11 +89,9 @@ def test_no_sequence_of_allocations_breaks_the_quantities(world, personas, reque
     sid = transaction.savepoint()
     for which, quantity in requests:
         pledge = world.pledge_coalition if which == "coalition" else world.pledge_public
-        try:
+        with contextlib.suppress(Conflict):
             services.allocate(actor=personas.coordinator, pledge=pledge, requirement=world.requirement,
                               hub=world.hub, quantity=quantity)
-        except Conflict:
-            pass
         for p in (world.pledge_coalition, world.pledge_public):
             assert sum(AllocationLine.objects.filter(pledge=p).values_list("quantity", flat=True)) <= p.quantity
         total = sum(AllocationLine.objects.filter(requirement=world.requirement).values_list("quantity", flat=True))
