@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "aidbridge.requirements",
     "aidbridge.pledges",
     "aidbridge.allocation",
+    "aidbridge.logistics",
 ]
 
 MIDDLEWARE = [
