@@ -38,9 +38,12 @@ def canonical_json(payload: dict[str, Any]) -> str:
 
 
 def event_payload(event: AuditEvent) -> dict[str, Any]:
-    """What the hash covers: everything but the hashes themselves."""
+    """What the hash covers: everything but the hashes and the position.
+
+    The position (``seq``) is left out on purpose: order is proven by the ``prev_hash`` links, so moving an
+    event shows up as a broken link (reordered) rather than as an edit.
+    """
     return {
-        "seq": event.seq,
         "created_at": event.created_at.isoformat(),
         "actor_id": event.actor_id,
         "actor_name": event.actor_name,
