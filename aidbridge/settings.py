@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "aidbridge.pledges",
     "aidbridge.allocation",
     "aidbridge.logistics",
+    "aidbridge.transparency",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,38 @@
+"""The public transparency page: released aggregates only, no login, no external asset."""
+
+from __future__ import annotations
+
+import csv
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from aidbridge.core import charts
+from aidbridge.transparency.aggregates import csv_rows, summarise
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    summary = summarise()
+    tonnes = lambda v: f"{v:,.1f} t"  # noqa: E731
+    context = {
+        "title": "Transparency",
+        "summary": summary,
+        "donor_chart": charts.horizontal_bars([(r.label, r.tonnes) for r in summary.by_donor], fmt=tonnes),
+        "class_chart": charts.horizontal_bars([(r.label, r.tonnes) for r in summary.by_class], fmt=tonnes),
+        "month_chart": charts.horizontal_bars([(r.label, r.tonnes) for r in summary.by_month], fmt=tonnes,
+                                              label_width=90),
+        "delivery_chart": charts.stacked_bars(
+            [(r.label, [r.delivered_units, r.units - r.delivered_units]) for r in summary.by_donor],
+            ["Delivered", "Not yet delivered"],
+        ),
+        "as_of": timezone.localdate(),
+    }
+    return render(request, "transparency/index.html", context)
+
+
+def download(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="aidbridge-transparency-{timezone.localdate()}.csv"'
+    csv.writer(response).writerows(csv_rows(summarise()))
+    return response
