@@ -160,9 +160,24 @@ def waitress_calls(monkeypatch, settings, tmp_path):
     import waitress
 
     settings.STATIC_ROOT = tmp_path / "static"
-    calls: list[tuple[tuple, dict]] = []
+    calls = _Calls()
     monkeypatch.setattr(waitress, "serve", lambda *args, **kwargs: calls.append((args, kwargs)))
+    monkeypatch.setattr("aidbridge.core.worker.start_background_worker", lambda **kw: calls.workers.append(True))
     return calls
+
+
+class _Calls(list):
+    """Calls handed to waitress, plus the in-process task workers started."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.workers: list[bool] = []
+
+
+def test_serve_starts_the_task_worker_unless_told_not_to(waitress_calls):
+    run("serve")
+    run("serve", "--no-worker")
+    assert waitress_calls.workers == [True]
 
 
 def test_serve_hands_the_wsgi_application_to_waitress(waitress_calls):

@@ -57,7 +57,8 @@ class Command(BaseCommand):
             self.stdout.write("Ready. Start the server with: aidbridge serve")
             return
         call_command("collectstatic", interactive=False, verbosity=0)
-        run_server(host=options["host"], port=options["port"], threads=options["threads"], stdout=self.stdout)
+        run_server(host=options["host"], port=options["port"], threads=options["threads"], stdout=self.stdout,
+                   worker=not options["no_worker"])
 
     def _reset(self) -> None:
         connection = connections["default"]

@@ -19,6 +19,8 @@ def add_server_arguments(parser: ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT}).")
     parser.add_argument("--threads", type=int, default=DEFAULT_THREADS,
                         help=f"Worker threads serving requests (default {DEFAULT_THREADS}).")
+    parser.add_argument("--no-worker", action="store_true",
+                        help="Do not run background tasks in this process (run `aidbridge db_worker` instead).")
 
 
 def server_url(host: str, port: int) -> str:
@@ -26,7 +28,9 @@ def server_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-def run_server(*, host: str, port: int, threads: int, stdout: IO[str] | OutputWrapper) -> None:
+def run_server(
+    *, host: str, port: int, threads: int, stdout: IO[str] | OutputWrapper, worker: bool = True
+) -> None:
     """Serve ``aidbridge.wsgi.application`` until interrupted. Shared by ``serve`` and ``demo``."""
     if not 0 < port < 65536:
         raise CommandError(f"--port must be between 1 and 65535, not {port}.")
@@ -39,6 +43,10 @@ def run_server(*, host: str, port: int, threads: int, stdout: IO[str] | OutputWr
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     from aidbridge.wsgi import application
 
+    if worker:
+        from aidbridge.core.worker import start_background_worker
+
+        start_background_worker()
     stdout.write(f"Aidbridge is serving at {server_url(host, port)}  (press Ctrl+C to stop)\n")
     try:
         waitress.serve(application, host=host.strip("[]"), port=port, threads=threads, ident="aidbridge")
@@ -53,4 +61,5 @@ class Command(BaseCommand):
         add_server_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        run_server(host=options["host"], port=options["port"], threads=options["threads"], stdout=self.stdout)
+        run_server(host=options["host"], port=options["port"], threads=options["threads"], stdout=self.stdout,
+                   worker=not options["no_worker"])
