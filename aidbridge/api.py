@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
+
+from aidbridge.accounts.api import router as accounts_router
+from aidbridge.allocation.api import router as allocation_router
+from aidbridge.catalogue.api import router as catalogue_router
+from aidbridge.core.api import AUTH, install_exception_handlers
+from aidbridge.locations.api import router as locations_router
+from aidbridge.pledges.api import router as pledges_router
+from aidbridge.requirements.api import router as requirements_router
 
 api = NinjaAPI(
     title="Aidbridge API",
     version="1",
-    description="Requirements, pledges, hubs and allocations of an assistance coalition.",
+    description=(
+        "Requirements, pledges, hubs and allocations of an assistance coalition.\n\n"
+        "Authenticate with `Authorization: Bearer <token>` (a `read` token may only read) or a logged-in "
+        "session. Errors are JSON: `{\"detail\": …, \"errors\": {field: [messages]}}`. Objects outside your "
+        "view answer 404."
+    ),
     docs_url="/docs",
+    # Swagger UI's default validator badge calls validator.swagger.io; an air-gapped deployment calls no one.
+    docs=Swagger(settings={"validatorUrl": None}),
     openapi_url="/openapi.json",
+    auth=AUTH,
 )
+install_exception_handlers(api)
+
+for router in (accounts_router, catalogue_router, locations_router, requirements_router, pledges_router,
+               allocation_router):
+    api.add_router("", router)

@@ -62,6 +62,9 @@ def update(*, actor: Any, obj: M, changes: Mapping[str, Any], editable: Iterable
     obj = lock(obj)
     before = snapshot(obj)
     for name, value in changes.items():
+        field = obj._meta.get_field(name)
+        if value is None and isinstance(field, models.CharField | models.TextField) and not field.null:
+            value = ""  # a cleared text field is stored as empty text, never NULL
         setattr(obj, name, value)
     full_clean(obj)
     if _comparable(snapshot(obj)) == _comparable(before):

@@ -7,20 +7,19 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import File, Form, Query, Router, UploadedFile
-from ninja.pagination import paginate
+from ninja import File, Form, Query, Router, Status, UploadedFile
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.catalogue.models import Item
 from aidbridge.core.api import (
     ERRORS,
     READ_ERRORS,
-    Pagination,
     actor,
     apply_filters,
     changes_of,
     filter_schema,
     get_visible_or_404,
+    paginated,
     resolve_refs,
 )
 from aidbridge.core.errors import ServiceError
@@ -43,7 +42,7 @@ def _with_details(queryset: Any) -> Any:
 
 
 @router.get("/pledges", response={200: list[PledgeOut], **READ_ERRORS})
-@paginate(Pagination)
+@paginated
 def list_pledges(request: HttpRequest, filters: Query[PledgeFilters]) -> Any:  # type: ignore[valid-type]
     return _with_details(apply_filters(PledgeFilterSet, filters, _pledges(actor(request))))
 
@@ -54,7 +53,7 @@ def create_pledge(request: HttpRequest, payload: PledgeIn) -> Any:
     data = payload.dict()
     if data["donor"] is None:
         del data["donor"]
-    return 201, services.create_pledge(actor=user, **resolve_refs(user, data, REFS))
+    return Status(201, services.create_pledge(actor=user, **resolve_refs(user, data, REFS)))
 
 
 @router.get("/pledges/{pledge_id}", response={200: PledgeOut, **READ_ERRORS})
@@ -89,7 +88,7 @@ def withdraw_pledge(request: HttpRequest, pledge_id: int) -> Any:
 
 
 @router.get("/pledges/{pledge_id}/documents", response={200: list[SourceDocumentOut], **READ_ERRORS})
-@paginate(Pagination)
+@paginated
 def list_documents(request: HttpRequest, pledge_id: int) -> Any:
     pledge = get_visible_or_404(_pledges(actor(request)), pledge_id)
     return pledge.source_documents.select_related("owner").order_by("-created_at", "-pk")
@@ -116,6 +115,6 @@ def add_document(
         content = file.read()
     document = services.add_source_document(
         actor=user, pledges=[pledge], title=title, url=url, content=content,
-        filename=file.name if file is not None else "", sha256=sha256,
+        filename=(file.name or "") if file is not None else "", sha256=sha256,
     )
-    return 201, document
+    return Status(201, document)

@@ -133,6 +133,12 @@ class Pledge(models.Model):
     def __str__(self) -> str:
         return f"{self.reference} {self.item.code} ×{self.quantity}"
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.releasability == Releasability.PUBLIC and self.disclosure_date is None:
+            raise ValidationError({"disclosure_date": "A public pledge needs a disclosure date."})
+
     @property
     def reference(self) -> str:
         return f"PLG-{self.pk:05d}" if self.pk else "PLG-new"

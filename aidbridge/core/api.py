@@ -1,0 +1,272 @@
+"""Shared pieces of the REST API: authentication, error bodies, pagination, visibility and filters.
+
+Every app's ``api.py`` is thin: it parses, resolves ids through ``for_user``, calls a service and returns.
+The helpers here keep that shape short and make every endpoint answer errors the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, Optional, TypeVar, get_type_hints
+
+import django_filters
+from django.conf import settings
+from django.db import IntegrityError, models
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.datastructures import MultiValueDict
+from ninja import Field, NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
+from pydantic import create_model
+
+from aidbridge.accounts.models import ApiToken
+from aidbridge.accounts.services import authenticate_token
+from aidbridge.core.errors import ServiceError
+
+M = TypeVar("M", bound=models.Model)
+F = TypeVar("F", bound=Callable[..., Any])
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+NOT_FOUND = "Not found."
+PARAM_SOURCES = frozenset({"body", "query", "path", "form", "file", "header", "cookie"})
+
+
+# --- authentication ---------------------------------------------------------------------------------------
+
+class BearerAuth(HttpBearer):
+    """``Authorization: Bearer abt_…``. A read-scope token may only read."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        found = authenticate_token(token.strip())
+        if found is None:
+            return None
+        user, api_token = found
+        if api_token.scope != ApiToken.Scope.WRITE and request.method not in SAFE_METHODS:
+            raise HttpError(403, "This token is read-only; use a read-write token to make changes.")
+        request.api_token = api_token  # type: ignore[attr-defined]
+        return user
+
+
+class SessionAuth(APIKeyCookie):
+    """A logged-in browser session (the UI and the docs page), CSRF-protected on writes.
+
+    A request that carries an ``Authorization`` header is judged by that header alone, so a revoked token
+    answers 401 rather than falling back to a cookie (or tripping the CSRF check).
+    """
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if "Authorization" in request.headers or not request.user.is_authenticated:
+            return None
+        if request.method not in SAFE_METHODS and check_csrf(request) is not None:
+            raise HttpError(403, "CSRF check failed: send the X-CSRFToken header with the csrftoken cookie.")
+        return request.COOKIES.get(self.param_name) or "session"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        return request.user if key and request.user.is_authenticated else None
+
+
+AUTH = [BearerAuth(), SessionAuth()]
+
+
+def actor(request: HttpRequest) -> Any:
+    """The authenticated user, whichever door they came in by."""
+    return request.auth  # type: ignore[attr-defined]
+
+
+# --- errors -------------------------------------------------------------------------------------------------
+
+class ErrorOut(Schema):
+    detail: str
+    errors: dict[str, list[str]] = Field(default_factory=dict, description="Field name → messages.")
+
+
+ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+READ_ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+def _field_of(loc: Any) -> str:
+    """The field a pydantic error is about, without ninja's prefixes.
+
+    ninja reports ``("body", "payload", "nsn")`` for a body field, ``("query", "organisation")`` for a
+    scalar query parameter and ``("query", "filters", "status", 0)`` for a repeated one.
+    """
+    parts = [str(p) for p in (loc or ()) if not isinstance(p, int)]
+    if not parts or parts[0] not in PARAM_SOURCES:
+        return parts[0] if parts else "__all__"
+    source, parts = parts[0], parts[1:]
+    if not parts:
+        return "__all__"
+    if source == "body":
+        return parts[1] if len(parts) > 1 else parts[0]  # drop the body parameter's own name
+    return parts[-1]  # query, path, form and file parameters are flat
+
+
+def _error_body(detail: str, errors: Mapping[str, list[str]] | None = None) -> dict[str, Any]:
+    return {"detail": detail, "errors": dict(errors or {})}
+
+
+def install_exception_handlers(api: NinjaAPI) -> None:
+    """Map every refusal to ``{"detail": …, "errors": {field: [messages]}}`` with the right status."""
+
+    def on_service_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        return api.create_response(request, _error_body(exc.message, exc.errors), status=exc.status_code)
+
+    def on_validation_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        errors: dict[str, list[str]] = {}
+        for error in exc.errors:
+            errors.setdefault(_field_of(error.get("loc")), []).append(str(error.get("msg", "Invalid value.")))
+        detail = "Invalid input: " + " ".join(
+            f"{field}: {'; '.join(messages)}" for field, messages in errors.items()
+        )
+        return api.create_response(request, _error_body(detail, errors), status=422)
+
+    def on_not_found(request: HttpRequest, exc: Any) -> HttpResponse:
+        return api.create_response(request, _error_body(NOT_FOUND), status=404)
+
+    def on_authentication_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        response = api.create_response(
+            request,
+            _error_body("Authentication required: send “Authorization: Bearer <token>” or log in."),
+            status=401,
+        )
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+
+    def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        return api.create_response(request, _error_body(str(exc)), status=exc.status_code)
+
+    def on_integrity_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        # A unique or check constraint lost a race that validation could not see coming.
+        return api.create_response(
+            request, _error_body("The change conflicts with another record; reload and try again."),
+            status=409,
+        )
+
+    api.add_exception_handler(ServiceError, on_service_error)
+    api.add_exception_handler(ValidationError, on_validation_error)
+    api.add_exception_handler(Http404, on_not_found)
+    api.add_exception_handler(AuthenticationError, on_authentication_error)
+    api.add_exception_handler(HttpError, on_http_error)
+    api.add_exception_handler(IntegrityError, on_integrity_error)
+
+
+# --- visibility ---------------------------------------------------------------------------------------------
+
+def get_visible_or_404(queryset: models.QuerySet[M], pk: int) -> M:
+    """The object if it is in the (``for_user``) queryset; otherwise 404, whether it exists or not."""
+    obj = queryset.filter(pk=pk).first()
+    if obj is None:
+        raise Http404(NOT_FOUND)
+    return obj
+
+
+def resolve_refs(
+    user: Any, data: dict[str, Any], refs: Mapping[str, type[models.Model]]
+) -> dict[str, Any]:
+    """Replace the ids in ``data`` by the objects they name, among those the user may see.
+
+    An id that does not exist and one the user may not see get the same 422, naming the field.
+    """
+    errors: dict[str, list[str]] = {}
+    for field, model in refs.items():
+        if field not in data:
+            continue
+        pk = data[field]
+        label = model._meta.verbose_name
+        if pk is None:
+            errors[field] = [f"Give the id of a {label}."]
+            continue
+        obj = model._default_manager.for_user(user).filter(pk=pk).first()  # type: ignore[attr-defined]
+        if obj is None:
+            errors[field] = [f"There is no {label} with id {pk}."]
+        else:
+            data[field] = obj
+    if errors:
+        raise ServiceError(errors)
+    return data
+
+
+# --- pagination and filters ---------------------------------------------------------------------------------
+
+class Pagination(LimitOffsetPagination):
+    """``?limit=&offset=`` → ``{"count": N, "items": [...]}``."""
+
+
+def paginated(func: F) -> F:
+    """``@paginate(Pagination)``, for views written with ``from __future__ import annotations``.
+
+    ninja resolves a wrapped view's string annotations in the wrapper's module, where the view's own
+    names (its filter schema) are unknown; resolving them here, in the view's module, avoids that.
+    """
+    func.__annotations__ = get_type_hints(func, include_extras=True)
+    return paginate(Pagination)(func)  # type: ignore[no-any-return]
+
+
+def filter_schema(filterset_class: type[django_filters.FilterSet], name: str) -> type[Schema]:
+    """A query-parameter schema declaring a FilterSet's filters, so OpenAPI documents them.
+
+    The FilterSet stays the one definition of what a filter means; this schema only parses and documents.
+    """
+    fields: dict[str, Any] = {}
+    for field_name, f in filterset_class.base_filters.items():
+        description = str(f.label or field_name)
+        annotation: Any = str
+        choices = getattr(f, "extra", {}).get("choices")
+        if isinstance(f, django_filters.MultipleChoiceFilter | django_filters.ChoiceFilter) and choices:
+            values = tuple(str(value) for value, _ in choices)
+            annotation = Literal[values]  # type: ignore[valid-type]
+            description += " — one of: " + ", ".join(values)
+        elif isinstance(f, django_filters.NumberFilter):
+            annotation = int
+        elif isinstance(f, django_filters.DateFilter):
+            annotation = dt.date
+        elif isinstance(f, django_filters.BooleanFilter):
+            annotation = bool
+        if isinstance(f, django_filters.MultipleChoiceFilter):
+            description += " (repeat the parameter for several)"
+            fields[field_name] = (Optional[list[annotation]], Field(None, description=description))  # noqa: UP045
+        else:
+            fields[field_name] = (Optional[annotation], Field(None, description=description))  # noqa: UP045
+    return create_model(name, __base__=Schema, **fields)
+
+
+def apply_filters(
+    filterset_class: type[django_filters.FilterSet], params: Schema | None, queryset: models.QuerySet[M]
+) -> models.QuerySet[M]:
+    """Run the app's FilterSet over ``queryset``; invalid values answer 422 naming the filter."""
+    data: MultiValueDict[str, Any] = MultiValueDict()
+    for key, value in (params.dict(exclude_none=True) if params is not None else {}).items():
+        values = value if isinstance(value, list) else [value]
+        data.setlist(key, [str(v).lower() if isinstance(v, bool) else str(v) for v in values])
+    filterset = filterset_class(data=data, queryset=queryset)
+    if not filterset.is_valid():
+        raise ServiceError({field: list(messages) for field, messages in filterset.errors.items()})
+    return filterset.qs
+
+
+def patch_schema(schema: type[Schema], name: str, *, exclude: tuple[str, ...] = ()) -> type[Schema]:
+    """The same fields as ``schema``, none required: a PATCH changes only the fields it sends.
+
+    Each keeps its type, so an explicit ``null`` is refused (naming the field) unless the field allows it.
+    """
+    fields: dict[str, Any] = {
+        field_name: (info.annotation, Field(None, description=info.description))
+        for field_name, info in schema.model_fields.items()
+        if field_name not in exclude
+    }
+    return create_model(name, __base__=Schema, **fields)
+
+
+def choices_of(choices: type[models.Choices]) -> Any:
+    """A ``Literal`` of a model's choices, so the schema lists them and rejects anything else by name."""
+    return Literal[tuple(choices.values)]  # type: ignore[valid-type]
+
+
+def changes_of(payload: Schema) -> dict[str, Any]:
+    """The fields a PATCH body actually sent (an explicit ``null`` counts as sent)."""
+    return payload.dict(exclude_unset=True)
