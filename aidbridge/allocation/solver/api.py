@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .compiled import Compiled, compile_instance
+from .compiled import Compiled, IntArr, compile_instance
 from .greedy import greedy_flows
 from .integer import IntegerState
 from .model import Flow, Instance, Plan, relative_gap
@@ -69,10 +69,7 @@ def solve(instance: Instance, method: str = "optimal", time_limit: float | None 
         prog(1.0, "done")
         return _trivial(c, method, t0, note)
     try:
-        if method == "greedy":
-            plan = _solve_greedy(c, t0, prog)
-        else:
-            plan = _solve_optimal(c, t0, time_limit, prog)
+        plan = _solve_greedy(c, t0, prog) if method == "greedy" else _solve_optimal(c, t0, time_limit, prog)
     except Exception as exc:  # never crash: report, with the greedy plan if that works
         try:
             g = _solve_greedy(c, t0, _Progress(None))
@@ -86,66 +83,112 @@ def solve(instance: Instance, method: str = "optimal", time_limit: float | None 
     return plan
 
 
-def _solve_greedy(c: Compiled, t0: float, prog: _Progress) -> Plan:
-    flows, ok = greedy_flows(c, prog)
-    st = IntegerState(c)
-    for p, r, h, d, k in flows:
-        st.add(p, r, h, d, k)
+def _plan_from_greedy(c: Compiled, raw: list[tuple[int, int, int, int, int]], ok: bool, t0: float) -> Plan:
     stats: dict[str, Any] = {"seconds": round(time.monotonic() - t0, 4), "method": "greedy", "gap": None}
     if not ok:
         stats["note"] = "a package with fixed flows cannot be completed"
         return Plan("infeasible", round(c.fixed_value, 9), None, tuple(c.inst.fixed_flows), stats)
+    st = IntegerState(c)
+    for p, r, h, d, k in raw:
+        st.add(p, r, h, d, k)
     return Plan("feasible", round(st.objective(), 9), None, _flows_out(c, st.flows), stats)
 
 
+def _solve_greedy(c: Compiled, t0: float, prog: _Progress) -> Plan:
+    raw, ok = greedy_flows(c, prog)
+    return _plan_from_greedy(c, raw, ok, t0)
+
+
+CG_MAX_PAIRS = 3000  # above this, Dantzig-Wolfe by item (see dw.py) instead of pair-level CG
+
+
+def _pair_index(c: Compiled, p: IntArr, r: IntArr) -> IntArr:
+    keys = c.pair_p * c.R + c.pair_r
+    order = np.argsort(keys)
+    return order[np.searchsorted(keys[order], p * c.R + r)]
+
+
 def _solve_optimal(c: Compiled, t0: float, time_limit: float | None, prog: _Progress) -> Plan:
-    from .optimal import ColumnGeneration, run_column_generation
-
     limit = math.inf if time_limit is None else max(0.0, float(time_limit))
-    deadline = t0 + 0.7 * limit
-    prog(0.02, f"building master LP ({len(c.pair_p)} pledge-requirement pairs)")
-    cg = ColumnGeneration(c)
-    info = run_column_generation(cg, deadline, prog)
+    prog(0.01, "greedy incumbent")
+    raw, ok = greedy_flows(c)
+    incumbent = _plan_from_greedy(c, raw, ok, t0)
     stats: dict[str, Any] = {"method": "optimal", "pairs": int(len(c.pair_p))}
-    stats.update({k: v for k, v in info.items() if k != "bound"})
-    if info["bound"] is None:
-        stats["seconds"] = round(time.monotonic() - t0, 4)
-        stats["note"] = "the LP is infeasible: a package with fixed flows cannot be completed"
-        return Plan("infeasible", round(c.fixed_value, 9), None, tuple(c.inst.fixed_flows), stats)
-    bound = float(info["bound"]) + c.fixed_value
-    prog(0.85, "rounding to an integer plan")
+    if len(c.pair_p) > CG_MAX_PAIRS:
+        from .dw import DantzigWolfe, run_dw
+        from .pricing import Pricer
 
-    # packages: fix z to 0/1 and re-solve the restricted LP if any is fractional
-    z, x = cg.values()
-    chosen = np.ones(cg.K, dtype=bool)
-    if cg.K:
-        chosen = (z >= 0.5) | c.pkg_forced
-        frac = (z > 1e-6) & (z < 1 - 1e-6)
-        stats["packages_fractional"] = int(frac.sum())
-        if frac.any():
-            idx = np.arange(cg.K, dtype=np.int32)
-            zf = chosen.astype(float)
-            cg.h.changeColsBounds(cg.K, idx, zf, zf)
-            if not cg.solve_lp():
-                chosen = (z >= 1 - 1e-6) | c.pkg_forced
-                zf = chosen.astype(float)
-                cg.h.changeColsBounds(cg.K, idx, zf, zf)
-                cg.solve_lp()
-            z, x = cg.values()
-    st = IntegerState(c)
-    st.apply_lp(cg.col_p, cg.col_r, cg.col_h, cg.col_d, x)
-    dropped = st.complete_packages([int(k) for k in np.flatnonzero(chosen)])
+        prog(0.03, f"decomposition master ({len(c.pair_p)} pledge-requirement pairs)")
+        dw = DantzigWolfe(c, Pricer(c))
+        if raw:
+            g = np.array(raw, dtype=np.int64)
+            dw.add_flows(_pair_index(c, g[:, 0], g[:, 1]), g[:, 2], g[:, 3], g[:, 4].astype(float))
+        info = run_dw(dw, t0 + 0.5 * limit, t0 + 0.7 * limit, prog)
+        stats["algorithm"] = "dantzig-wolfe"
+        stats.update({k: v for k, v in info.items() if k != "bound"})
+        stats["iterations"] = dw.iterations
+        z, p, r, h, d, x = dw.primal()
+        K = dw.K
+    else:
+        from .optimal import ColumnGeneration, run_column_generation
+
+        prog(0.03, f"building master LP ({len(c.pair_p)} pledge-requirement pairs)")
+        cg = ColumnGeneration(c)
+        info = run_column_generation(cg, t0 + 0.75 * limit, prog)
+        stats["algorithm"] = "column-generation"
+        stats.update({k: v for k, v in info.items() if k != "bound"})
+        if info["bound"] is None:
+            stats["seconds"] = round(time.monotonic() - t0, 4)
+            stats["note"] = "the LP is infeasible: a package with fixed flows cannot be completed"
+            return Plan("infeasible", round(c.fixed_value, 9), None, tuple(c.inst.fixed_flows), stats)
+        z, x = cg.values()
+        K = cg.K
+        if K:
+            frac = (z > 1e-6) & (z < 1 - 1e-6)
+            stats["packages_fractional"] = int(frac.sum())
+            if frac.any() and info["lp_optimal"] and time.monotonic() < t0 + 0.85 * limit:
+                # fix z to 0/1 and re-solve the restricted LP
+                idx = np.arange(K, dtype=np.int32)
+                zf = ((z >= 0.5) | c.pkg_forced).astype(float)
+                cg.h.changeColsBounds(K, idx, zf, zf)
+                st = cg.solve_lp(t0 + limit)
+                if st not in ("optimal", "time"):
+                    zf = ((z >= 1 - 1e-6) | c.pkg_forced).astype(float)
+                    cg.h.changeColsBounds(K, idx, zf, zf)
+                    st = cg.solve_lp(t0 + limit)
+                if st in ("optimal", "time"):
+                    z, x = cg.values()
+        stats["iterations"] = cg.iterations
+        p, r, h, d = cg.col_p, cg.col_r, cg.col_h, cg.col_d
+    bound = None if info["bound"] is None else float(info["bound"]) + c.fixed_value
+    prog(0.88, "rounding to an integer plan")
+    # packages: try to complete every package the LP uses noticeably (forced first, then by z),
+    # drop the others (and any that cannot be completed exactly)
+    chosen = (z >= 0.05) | c.pkg_forced if K else np.zeros(0, dtype=bool)
+    ist = IntegerState(c)
+    ist.apply_lp(p, r, h, d, x)
+    for k in np.flatnonzero(~chosen).tolist():
+        ist.remove_requirements(set(c.pkg_members[k].tolist()))
+    order = sorted(np.flatnonzero(chosen).tolist(), key=lambda k: (not c.pkg_forced[k], -z[k]))
+    dropped = ist.complete_packages(order)
     stats["packages_delivered"] = int(chosen.sum()) - len(dropped)
     stats["packages_dropped_in_rounding"] = len(dropped)
-    if any(c.pkg_forced[k] for k in dropped):
-        stats["seconds"] = round(time.monotonic() - t0, 4)
-        stats["note"] = "a package with fixed flows cannot be completed"
-        return Plan("infeasible", round(c.fixed_value, 9), bound, tuple(c.inst.fixed_flows), stats)
-    prog(0.92, "refilling leftovers")
-    st.refill()
-    obj = st.objective()
+    forced_failed = any(c.pkg_forced[k] for k in dropped)
+    prog(0.94, "refilling leftovers")
+    ist.refill()
+    obj = ist.objective()
+    flows = _flows_out(c, ist.flows)
+    if forced_failed or (incumbent.status == "feasible" and incumbent.objective > obj):
+        if incumbent.status != "feasible":
+            stats["seconds"] = round(time.monotonic() - t0, 4)
+            stats["note"] = "a package with fixed flows cannot be completed"
+            return Plan("infeasible", round(c.fixed_value, 9), bound, tuple(c.inst.fixed_flows), stats)
+        stats["incumbent"] = "greedy"
+        obj, flows = incumbent.objective, incumbent.flows
+    if bound is not None:
+        bound = max(bound, obj)
     gap = relative_gap(obj, bound)
     status = "optimal" if gap is not None and gap <= 1e-9 else "feasible"
     stats["gap"] = gap
     stats["seconds"] = round(time.monotonic() - t0, 4)
-    return Plan(status, round(obj, 9), round(bound, 9), _flows_out(c, st.flows), stats)
+    return Plan(status, round(obj, 9), None if bound is None else round(bound, 9), flows, stats)

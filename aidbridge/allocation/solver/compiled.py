@@ -133,13 +133,13 @@ def compile_instance(inst: Instance) -> Compiled:
 
     fv = 0.0
     for f in inst.fixed_flows:
-        p, r, h = pl_idx[f.pledge], req_idx[f.requirement], hub_idx[f.hub]
+        p, r, hi = pl_idx[f.pledge], req_idx[f.requirement], hub_idx[f.hub]
         comp.p_res[p] -= f.quantity
         comp.r_res[r] -= f.quantity
-        comp.cap[h, f.dispatch_week] -= f.quantity * comp.p_w[p]
+        comp.cap[hi, f.dispatch_week] -= f.quantity * comp.p_w[p]
         if r_pkg[r] >= 0:
             forced[r_pkg[r]] = True
-        fv += f.quantity * float(comp.column_value(np.array([p]), np.array([r]), np.array([h]),
+        fv += f.quantity * float(comp.column_value(np.array([p]), np.array([r]), np.array([hi]),
                                                    np.array([f.dispatch_week]))[0])
     comp.fixed_value = fv
     np.maximum(comp.cap, 0.0, out=comp.cap)

@@ -37,8 +37,14 @@ class IntegerState:
 
     def apply_lp(self, col_p: IntArr, col_r: IntArr, col_h: IntArr, col_d: IntArr, x: FltArr) -> None:
         q = np.floor(x + 1e-6).astype(np.int64)
+        p_w = self.c.p_w
         for i in np.flatnonzero(q > 0).tolist():
-            self.add(int(col_p[i]), int(col_r[i]), int(col_h[i]), int(col_d[i]), int(q[i]))
+            p, r, h, d = int(col_p[i]), int(col_r[i]), int(col_h[i]), int(col_d[i])
+            # clamp: the LP may be a time-limited (or slightly inexact) one
+            k = min(int(q[i]), int(self.p_left[p]), int(self.r_left[r]),
+                    math.floor(self.cap[h, d] / p_w[p] + 1e-6))
+            if k > 0:
+                self.add(p, r, h, d, k)
         # guard against tiny LP tolerance overshoots
         over = np.flatnonzero(self.cap < -1e-9)
         for hd in over.tolist():

@@ -1,4 +1,5 @@
-r"""Column generation with HiGHS for the allocation LP, then an integer plan.
+r"""Column generation with HiGHS for the allocation LP (used for small instances; large ones use
+the item decomposition of :mod:`dw` over the same pricing), then an integer plan.
 
 Formulation (all quantities after subtracting fixed flows)
 -----------------------------------------------------------
@@ -52,6 +53,7 @@ import highspy
 import numpy as np
 
 from .compiled import Compiled, FltArr, IntArr
+from .pricing import Pricer, pair_bound
 
 Progress = Callable[[float, str], None] | None
 INF = highspy.kHighsInf
@@ -75,7 +77,9 @@ class ColumnGeneration:
         K = len(c.pkg_members)
         self.K = K
         if K:
-            starts, idx, vals = [], [], []
+            starts: list[int] = []
+            idx: list[int] = []
+            vals: list[float] = []
             for m in c.pkg_members:
                 starts.append(len(idx))
                 for r in m.tolist():
@@ -91,45 +95,13 @@ class ColumnGeneration:
         self.col_d = np.zeros(0, np.int64)
         self.col_v = np.zeros(0)
         self.keys: set[int] = set()
-        # per-unit gross value table U[r,h,d] (-inf where the arrival would be past the horizon)
-        d = np.arange(W)
-        late = np.maximum(0, d[None, None, :] + c.lo[:, :, None] - c.r_due[:, None, None])
-        decay = np.maximum(0.0, 1.0 - c.inst.lateness_decay_per_week * late)
-        U = c.r_unit[:, None, None] * decay
-        U[d[None, None, :] > c.dmax[:, :, None]] = -np.inf
-        self.U = U
-        pp, rr = c.pair_p, c.pair_r
-        self.pair_dm = c.dmin[pp]                          # (npair, H)
-        self.pair_valid = self.pair_dm <= c.dmax[rr]
-        self.pair_dmc = np.minimum(self.pair_dm, W - 1)
-        self.pair_cost = c.p_w[pp][:, None] * c.cost[c.p_origin[pp]]
-        self.pair_pkg = c.r_pkg[rr] >= 0
+        self.pricer = Pricer(c)
+        self.pair_pkg = self.pricer.pair_pkg
         self.iterations = 0
         self.lp_obj = 0.0
 
-    # ---------------------------------------------------------------- pricing
     def price(self, alpha: FltArr, beta: FltArr, pi: FltArr) -> tuple[FltArr, IntArr, IntArr]:
-        """Best reduced cost per pair, with its hub and week."""
-        c = self.c
-        W = c.W
-        g = self.U - c.r_w[:, None, None] * pi[None, :, :]
-        S = g.copy()
-        A = np.empty(g.shape, np.int64)
-        A[:, :, W - 1] = W - 1
-        for d in range(W - 2, -1, -1):
-            take = g[:, :, d] >= S[:, :, d + 1]
-            S[:, :, d] = np.where(take, g[:, :, d], S[:, :, d + 1])
-            A[:, :, d] = np.where(take, d, A[:, :, d + 1])
-        pp, rr = c.pair_p, c.pair_r
-        hh = np.arange(c.H)[None, :]
-        val = S[rr[:, None], hh, self.pair_dmc] - self.pair_cost
-        val[~self.pair_valid] = -np.inf
-        rc = val - alpha[pp][:, None] - beta[rr][:, None]
-        bh = np.argmax(rc, axis=1)
-        ar = np.arange(len(pp))
-        brc = rc[ar, bh]
-        bd = A[rr, bh, self.pair_dmc[ar, bh]]
-        return brc, bh, bd
+        return self.pricer.price(alpha, beta, pi)
 
     def add_columns(self, sel: IntArr, hub: IntArr, week: IntArr) -> int:
         c = self.c
@@ -153,17 +125,28 @@ class ColumnGeneration:
         self.col_v = np.concatenate([self.col_v, v])
         return n
 
-    def solve_lp(self) -> bool:
+    def solve_lp(self, deadline: float = math.inf) -> str:
+        """Run (warm-started primal) simplex; return "optimal", "time" or another status."""
+        remaining = deadline - time.monotonic()
+        self.h.setOptionValue("time_limit", max(0.05, remaining) if math.isfinite(remaining) else INF)
         self.h.run()
         self.iterations += 1
-        ok = self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-        if ok:
+        st = self.h.getModelStatus()
+        if st == highspy.HighsModelStatus.kModelEmpty:
+            self.lp_obj = 0.0
+            return "optimal"
+        if st == highspy.HighsModelStatus.kOptimal:
             self.lp_obj = float(self.h.getInfo().objective_function_value)
-        return ok
+            return "optimal"
+        if st in (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kIterationLimit):
+            return "time"
+        return self.h.modelStatusToString(st)
 
     def duals(self) -> tuple[FltArr, FltArr, FltArr]:
         c = self.c
         y = np.asarray(self.h.getSolution().row_dual, dtype=float)
+        if len(y) != self.nrow:  # empty model: no columns yet
+            y = np.zeros(self.nrow)
         # maximisation: HiGHS reports duals with the sign of the objective change per unit of rhs
         alpha = y[: c.P]
         beta = y[c.P: c.P + c.R]
@@ -171,56 +154,76 @@ class ColumnGeneration:
         return np.maximum(alpha, 0.0), np.where(c.r_pkg >= 0, beta, np.maximum(beta, 0.0)), pi
 
     def lagrangian_bound(self, brc: FltArr) -> float:
-        c = self.c
-        pos = np.maximum(brc, 0.0)
-        mp = np.zeros(c.P)
-        np.maximum.at(mp, c.pair_p, pos)
-        mr = np.zeros(c.R)
-        np.maximum.at(mr, c.pair_r, pos)
-        n_items = len(c.inst.items)
-        by_p = np.bincount(c.p_item, weights=mp * c.p_res, minlength=n_items)
-        by_r = np.bincount(c.r_item, weights=mr * c.r_res, minlength=n_items)
-        return self.lp_obj + float(np.minimum(by_p, by_r).sum())
+        return self.lp_obj + pair_bound(self.c, brc)
 
     def values(self) -> tuple[FltArr, FltArr]:
         sol = np.asarray(self.h.getSolution().col_value, dtype=float)
+        if len(sol) != self.K + len(self.col_p):
+            sol = np.zeros(self.K + len(self.col_p))
         return sol[: self.K], sol[self.K:]
 
 
+def top_k_per_row(c: Compiled, score: FltArr, cand: IntArr, k: int) -> IntArr:
+    """Candidates (pair indices) that are among the k best by score for their requirement or pledge."""
+    if len(cand) == 0:
+        return cand
+    out = []
+    for owner in (c.pair_r, c.pair_p):
+        o = cand[np.lexsort((-score[cand], owner[cand]))]
+        key = owner[o]
+        rank = np.arange(len(o)) - np.searchsorted(key, key)
+        out.append(o[rank < k])
+    return np.union1d(out[0], out[1])
+
+
 def run_column_generation(cg: ColumnGeneration, deadline: float, progress: Progress,
-                          max_iter: int = 200, rel_tol: float = 1e-6) -> dict[str, Any]:
+                          max_iter: int = 500, rel_tol: float = 1e-6) -> dict[str, Any]:
+    """Column generation until no column prices out, the gap closes or the deadline passes.
+
+    Returns the best proven bound (None only if the master is infeasible) and whether the last
+    master LP was solved to optimality (its primal is always feasible: primal simplex)."""
     c = cg.c
     zero_p, zero_r, zero_pi = np.zeros(c.P), np.zeros(c.R), np.zeros((c.H, c.W))
     brc, bh, bd = cg.price(zero_p, zero_r, zero_pi)
-    init = np.flatnonzero((brc > 1e-12) | (cg.pair_pkg & np.isfinite(brc)))
+    finite = np.isfinite(brc)
+    # LP value with all duals zero is a valid (weak) bound
+    best_bound = cg.lagrangian_bound(np.where(finite, brc, 0.0))
+    pos = np.flatnonzero(brc > 1e-12)
+    init = np.union1d(top_k_per_row(c, brc, pos, 2), np.flatnonzero(cg.pair_pkg & finite))
     cg.add_columns(init, bh[init], bd[init])
-    best_bound = math.inf
+    cg.h.setOptionValue("simplex_strategy", 4)  # primal simplex: warm starts stay feasible
     converged = False
-    added = len(init)
+    lp_optimal = False
+    batch = max(2000, len(c.pair_p) // 10)
+    tol = 1e-9 * max(1.0, float(np.abs(c.r_unit).max(initial=1.0)))
     while True:
-        if not cg.solve_lp():
-            return {"lp_status": cg.h.modelStatusToString(cg.h.getModelStatus()), "bound": None,
-                    "converged": False, "columns_initial": len(init)}
+        status = cg.solve_lp(deadline)
+        if status != "optimal":
+            if status != "time":
+                return {"lp_status": status, "bound": None, "converged": False, "lp_optimal": False,
+                        "columns": len(cg.col_p)}
+            break
+        lp_optimal = True
         alpha, beta, pi = cg.duals()
         brc, bh, bd = cg.price(alpha, beta, pi)
         best_bound = min(best_bound, cg.lagrangian_bound(brc))
-        scale = max(1.0, abs(best_bound))
-        gap = (best_bound - cg.lp_obj) / scale
+        gap = (best_bound - cg.lp_obj) / max(1.0, abs(best_bound))
         if progress is not None:
             progress(min(0.8, 0.05 + 0.75 * (1 - 1 / (1 + cg.iterations / 4))),
                      f"column generation: iteration {cg.iterations}, LP {cg.lp_obj:.1f}, "
                      f"bound {best_bound:.1f}")
-        tol = 1e-9 * max(1.0, float(np.abs(c.r_unit).max(initial=1.0)))
         new = np.flatnonzero(brc > tol)
         if len(new) == 0 or gap <= rel_tol:
             converged = True
             break
         if cg.iterations >= max_iter or time.monotonic() > deadline:
             break
-        n = cg.add_columns(new, bh[new], bd[new])
-        added += n
-        if n == 0:
+        if len(new) > batch:
+            first = top_k_per_row(c, brc, new, 1)
+            new = first if len(first) <= batch else first[np.argsort(-brc[first])[:batch]]
+        if cg.add_columns(new, bh[new], bd[new]) == 0:
             converged = True
             break
-    return {"bound": best_bound, "converged": converged, "columns_initial": len(init),
+        lp_optimal = False
+    return {"bound": best_bound, "converged": converged, "lp_optimal": lp_optimal,
             "columns": len(cg.col_p), "lp_objective": cg.lp_obj}

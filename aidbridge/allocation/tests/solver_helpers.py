@@ -1,0 +1,26 @@
+"""Small instance builders shared by the solver tests (no Django)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def base(**over: Any) -> dict[str, Any]:
+    """One item (1 t), one hub, one origin O, one destination D, all lead times 0."""
+    d: dict[str, Any] = {
+        "schema": "aidbridge.allocation-instance/1",
+        "weeks": 6,
+        "items": [{"id": "A", "weight_t": 1.0}],
+        "hubs": [{"id": "H1", "capacity_t_per_week": 1000.0}],
+        "lead_in_weeks": {"O": {"H1": 0}},
+        "lead_out_weeks": {"H1": {"D": 0}},
+        "cost_in_per_t": {},
+        "pledges": [{"id": "P1", "donor": "X", "origin": "O", "item": "A", "quantity": 10, "available_week": 0}],
+        "requirements": [{"id": "R1", "item": "A", "quantity": 10, "priority": 1, "due_week": 5,
+                          "destination": "D"}],
+        "packages": [],
+        "priority_value": {"1": 100, "2": 10},
+        "lateness_decay_per_week": 0.1,
+    }
+    d.update(over)
+    return d
