@@ -7,7 +7,7 @@ import datetime as dt
 from ninja import Field, Schema
 
 from aidbridge.accounts.models import Organisation
-from aidbridge.core.api import choices_of, patch_schema
+from aidbridge.core.api import InputSchema, choices_of, patch_schema
 
 OrganisationKind = choices_of(Organisation.Kind)
 
@@ -32,7 +32,7 @@ class OrganisationOut(Schema):
     updated_at: dt.datetime
 
 
-class OrganisationIn(Schema):
+class OrganisationIn(InputSchema):
     name: str
     short_name: str = Field(description="Short code, e.g. “de-mod”.")
     kind: OrganisationKind  # type: ignore[valid-type]

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import math
 from collections import defaultdict
 from typing import Any
 

@@ -22,8 +22,9 @@ class AllocationLineQuerySet(models.QuerySet["AllocationLine"]):
 class AllocationLine(models.Model):
     """Units of one pledge assigned to one requirement, routed through a hub.
 
-    ``in_transit_quantity`` and ``delivered_quantity`` are kept by the logistics services so that fill
-    levels can be read without walking shipments.
+    ``in_transit_quantity``, ``delivered_quantity`` and ``lost_quantity`` are kept by the logistics services
+    so that fill levels can be read without walking shipments. Units that left the donor are in exactly one
+    of the three: still moving (in transit or at a hub), delivered good, or damaged/lost on the way.
     """
 
     pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="allocation_lines")
@@ -32,6 +33,7 @@ class AllocationLine(models.Model):
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     in_transit_quantity = models.PositiveIntegerField(default=0)
     delivered_quantity = models.PositiveIntegerField(default=0)
+    lost_quantity = models.PositiveIntegerField(default=0, help_text="Units written off as damaged or lost.")
     dispatch_week = models.DateField(null=True, blank=True, help_text="Monday of the planned hub dispatch week.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -43,13 +45,18 @@ class AllocationLine(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="allocation_quantity_positive"),
             models.CheckConstraint(
-                condition=Q(in_transit_quantity__lte=F("quantity") - F("delivered_quantity")),
+                condition=Q(in_transit_quantity__lte=F("quantity") - F("delivered_quantity") - F("lost_quantity")),
                 name="allocation_moved_within_quantity",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.pledge.reference} → {self.requirement.reference} ×{self.quantity} via {self.hub.code}"
+
+    @property
+    def moved(self) -> int:
+        """Units that have left the donor: in transit, delivered, or damaged/lost on the way."""
+        return self.in_transit_quantity + self.delivered_quantity + self.lost_quantity
 
 
 class AllocationRunQuerySet(models.QuerySet["AllocationRun"]):

@@ -6,6 +6,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from aidbridge.core.api import InputSchema
 from aidbridge.locations.schemas import HubRef
 from aidbridge.pledges.schemas import PledgeRef
 from aidbridge.requirements.schemas import RequirementRef
@@ -23,7 +24,7 @@ class AllocationOut(Schema):
     created_at: dt.datetime
 
 
-class AllocationIn(Schema):
+class AllocationIn(InputSchema):
     pledge: int = Field(description="Pledge id (committed or allocated).")
     requirement: int = Field(description="Requirement id (validated).")
     hub: int = Field(description="Hub id: reachable from the pledge's origin and serving the destination.")

@@ -86,7 +86,7 @@ def release_allocation(*, actor: Any, line: AllocationLine) -> None:
     """Undo an allocation whose goods have not started moving."""
     _require_coordinator(actor, "release allocations")
     line = core.lock(line)
-    if line.in_transit_quantity or line.delivered_quantity:
+    if line.moved:
         raise InvalidTransition("Goods on this allocation are already moving; it cannot be released.", field="line")
     pledge = line.pledge
     record_event(actor=actor, action="allocation.release", obj=line, before=snapshot(line))
@@ -95,9 +95,54 @@ def release_allocation(*, actor: Any, line: AllocationLine) -> None:
         core.transition(actor=actor, obj=pledge, to=Pledge.Status.COMMITTED, action="pledge.unallocate")
 
 
+def _require_direct(line: AllocationLine) -> None:
+    # Once an allocation travels by shipment, its counters are driven by the shipment services alone, so that
+    # ``aidbridge ledger verify`` can re-derive them from shipments and receipts.
+    if line.shipment_lines.exclude(shipment__status="cancelled").exists():
+        raise InvalidTransition("This allocation travels by shipment; record dispatches and receipts on its "
+                                "shipments.", field="line")
+
+
+@transaction.atomic
+def move_units(
+    *, actor: Any, line: AllocationLine, dispatched: int = 0, delivered: int = 0, lost: int = 0, action: str
+) -> AllocationLine:
+    """Move units of an allocation along: dispatched from the donor, delivered good, or damaged/lost on the way.
+
+    The one place that changes the movement counters and walks the pledge to “shipped” (first dispatch) and
+    “delivered” (every allocated unit delivered or written off). Callers check the actor's rights. Locks the
+    line, then the pledge, before writing any audit event, so that the lock order matches the other services.
+    """
+    line = core.lock(line)
+    pledge = core.lock(line.pledge)
+    if min(dispatched, delivered, lost) < 0 or not (dispatched or delivered or lost):
+        raise ServiceError("Move at least one unit.", field="quantity")
+    unmoved = line.quantity - line.moved
+    if dispatched > unmoved:
+        raise Conflict(f"Only {unmoved} units of this allocation are still to be dispatched.", field="quantity")
+    if delivered + lost > line.in_transit_quantity + dispatched:
+        raise Conflict(f"Only {line.in_transit_quantity + dispatched} units of this allocation are in transit.",
+                       field="quantity")
+    before = snapshot(line)
+    line.in_transit_quantity += dispatched - delivered - lost
+    line.delivered_quantity += delivered
+    line.lost_quantity += lost
+    line.save(update_fields=["in_transit_quantity", "delivered_quantity", "lost_quantity"])
+    record_event(actor=actor, action=action, obj=line, before=before, after=snapshot(line))
+    if dispatched and pledge.status == Pledge.Status.ALLOCATED:
+        pledge = core.transition(actor=actor, obj=pledge, to=Pledge.Status.SHIPPED, action="pledge.ship")
+    if pledge.status == Pledge.Status.SHIPPED:
+        totals = AllocationLine.objects.filter(pledge=pledge).aggregate(
+            q=Sum("quantity"), done=Sum("delivered_quantity") + Sum("lost_quantity"))
+        if totals["q"] == totals["done"]:
+            core.transition(actor=actor, obj=pledge, to=Pledge.Status.DELIVERED, action="pledge.deliver")
+    line.pledge = pledge
+    return line
+
+
 @transaction.atomic
 def dispatch_allocation(*, actor: Any, line: AllocationLine, quantity: int) -> AllocationLine:
-    """Record units of an allocation leaving the donor: they are now in transit."""
+    """Record units of an allocation leaving the donor without a shipment: they are now in transit."""
     line = core.lock(line)
     p = principal(actor)
     core.require(
@@ -105,41 +150,27 @@ def dispatch_allocation(*, actor: Any, line: AllocationLine, quantity: int) -> A
             line.hub.operator_id, line.pledge.donor_id))),
         "Only coordinators, the donor or the hub operator may record a dispatch.",
     )
+    _require_direct(line)
     if line.pledge.status == Pledge.Status.WITHDRAWN:
         raise InvalidTransition(f"{line.pledge.reference} was withdrawn.", field="pledge")
-    remaining = line.quantity - line.in_transit_quantity - line.delivered_quantity
+    remaining = line.quantity - line.moved
     if quantity < 1 or quantity > remaining:
         raise ServiceError(f"Between 1 and {remaining} units of this allocation can still be dispatched.",
                            field="quantity")
-    before = snapshot(line)
-    line.in_transit_quantity += quantity
-    line.save(update_fields=["in_transit_quantity"])
-    record_event(actor=actor, action="allocation.dispatch", obj=line, before=before, after=snapshot(line))
-    if line.pledge.status == Pledge.Status.ALLOCATED:
-        core.transition(actor=actor, obj=line.pledge, to=Pledge.Status.SHIPPED, action="pledge.ship")
-    return line
+    return move_units(actor=actor, line=line, dispatched=quantity, action="allocation.dispatch")
 
 
 @transaction.atomic
 def confirm_delivery(*, actor: Any, line: AllocationLine, quantity: int) -> AllocationLine:
-    """Record units in transit as delivered to the requirement's destination."""
+    """Record units in transit as delivered to the requirement's destination, without a shipment."""
     line = core.lock(line)
     p = principal(actor)
     core.require(
         p.is_superuser or (p.can_write and (p.is_coordinator or p.organisation_id == line.requirement.recipient_id)),
         "Only the recipient or coordinators may confirm a delivery.",
     )
+    _require_direct(line)
     if quantity < 1 or quantity > line.in_transit_quantity:
         raise ServiceError(f"Between 1 and {line.in_transit_quantity} units are in transit on this allocation.",
                            field="quantity")
-    before = snapshot(line)
-    line.in_transit_quantity -= quantity
-    line.delivered_quantity += quantity
-    line.save(update_fields=["in_transit_quantity", "delivered_quantity"])
-    record_event(actor=actor, action="allocation.deliver", obj=line, before=before, after=snapshot(line))
-    pledge = line.pledge
-    lines = AllocationLine.objects.filter(pledge=pledge)
-    totals = lines.aggregate(q=Sum("quantity"), d=Sum("delivered_quantity"))
-    if pledge.status == Pledge.Status.SHIPPED and totals["q"] == totals["d"]:
-        core.transition(actor=actor, obj=pledge, to=Pledge.Status.DELIVERED, action="pledge.deliver")
-    return line
+    return move_units(actor=actor, line=line, delivered=quantity, action="allocation.deliver")

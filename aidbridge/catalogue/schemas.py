@@ -7,7 +7,7 @@ from decimal import Decimal
 from ninja import Field, Schema
 
 from aidbridge.catalogue.models import Item
-from aidbridge.core.api import choices_of, patch_schema
+from aidbridge.core.api import InputSchema, choices_of, patch_schema
 from aidbridge.core.fields import format_nsn
 
 SupplyClass = choices_of(Item.SupplyClass)
@@ -36,7 +36,7 @@ class ItemOut(Schema):
         return format_nsn(obj.nsn)
 
 
-class ItemIn(Schema):
+class ItemIn(InputSchema):
     code: str = Field(description="Short catalogue code, e.g. “GEN-100KW”.")
     name: str
     supply_class: SupplyClass  # type: ignore[valid-type]

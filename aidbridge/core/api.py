@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, Optional, TypeVar, get_type_hints
+from typing import Annotated, Any, Literal, Optional, TypeVar, get_type_hints
 
 import django_filters
 from django.conf import settings
@@ -20,7 +20,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
-from pydantic import create_model
+from pydantic import AfterValidator, create_model, field_validator
 
 from aidbridge.accounts.models import ApiToken
 from aidbridge.accounts.services import authenticate_token
@@ -32,6 +32,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 NOT_FOUND = "Not found."
 PARAM_SOURCES = frozenset({"body", "query", "path", "form", "file", "header", "cookie"})
+# The range of the databases' 64-bit integer columns (primary keys and the ids that point at them).
+MIN_DB_INT, MAX_DB_INT = -(2**63), 2**63 - 1
+# Far past any real list, and inside every database's LIMIT/OFFSET range.
+MAX_OFFSET = 2**31 - 1
 
 
 # --- authentication ---------------------------------------------------------------------------------------
@@ -85,7 +89,10 @@ class ErrorOut(Schema):
     errors: dict[str, list[str]] = Field(default_factory=dict, description="Field name → messages.")
 
 
-ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+# 400: a body that is not JSON (or not multipart form data) at all.
+ERRORS: dict[int, Any] = {
+    400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut,
+}
 READ_ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
@@ -155,6 +162,53 @@ def install_exception_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(IntegrityError, on_integrity_error)
 
 
+# --- input ------------------------------------------------------------------------------------------------
+
+def storable_text(value: str) -> str:
+    """Refuse text no database column can hold: NUL characters (PostgreSQL) and lone surrogates (any)."""
+    if "\x00" in value:
+        raise ValueError("Text may not contain NUL (\\x00) characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("Text must be valid Unicode (it contains a lone surrogate).") from None
+    return value
+
+
+def require_storable(**values: str) -> None:
+    """:func:`storable_text` for plain parameters (ninja drops a default given with an annotated Form type)."""
+    errors: dict[str, list[str]] = {}
+    for field, value in values.items():
+        try:
+            storable_text(value)
+        except ValueError as exc:
+            errors[field] = [str(exc)]
+    if errors:
+        raise ServiceError(errors)
+
+
+Text = Annotated[str, AfterValidator(storable_text)]
+"""A ``str`` parameter (path, query or form) that is refused with 422 unless a database can store it."""
+
+DbInt = Annotated[int, Field(ge=MIN_DB_INT, le=MAX_DB_INT)]
+"""An integer a database column can be compared with; larger ones answer 422 instead of overflowing."""
+
+
+class InputSchema(Schema):
+    """The base of every request schema: its text fields are :func:`storable_text`."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return storable_text(value)
+        if isinstance(value, list):
+            for element in value:
+                if isinstance(element, str):
+                    storable_text(element)
+        return value
+
+
 # --- visibility ---------------------------------------------------------------------------------------------
 
 def get_visible_or_404(queryset: models.QuerySet[M], pk: int) -> M:
@@ -196,6 +250,10 @@ def resolve_refs(
 class Pagination(LimitOffsetPagination):
     """``?limit=&offset=`` → ``{"count": N, "items": [...]}``."""
 
+    class Input(LimitOffsetPagination.Input):
+        # An offset past the database's integer range overflowed (500 on PostgreSQL, 409 on SQLite).
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
 
 def paginated(func: F) -> F:
     """``@paginate(Pagination)``, for views written with ``from __future__ import annotations``.
@@ -207,10 +265,13 @@ def paginated(func: F) -> F:
     return paginate(Pagination)(func)  # type: ignore[no-any-return]
 
 
-def filter_schema(filterset_class: type[django_filters.FilterSet], name: str) -> type[Schema]:
+def filter_schema(
+    filterset_class: type[django_filters.FilterSet], name: str, *, annotations: Mapping[str, Any] | None = None
+) -> type[Schema]:
     """A query-parameter schema declaring a FilterSet's filters, so OpenAPI documents them.
 
     The FilterSet stays the one definition of what a filter means; this schema only parses and documents.
+    ``annotations`` gives a filter a narrower type than its class implies (for a method filter, say).
     """
     fields: dict[str, Any] = {}
     for field_name, f in filterset_class.base_filters.items():
@@ -222,17 +283,31 @@ def filter_schema(filterset_class: type[django_filters.FilterSet], name: str) ->
             annotation = Literal[values]  # type: ignore[valid-type]
             description += " — one of: " + ", ".join(values)
         elif isinstance(f, django_filters.NumberFilter):
-            annotation = int
+            annotation = DbInt
         elif isinstance(f, django_filters.DateFilter):
             annotation = dt.date
         elif isinstance(f, django_filters.BooleanFilter):
             annotation = bool
+        annotation = (annotations or {}).get(field_name, annotation)
         if isinstance(f, django_filters.MultipleChoiceFilter):
             description += " (repeat the parameter for several)"
             fields[field_name] = (Optional[list[annotation]], Field(None, description=description))  # noqa: UP045
         else:
             fields[field_name] = (Optional[annotation], Field(None, description=description))  # noqa: UP045
-    return create_model(name, __base__=Schema, **fields)
+    return create_model(name, __base__=InputSchema, **fields)
+
+
+def _id_or_code(value: str) -> str:
+    # The FilterSets read an all-digit value as an id: int("²") raised and int("9" * 20) overflowed.
+    if value.isdigit():
+        digits = value.lstrip("0") or "0"
+        if not (value.isascii() and len(digits) <= 19 and int(digits) <= MAX_DB_INT):
+            raise ValueError("Give an id (digits 0–9, at most 9223372036854775807) or a code.")
+    return value
+
+
+IdOrCode = Annotated[Text, AfterValidator(_id_or_code)]
+"""A filter value that is an id when it is all digits and a code otherwise."""
 
 
 def apply_filters(
@@ -249,7 +324,7 @@ def apply_filters(
     return filterset.qs
 
 
-def patch_schema(schema: type[Schema], name: str, *, exclude: tuple[str, ...] = ()) -> type[Schema]:
+def patch_schema(schema: type[Schema], name: str, *, exclude: tuple[str, ...] = ()) -> type[InputSchema]:
     """The same fields as ``schema``, none required: a PATCH changes only the fields it sends.
 
     Each keeps its type, so an explicit ``null`` is refused (naming the field) unless the field allows it.
@@ -259,7 +334,7 @@ def patch_schema(schema: type[Schema], name: str, *, exclude: tuple[str, ...] = 
         for field_name, info in schema.model_fields.items()
         if field_name not in exclude
     }
-    return create_model(name, __base__=Schema, **fields)
+    return create_model(name, __base__=InputSchema, **fields)
 
 
 def choices_of(choices: type[models.Choices]) -> Any:

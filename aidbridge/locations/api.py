@@ -11,6 +11,7 @@ from aidbridge.accounts.models import Organisation
 from aidbridge.core.api import (
     ERRORS,
     READ_ERRORS,
+    Text,
     actor,
     apply_filters,
     changes_of,
@@ -108,7 +109,7 @@ def get_lead_times(request: HttpRequest, hub_id: int) -> Any:
     response={200: InboundLeadTimeOut, 204: None, **ERRORS},
     summary="Set or remove (weeks: null) the route from an origin country to the hub",
 )
-def set_inbound_lead_time(request: HttpRequest, hub_id: int, country: str, payload: InboundLeadTimeIn) -> Any:
+def set_inbound_lead_time(request: HttpRequest, hub_id: int, country: Text, payload: InboundLeadTimeIn) -> Any:
     user = actor(request)
     hub = get_visible_or_404(Hub.objects.for_user(user), hub_id)
     row = services.set_inbound_lead_time(

@@ -7,7 +7,7 @@ from decimal import Decimal
 from ninja import Field, Schema
 
 from aidbridge.accounts.schemas import OrganisationRef
-from aidbridge.core.api import patch_schema
+from aidbridge.core.api import InputSchema, patch_schema
 
 
 class LocationRef(Schema):
@@ -25,7 +25,7 @@ class LocationOut(Schema):
     longitude: Decimal
 
 
-class LocationIn(Schema):
+class LocationIn(InputSchema):
     unlocode: str = Field(description="UN/LOCODE: country code, a space and three letters or digits 2–9.")
     name: str
     country: str = Field(description="ISO 3166-1 alpha-2; must match the UN/LOCODE.")
@@ -52,7 +52,7 @@ class HubOut(Schema):
     active: bool
 
 
-class HubIn(Schema):
+class HubIn(InputSchema):
     code: str = Field(description="e.g. “PL-RZE”.")
     name: str
     location: int = Field(description="Location id.")
@@ -80,10 +80,10 @@ class LeadTimesOut(Schema):
     outbound: list[OutboundLeadTimeOut] = Field(description="This hub → destination.")
 
 
-class InboundLeadTimeIn(Schema):
+class InboundLeadTimeIn(InputSchema):
     weeks: int | None = Field(description="Weeks in transit; null removes the route.")
     cost_per_t: Decimal = Field(Decimal("0"), description="Transport cost per tonne.")
 
 
-class OutboundLeadTimeIn(Schema):
+class OutboundLeadTimeIn(InputSchema):
     weeks: int | None = Field(description="Weeks in transit; null removes the route.")

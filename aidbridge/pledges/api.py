@@ -14,12 +14,14 @@ from aidbridge.catalogue.models import Item
 from aidbridge.core.api import (
     ERRORS,
     READ_ERRORS,
+    IdOrCode,
     actor,
     apply_filters,
     changes_of,
     filter_schema,
     get_visible_or_404,
     paginated,
+    require_storable,
     resolve_refs,
 )
 from aidbridge.core.errors import ServiceError
@@ -29,7 +31,7 @@ from aidbridge.pledges.models import Pledge
 from aidbridge.pledges.schemas import PledgeIn, PledgeOut, PledgePatch, SourceDocumentOut
 
 router = Router(tags=["pledges"])
-PledgeFilters = filter_schema(PledgeFilterSet, "PledgeFilters")
+PledgeFilters = filter_schema(PledgeFilterSet, "PledgeFilters", annotations={"item": IdOrCode})
 REFS = {"item": Item, "donor": Organisation}
 
 
@@ -106,6 +108,7 @@ def add_document(
     """Attach evidence: a URL, an uploaded file (PDF, PNG, JPEG or UTF-8 text), or both."""
     user = actor(request)
     pledge = get_visible_or_404(_pledges(user), pledge_id)
+    require_storable(title=title, url=url, sha256=sha256)
     content = None
     if file is not None:
         if file.size is not None and file.size > settings.MAX_UPLOAD_BYTES:

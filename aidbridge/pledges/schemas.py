@@ -9,7 +9,7 @@ from ninja import Field, Schema
 
 from aidbridge.accounts.schemas import OrganisationRef
 from aidbridge.catalogue.schemas import ItemRef
-from aidbridge.core.api import choices_of, patch_schema
+from aidbridge.core.api import InputSchema, choices_of, patch_schema
 from aidbridge.core.models import Releasability
 from aidbridge.pledges.models import Pledge, SourceDocument
 
@@ -44,7 +44,7 @@ class PledgeOut(Schema):
     updated_at: dt.datetime
 
 
-class PledgeIn(Schema):
+class PledgeIn(InputSchema):
     item: int = Field(description="Item id.")
     quantity: int
     available_from: dt.date

@@ -13,6 +13,7 @@ from aidbridge.catalogue.models import Item
 from aidbridge.core.api import (
     ERRORS,
     READ_ERRORS,
+    IdOrCode,
     actor,
     apply_filters,
     changes_of,
@@ -28,7 +29,7 @@ from aidbridge.requirements.models import Requirement
 from aidbridge.requirements.schemas import RequirementIn, RequirementOut, RequirementPatch
 
 router = Router(tags=["requirements"])
-RequirementFilters = filter_schema(RequirementFilterSet, "RequirementFilters")
+RequirementFilters = filter_schema(RequirementFilterSet, "RequirementFilters", annotations={"item": IdOrCode})
 REFS = {"item": Item, "destination": Location, "recipient": Organisation}
 
 

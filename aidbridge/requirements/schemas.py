@@ -8,7 +8,7 @@ from ninja import Field, Schema
 
 from aidbridge.accounts.schemas import OrganisationRef
 from aidbridge.catalogue.schemas import ItemRef
-from aidbridge.core.api import choices_of, patch_schema
+from aidbridge.core.api import InputSchema, choices_of, patch_schema
 from aidbridge.core.models import FillLevel
 from aidbridge.locations.schemas import LocationRef
 from aidbridge.requirements.models import Requirement
@@ -44,7 +44,7 @@ class RequirementOut(Schema):
     updated_at: dt.datetime
 
 
-class RequirementIn(Schema):
+class RequirementIn(InputSchema):
     item: int = Field(description="Item id.")
     quantity: int
     priority: Priority = 2  # type: ignore[valid-type]

@@ -16,9 +16,11 @@ cannot be, the plan has status ``"infeasible"`` and holds just the fixed flows.
 
 Methods: ``solve(instance, "greedy")`` is the ALLOCATION.md baseline (:mod:`.greedy`).
 ``solve(instance, "optimal")`` prices (pledge, requirement) pairs over hubs and weeks in numpy
-(:mod:`.pricing`) and solves the LP with HiGHS, by pair-level column generation for small
-instances (:mod:`.optimal`, whose docstring gives the formulation) or by a Dantzig-Wolfe
-decomposition by item for large ones (:mod:`.dw`); the LP solution is made integral by
+(:mod:`.pricing`). Small instances: pair-level column generation on the LP with HiGHS
+(:mod:`.optimal`, whose docstring gives the formulation). Large ones: Lagrangian relaxation of
+the hub-week capacity rows (bound from one transport LP) and price-guided integer repair rounds
+(:mod:`.lagrange`); without a tight time limit (>= 30 s left) a Dantzig-Wolfe decomposition by
+item (:mod:`.dw`) then refines the plan and the bound. LP solutions are made integral by
 :mod:`.integer`. The plan's ``bound`` is a proven upper bound (Lagrangian / LP dual bound).
 """
 

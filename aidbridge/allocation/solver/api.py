@@ -50,7 +50,8 @@ def _trivial(c: Compiled, method: str, t0: float, note: str) -> Plan:
 
 def solve(instance: Instance, method: str = "optimal", time_limit: float | None = None,
           progress: ProgressFn | None = None) -> Plan:
-    """Solve an instance. ``method`` is "optimal" (column generation + HiGHS) or "greedy"
+    """Solve an instance. ``method`` is "optimal" (column generation + HiGHS; Lagrangian relaxation
+    + repair, then Dantzig-Wolfe if time allows, on large instances) or "greedy"
     (the ALLOCATION.md baseline). ``progress(fraction, message)`` is called regularly.
     Never raises for a valid instance: failures come back as a plan with status "error"."""
     t0 = time.monotonic()
@@ -99,7 +100,51 @@ def _solve_greedy(c: Compiled, t0: float, prog: _Progress) -> Plan:
     return _plan_from_greedy(c, raw, ok, t0)
 
 
-CG_MAX_PAIRS = 3000  # above this, Dantzig-Wolfe by item (see dw.py) instead of pair-level CG
+CG_MAX_PAIRS = 3000  # above this, Lagrangian + repair (lagrange.py), then Dantzig-Wolfe (dw.py) if time allows
+DW_MIN_SECONDS = 30.0  # the Dantzig-Wolfe refinement only runs when at least this much time is left
+GREEDY_SECONDS_PER_PAIR = 1e-4  # generous estimate of the greedy baseline's cost, to decide whether it fits
+GREEDY_MAX_PAIRS = 20000  # below this the greedy baseline always runs as a safety net (it is cheap)
+
+
+def _run_lagrangian(c: Compiled, t0: float, limit: float, prog: _Progress, stats: dict[str, Any]
+                    ) -> dict[str, Any] | None:
+    from .lagrange import run_lagrange
+    from .pricing import Pricer
+
+    prog(0.03, f"lagrangian relaxation ({len(c.pair_p)} pledge-requirement pairs)")
+    deadline = t0 + 0.92 * limit if math.isfinite(limit) else math.inf
+    lag = run_lagrange(c, Pricer(c), t0, deadline, prog, max_rounds=8 if math.isfinite(limit) else 3)
+    stats["lagrangian_rounds"] = lag["rounds"]
+    stats["lagrangian_timings"] = lag["timings"]
+    if lag["state"] is None:
+        return None
+    return lag
+
+
+def _lagrangian_plan(c: Compiled, t0: float, limit: float, lag: dict[str, Any], stats: dict[str, Any]) -> Plan:
+    st = lag["state"]
+    obj = st.objective()
+    flows = _flows_out(c, st.flows)
+    stats["algorithm"] = "lagrangian"
+    # the greedy baseline as a safety net, when it fits in the time left
+    if len(c.pair_p) <= GREEDY_MAX_PAIRS or t0 + limit - time.monotonic() > GREEDY_SECONDS_PER_PAIR * len(c.pair_p):
+        raw, ok = greedy_flows(c)
+        g = _plan_from_greedy(c, raw, ok, t0)
+        if g.status == "feasible" and g.objective > obj:
+            obj, flows = g.objective, g.flows
+            stats["incumbent"] = "greedy"
+    bound = None if lag["bound"] is None else max(float(lag["bound"]) + c.fixed_value, obj)
+    forced_ok = all(
+        (st.r_left[c.pkg_members[k]] == 0).all() for k in np.flatnonzero(c.pkg_forced).tolist())
+    if not forced_ok and stats.get("incumbent") != "greedy":
+        stats["seconds"] = round(time.monotonic() - t0, 4)
+        stats["note"] = "a package with fixed flows cannot be completed"
+        return Plan("infeasible", round(c.fixed_value, 9), bound, tuple(c.inst.fixed_flows), stats)
+    gap = relative_gap(obj, bound)
+    status = "optimal" if gap is not None and gap <= 1e-9 else "feasible"
+    stats["gap"] = gap
+    stats["seconds"] = round(time.monotonic() - t0, 4)
+    return Plan(status, round(obj, 9), None if bound is None else round(bound, 9), flows, stats)
 
 
 def _pair_index(c: Compiled, p: IntArr, r: IntArr) -> IntArr:
@@ -110,10 +155,20 @@ def _pair_index(c: Compiled, p: IntArr, r: IntArr) -> IntArr:
 
 def _solve_optimal(c: Compiled, t0: float, time_limit: float | None, prog: _Progress) -> Plan:
     limit = math.inf if time_limit is None else max(0.0, float(time_limit))
+    stats: dict[str, Any] = {"method": "optimal", "pairs": int(len(c.pair_p))}
+    lag: dict[str, Any] | None = None
+    if len(c.pair_p) > CG_MAX_PAIRS:
+        lag = _run_lagrangian(c, t0, limit, prog, stats)
+        if lag is not None and (math.isfinite(limit) and t0 + limit - time.monotonic() < DW_MIN_SECONDS):
+            return _lagrangian_plan(c, t0, limit, lag, stats)
     prog(0.01, "greedy incumbent")
     raw, ok = greedy_flows(c)
     incumbent = _plan_from_greedy(c, raw, ok, t0)
-    stats: dict[str, Any] = {"method": "optimal", "pairs": int(len(c.pair_p))}
+    if lag is not None and lag["state"] is not None and (incumbent.status != "feasible" or
+                                                          lag["objective"] + c.fixed_value > incumbent.objective):
+        st = lag["state"]
+        incumbent = Plan("feasible", round(st.objective(), 9), None, _flows_out(c, st.flows), {})
+        stats["incumbent_lagrangian"] = True
     if len(c.pair_p) > CG_MAX_PAIRS:
         from .dw import DantzigWolfe, run_dw
         from .pricing import Pricer
@@ -161,6 +216,9 @@ def _solve_optimal(c: Compiled, t0: float, time_limit: float | None, prog: _Prog
         stats["iterations"] = cg.iterations
         p, r, h, d = cg.col_p, cg.col_r, cg.col_h, cg.col_d
     bound = None if info["bound"] is None else float(info["bound"]) + c.fixed_value
+    if lag is not None and lag["bound"] is not None:
+        lb = float(lag["bound"]) + c.fixed_value
+        bound = lb if bound is None else min(bound, lb)
     prog(0.88, "rounding to an integer plan")
     # packages: try to complete every package the LP uses noticeably (forced first, then by z),
     # drop the others (and any that cannot be completed exactly)
@@ -183,7 +241,7 @@ def _solve_optimal(c: Compiled, t0: float, time_limit: float | None, prog: _Prog
             stats["seconds"] = round(time.monotonic() - t0, 4)
             stats["note"] = "a package with fixed flows cannot be completed"
             return Plan("infeasible", round(c.fixed_value, 9), bound, tuple(c.inst.fixed_flows), stats)
-        stats["incumbent"] = "greedy"
+        stats["incumbent"] = "lagrangian" if stats.get("incumbent_lagrangian") else "greedy"
         obj, flows = incumbent.objective, incumbent.flows
     if bound is not None:
         bound = max(bound, obj)

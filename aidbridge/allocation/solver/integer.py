@@ -98,15 +98,34 @@ class IntegerState:
     def fill(self, cand: tuple[IntArr, IntArr, IntArr, IntArr, FltArr], log: list[IFlow] | None = None
              ) -> None:
         c = self.c
-        p_w = c.p_w
+        W = c.W
+        p_w = c.p_w.tolist()
+        # plain Python lists in the loop (numpy scalar indexing is slow); written back below
+        p_left = self.p_left.tolist()
+        r_left = self.r_left.tolist()
+        cap = self.cap.reshape(-1).tolist()
+        flows = self.flows
         for p, r, h, d in zip(*(a.tolist() for a in cand[:4]), strict=True):
-            if self.p_left[p] <= 0 or self.r_left[r] <= 0:
+            pl = p_left[p]
+            rl = r_left[r]
+            if pl <= 0 or rl <= 0:
                 continue
-            k = min(int(self.p_left[p]), int(self.r_left[r]), math.floor(self.cap[h, d] / p_w[p] + 1e-9))
+            s = h * W + d
+            wp = p_w[p]
+            if cap[s] < wp * (1 - 1e-9):
+                continue
+            k = min(pl, rl, math.floor(cap[s] / wp + 1e-9))
             if k > 0:
-                self.add(p, r, h, d, k)
+                key = (p, r, h, d)
+                flows[key] = flows.get(key, 0) + k
+                p_left[p] = pl - k
+                r_left[r] = rl - k
+                cap[s] -= k * wp
                 if log is not None:
                     log.append((p, r, h, d, k))
+        self.p_left[:] = p_left
+        self.r_left[:] = r_left
+        self.cap[:] = np.asarray(cap).reshape(self.cap.shape)
 
     def complete_packages(self, chosen: list[int]) -> list[int]:
         """Fill every chosen package exactly; drop (and return) those that cannot be completed."""

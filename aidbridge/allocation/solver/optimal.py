@@ -1,5 +1,6 @@
 r"""Column generation with HiGHS for the allocation LP (used for small instances; large ones use
-the item decomposition of :mod:`dw` over the same pricing), then an integer plan.
+the Lagrangian relaxation and repair of :mod:`lagrange`, refined by the item decomposition of
+:mod:`dw` when there is no tight time limit), then an integer plan.
 
 Formulation (all quantities after subtracting fixed flows)
 -----------------------------------------------------------

@@ -59,7 +59,6 @@ def test_another_donor_may_not_commit(world, personas):
 
 def test_viewer_may_not_commit(world, personas):
     from aidbridge.accounts.models import Membership
-
     from aidbridge.accounts.principal import forget
 
     Membership.objects.filter(user=personas.donor_de).update(role=Membership.Role.VIEWER)

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from aidbridge.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("accounts/login/", views.login, name="login"),
+    path("accounts/logout/", views.logout, name="logout"),
+    path("accounts/tokens/", views.TokenList.as_view(), name="tokens"),
+    path("accounts/tokens/<int:pk>/revoke/", views.TokenRevoke.as_view(), name="token_revoke"),
+    path("organisations/", views.OrganisationList.as_view(), name="organisation_list"),
+    path("organisations/add/", views.OrganisationEdit.as_view(), name="organisation_add"),
+    path("organisations/<int:pk>/", views.OrganisationDetail.as_view(), name="organisation"),
+    path("organisations/<int:pk>/edit/", views.OrganisationEdit.as_view(), name="organisation_edit"),
+]

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from aidbridge.accounts import services, tables
+from aidbridge.accounts.filtersets import OrganisationFilterSet
+from aidbridge.accounts.forms import OrganisationForm, TokenForm
+from aidbridge.accounts.models import ApiToken, Organisation
+from aidbridge.accounts.principal import Principal
+from aidbridge.core.errors import NotPermitted, ServiceError
+from aidbridge.core.views import (
+    AppView,
+    ObjectDetailView,
+    ObjectFormView,
+    ObjectListView,
+    apply_service_errors,
+    forbidden,
+)
+from aidbridge.locations.models import Hub
+from aidbridge.pledges.models import Pledge
+from aidbridge.requirements.models import Requirement
+
+
+def manages(p: Principal, obj: Any = None) -> bool:
+    return p.manages_reference_data
+
+
+login = auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True)
+logout = auth_views.LogoutView.as_view()
+
+
+class OrganisationList(ObjectListView):
+    model = Organisation
+    filterset_class = OrganisationFilterSet
+    columns = tables.ORGANISATION_COLUMNS
+    create_permission = manages
+
+
+class OrganisationDetail(ObjectDetailView):
+    model = Organisation
+    fields = tables.ORGANISATION_FIELDS
+    edit_permission = manages
+    template_name = "accounts/organisation_detail.html"
+
+    def get_extra_context(self, obj: Organisation) -> dict[str, Any]:
+        user = self.request.user
+        return {
+            "hubs": Hub.objects.for_user(user).filter(operator=obj).select_related("location"),
+            "pledge_count": Pledge.objects.for_user(user).filter(donor=obj).count(),
+            "requirement_count": Requirement.objects.for_user(user).filter(recipient=obj).count(),
+        }
+
+
+class OrganisationEdit(ObjectFormView):
+    model = Organisation
+    form_class = OrganisationForm
+    create_service = services.create_organisation
+    update_service = services.update_organisation
+    object_kwarg = "organisation"
+    permission = manages
+
+
+class TokenList(AppView):
+    """The user's own API tokens. A new token's secret is shown once, in the response that created it."""
+
+    def render_page(self, form: TokenForm, *, secret: str = "", token: ApiToken | None = None,
+                    status: int = 200) -> HttpResponse:
+        tokens = ApiToken.objects.filter(user=self.request.user)
+        context = {"title": "API tokens", "tokens": tokens, "form": form, "secret": secret, "new_token": token}
+        response = render(self.request, "accounts/tokens.html", context, status=status)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.render_page(TokenForm())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = TokenForm(request.POST)
+        if form.is_valid():
+            try:
+                token, secret = services.create_api_token(
+                    actor=request.user, user=request.user, name=form.cleaned_data["name"],
+                    scope=form.cleaned_data["scope"], expires_at=form.expires_at(),
+                )
+            except NotPermitted as exc:
+                return forbidden(request, exc.message)
+            except ServiceError as exc:
+                apply_service_errors(form, exc)
+            else:
+                return self.render_page(TokenForm(), secret=secret, token=token, status=201)
+        return self.render_page(form, status=422)
+
+
+class TokenRevoke(AppView):
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        token = get_object_or_404(ApiToken.objects.filter(user=request.user), pk=pk)
+        try:
+            services.revoke_api_token(actor=request.user, token=token)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Revoked {token}.")
+        return HttpResponseRedirect(reverse("accounts:tokens"))

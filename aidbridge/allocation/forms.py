@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import F
+
+from aidbridge.locations.models import Hub
+from aidbridge.pledges.models import Pledge
+
+
+class PledgeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Pledge) -> str:
+        return (f"{obj.reference} · {obj.donor.name} · {obj.unallocated:,} of {obj.quantity:,} left · "
+                f"from {obj.origin_country}, available {obj.available_from:%d %b %Y}")
+
+
+class AllocateForm(forms.Form):
+    pledge = PledgeChoiceField(queryset=Pledge.objects.none(), help_text="Committed pledges of the same item.",
+                               widget=forms.Select(attrs={"class": "wide"}))
+    hub = forms.ModelChoiceField(queryset=Hub.objects.none())
+    quantity = forms.IntegerField(min_value=1)
+    dispatch_week = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Optional: Monday of the planned hub dispatch week.",
+    )
+
+    def __init__(self, *args: Any, user: Any = None, requirement: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["pledge"].queryset = (
+            Pledge.objects.for_user(user)
+            .filter(item_id=requirement.item_id, status__in=[Pledge.Status.COMMITTED, Pledge.Status.ALLOCATED])
+            .with_use().filter(allocated_qty__lt=F("quantity")).select_related("donor")
+        )
+        self.fields["hub"].queryset = Hub.objects.for_user(user).filter(active=True)
+        left = requirement.quantity - requirement.allocated
+        self.fields["quantity"].initial = left
+        self.fields["quantity"].help_text = f"{left:,} units still needed."
+
+    def clean_dispatch_week(self) -> Any:
+        week = self.cleaned_data.get("dispatch_week")
+        if week is not None and week.weekday() != 0:
+            raise forms.ValidationError(f"{week:%d %b %Y} is a {week:%A}; pick the Monday of the week.")
+        return week
+
+
+class QuantityForm(forms.Form):
+    quantity = forms.IntegerField(min_value=1)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)

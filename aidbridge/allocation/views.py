@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+
+from aidbridge.accounts.models import Organisation
+from aidbridge.accounts.principal import Principal
+from aidbridge.allocation import services, tables
+from aidbridge.allocation.forms import QuantityForm
+from aidbridge.allocation.models import AllocationLine
+from aidbridge.core.views import DetailFormView, ObjectDetailView, ObjectListView, Transition, detail_url
+from aidbridge.locations.models import Hub
+
+RELATED = ("pledge__donor", "requirement__item", "requirement__recipient", "hub")
+
+
+class AllocationLineFilterSet(django_filters.FilterSet):
+    hub = django_filters.NumberFilter(field_name="hub_id", label="Hub")
+    donor = django_filters.NumberFilter(field_name="pledge__donor_id", label="Donor")
+    item = django_filters.CharFilter(field_name="requirement__item__code", label="Item code")
+
+    class Meta:
+        model = AllocationLine
+        fields = ["hub", "donor", "item"]
+
+
+def coordinator(p: Principal, line: Any = None) -> bool:
+    return p.is_superuser or (p.is_coordinator and p.can_write)
+
+
+def may_dispatch(p: Principal, line: AllocationLine) -> bool:
+    return line.quantity > line.moved and (coordinator(p) or (p.can_write and p.organisation_id in (
+        line.hub.operator_id, line.pledge.donor_id)))
+
+
+def may_deliver(p: Principal, line: AllocationLine) -> bool:
+    return line.in_transit_quantity > 0 and (
+        coordinator(p) or p.writes_for(line.requirement.recipient_id))
+
+
+TRANSITIONS = [
+    Transition("release", "Release", services.release_allocation, style="danger", done="Allocation released.",
+               confirm="Release this allocation? Its units go back to the pledge.",
+               allowed=lambda p, line: coordinator(p) and not line.moved),
+]
+
+
+class AllocationLineList(ObjectListView):
+    model = AllocationLine
+    filterset_class = AllocationLineFilterSet
+    columns = tables.LINE_COLUMNS
+    related = RELATED
+    title = "Allocations"
+    links = [("Allocation runs", "allocation:run_list")]
+
+    def filter_choices(self) -> dict[str, list[tuple[Any, str]]]:
+        user = self.request.user
+        donors = Organisation.objects.for_user(user).filter(kind=Organisation.Kind.DONOR)
+        return {"hub": [(h.pk, str(h)) for h in Hub.objects.for_user(user)],
+                "donor": [(o.pk, o.name) for o in donors]}
+
+
+class AllocationLineDetail(ObjectDetailView):
+    model = AllocationLine
+    fields = tables.LINE_FIELDS
+    related = RELATED
+    transitions = TRANSITIONS
+    template_name = "allocation/allocationline_detail.html"
+
+    def get_extra_context(self, obj: AllocationLine) -> dict[str, Any]:
+        p = self.principal
+        return {
+            "title": f"Allocation line #{obj.pk}",
+            "dispatch_form": QuantityForm(prefix="dispatch") if may_dispatch(p, obj) else None,
+            "deliver_form": QuantityForm(prefix="deliver") if may_deliver(p, obj) else None,
+        }
+
+
+class Dispatch(DetailFormView, AllocationLineDetail):
+    form_name = "dispatch_form"
+    permission = may_dispatch
+    success_message = "Dispatch recorded."
+
+    def get_form(self, obj: AllocationLine) -> forms.BaseForm:
+        return QuantityForm(self.request.POST, prefix="dispatch")
+
+    def perform(self, obj: AllocationLine, form: forms.BaseForm) -> Any:
+        return services.dispatch_allocation(actor=self.request.user, line=obj, quantity=form.cleaned_data["quantity"])
+
+
+class Deliver(DetailFormView, AllocationLineDetail):
+    form_name = "deliver_form"
+    permission = may_deliver
+    success_message = "Delivery confirmed."
+
+    def get_form(self, obj: AllocationLine) -> forms.BaseForm:
+        return QuantityForm(self.request.POST, prefix="deliver")
+
+    def perform(self, obj: AllocationLine, form: forms.BaseForm) -> Any:
+        return services.confirm_delivery(actor=self.request.user, line=obj, quantity=form.cleaned_data["quantity"])
+
+
+def after_release(line: AllocationLine) -> str:
+    return detail_url(line.requirement)

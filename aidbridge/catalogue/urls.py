@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from aidbridge.catalogue import views
+
+app_name = "catalogue"
+urlpatterns = [
+    path("catalogue/", views.ItemList.as_view(), name="item_list"),
+    path("catalogue/add/", views.ItemEdit.as_view(), name="item_add"),
+    path("catalogue/<int:pk>/", views.ItemDetail.as_view(), name="item"),
+    path("catalogue/<int:pk>/edit/", views.ItemEdit.as_view(), name="item_edit"),
+]

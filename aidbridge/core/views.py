@@ -1,0 +1,408 @@
+"""Generic views: an app's ``views.py`` sets a few attributes on these and is done.
+
+- ``ObjectListView``: ``for_user`` queryset → FilterSet → select_related/annotations → 50 per page; with htmx
+  a filter change re-renders only the results table.
+- ``ObjectDetailView``: one visible object (else 404), its fields, allowed transitions and audit history.
+- ``DetailFormView``: a form embedded in a detail page (for example "add a source document").
+- ``ObjectFormView``: create or edit through a ModelForm whose cleaned data goes to a service.
+- ``ObjectActionView``: a POST-only transition button that calls one service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
+from django.db import models
+from django.db.models import Count, DecimalField, F, Sum
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
+from django.utils.cache import patch_vary_headers
+from django.views import View
+
+from aidbridge.accounts.principal import Principal, principal
+from aidbridge.audit.models import AuditEvent
+from aidbridge.core import charts
+from aidbridge.core.errors import NotPermitted, ServiceError
+
+PER_PAGE = 50
+Predicate = Callable[[Principal, Any], bool]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One table column or one row of a detail page's field list.
+
+    ``accessor`` is a dotted path on the object (callables are called); ``kind`` picks the renderer in
+    ``aidbridge.core.templatetags.aidbridge`` (text, link, status, fill, use, number, money, date, bool…).
+    """
+
+    label: str
+    accessor: str
+    kind: str = "text"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A status change offered as a POST button on the detail page. The service remains the authority."""
+
+    name: str
+    label: str
+    service: Callable[..., Any]
+    allowed: Predicate
+    style: str = ""
+    confirm: str = ""
+    done: str = ""
+
+
+def url_name(obj: models.Model | type[models.Model], suffix: str = "") -> str:
+    """URL names follow one convention: ``<app_label>:<model_name>[_<suffix>]``."""
+    meta = obj._meta
+    return f"{meta.app_label}:{meta.model_name}" + (f"_{suffix}" if suffix else "")
+
+
+def detail_url(obj: models.Model) -> str:
+    return reverse(url_name(obj), args=[obj.pk])
+
+
+def forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "403.html", {"message": message}, status=403)
+
+
+def apply_service_errors(form: forms.BaseForm, exc: ServiceError) -> None:
+    """Put a service's field errors on the matching form fields; the rest become non-field errors."""
+    for name, texts in exc.errors.items():
+        if name in form.fields:
+            form.add_error(name, list(texts))
+        else:
+            prefix = "" if name == "__all__" else f"{name.replace('_', ' ').capitalize()}: "
+            form.add_error(None, [prefix + text for text in texts])
+
+
+def tune_filter_form(form: forms.Form, choices: Mapping[str, list[tuple[Any, str]]],
+                     labels: Mapping[str, str]) -> None:
+    """Make FilterSet widgets pleasant: checkboxes for multi-choice, date pickers, selects for id filters."""
+    form.label_suffix = ""
+    for name, field in form.fields.items():
+        field.label = labels.get(name, field.label)
+        if name in choices:
+            field.widget = forms.Select(choices=[("", "Any"), *choices[name]])
+        elif isinstance(field, forms.MultipleChoiceField):
+            field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
+        elif isinstance(field, forms.DateField):
+            field.widget = forms.DateInput(attrs={"type": "date"})
+        elif name == "q":
+            field.widget = forms.TextInput(attrs={"type": "search", "placeholder": "Search…"})
+        elif isinstance(field, forms.NullBooleanField):
+            field.widget = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
+        elif isinstance(field, forms.ChoiceField):
+            field.widget.choices = [("", "Any"), *[c for c in field.choices if c[0] != ""]]
+
+
+class AppView(LoginRequiredMixin, View):
+    @property
+    def principal(self) -> Principal:
+        return principal(self.request.user)
+
+
+def visible(view: AppView, model: type[models.Model], pk: Any, related: Sequence[str] = (),
+            annotations: Sequence[str] = ()) -> Any:
+    """The object if the user may see it, else 404: never reveal that it exists."""
+    qs = model.objects.for_user(view.request.user).select_related(*related)  # type: ignore[attr-defined]
+    for name in annotations:
+        qs = getattr(qs, name)()
+    return get_object_or_404(qs, pk=pk)
+
+
+class ObjectListView(AppView):
+    model: type[models.Model]
+    filterset_class: type | None = None
+    filter_labels: Mapping[str, str] = {}
+    columns: Sequence[Column] = ()
+    related: Sequence[str] = ()
+    annotations: Sequence[str] = ()
+    title = ""
+    template_name = "generic/object_list.html"
+    results_template = "generic/_results.html"
+    create_permission: Callable[[Principal], bool] | None = None
+    links: Sequence[tuple[str, str]] = ()  # (label, URL name) shown beside the title
+
+    def get_queryset(self) -> models.QuerySet:
+        return self.model.objects.for_user(self.request.user)  # type: ignore[attr-defined]
+
+    def filter_choices(self) -> dict[str, list[tuple[Any, str]]]:
+        return {}
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        qs = self.get_queryset()
+        filterset = None
+        if self.filterset_class is not None:
+            filterset = self.filterset_class(request.GET or None, queryset=qs, request=request)
+            tune_filter_form(filterset.form, self.filter_choices(), self.filter_labels)
+            qs = filterset.qs
+        qs = qs.select_related(*self.related)
+        for name in self.annotations:  # after filtering: the FilterSet may OR querysets together
+            qs = getattr(qs, name)()
+        if not qs.ordered:  # aggregate annotations (GROUP BY) drop Meta.ordering
+            qs = qs.order_by(*(self.model._meta.ordering or ["pk"]))
+        page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+        create = type(self).create_permission
+        context = {
+            "title": self.title or self.model._meta.verbose_name_plural.capitalize(),
+            "filterset": filterset,
+            "page": page,
+            "columns": self.columns,
+            "create_url": reverse(url_name(self.model, "add")) if create and create(self.principal) else None,
+            "links": [(label, reverse(name)) for label, name in self.links],
+        }
+        htmx = getattr(request, "htmx", None)
+        partial = bool(htmx) and not htmx.history_restore_request and htmx.target == "results"
+        response = render(request, self.results_template if partial else self.template_name, context)
+        patch_vary_headers(response, ("HX-Request", "HX-Target"))
+        return response
+
+
+class ObjectDetailView(AppView):
+    model: type[models.Model]
+    fields: Sequence[Column] = ()
+    related: Sequence[str] = ()
+    annotations: Sequence[str] = ()
+    transitions: Sequence[Transition] = ()
+    edit_permission: Predicate | None = None
+    template_name = "generic/object_detail.html"
+
+    def get_object(self, pk: Any) -> Any:
+        return visible(self, self.model, pk, self.related, self.annotations)
+
+    def get_extra_context(self, obj: Any) -> dict[str, Any]:
+        return {}
+
+    def get_context(self, obj: Any, **overrides: Any) -> dict[str, Any]:
+        p = self.principal
+        edit = type(self).edit_permission
+        context = {
+            "object": obj,
+            "title": str(obj),
+            "fields": self.fields,
+            "transitions": [t for t in self.transitions if t.allowed(p, obj)],
+            "edit_url": reverse(url_name(obj, "edit"), args=[obj.pk]) if edit and edit(p, obj) else None,
+            "history": AuditEvent.objects.for_object(obj).order_by("-seq")[:200],
+        }
+        context.update(self.get_extra_context(obj))
+        context.update(overrides)
+        return context
+
+    def get(self, request: HttpRequest, pk: Any) -> HttpResponse:
+        return render(request, self.template_name, self.get_context(self.get_object(pk)))
+
+
+class DetailFormView(ObjectDetailView):
+    """POST target of a form shown on a detail page. Errors re-render the detail page next to the fields."""
+
+    form_class: type[forms.BaseForm]
+    form_name = "form"
+    permission: Predicate | None = None
+    success_message = "Saved."
+    http_method_names = ["post"]
+
+    def get_form(self, obj: Any) -> forms.BaseForm:
+        return self.form_class(self.request.POST, self.request.FILES, user=self.request.user)
+
+    def perform(self, obj: Any, form: forms.BaseForm) -> Any:
+        raise NotImplementedError
+
+    def post(self, request: HttpRequest, pk: Any) -> HttpResponse:
+        obj = self.get_object(pk)
+        permission = type(self).permission
+        if permission is not None and not permission(self.principal, obj):
+            return forbidden(request, "You may not make this change.")
+        form = self.get_form(obj)
+        if form.is_valid():
+            try:
+                self.perform(obj, form)
+            except NotPermitted as exc:
+                return forbidden(request, exc.message)
+            except ServiceError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, self.success_message)
+                # An explicit fragment: the form's own "#section" would otherwise carry over and hide the message.
+                return HttpResponseRedirect(detail_url(obj) + "#main")
+        context = self.get_context(obj, **{self.form_name: form})
+        return render(request, self.template_name, context, status=422)
+
+
+class ObjectFormView(AppView):
+    """``add/`` (no pk) calls ``create_service(actor=…, **cleaned_data)``; ``<pk>/edit/`` calls
+    ``update_service(actor=…, <object_kwarg>=obj, changes=cleaned_data)``."""
+
+    model: type[models.Model]
+    form_class: type[forms.ModelForm]
+    create_service: Callable[..., Any] | None = None
+    update_service: Callable[..., Any] | None = None
+    object_kwarg = ""
+    permission: Predicate | None = None
+    related: Sequence[str] = ()
+    template_name = "generic/object_form.html"
+
+    def form_kwargs(self) -> dict[str, Any]:
+        return {"user": self.request.user}
+
+    def _setup(self, pk: Any) -> tuple[Any, HttpResponse | None]:
+        obj = visible(self, self.model, pk, self.related) if pk is not None else None
+        permission = type(self).permission
+        if permission is not None and not permission(self.principal, obj):
+            verb = "change this" if obj is not None else f"add a {self.model._meta.verbose_name}"
+            return obj, forbidden(self.request, f"You may not {verb}.")
+        return obj, None
+
+    def _render(self, obj: Any, form: forms.BaseForm, status: int = 200) -> HttpResponse:
+        noun = self.model._meta.verbose_name
+        context = {
+            "object": obj,
+            "form": form,
+            "title": f"Edit {obj}" if obj is not None else f"Add {noun}",
+            "cancel_url": detail_url(obj) if obj is not None else reverse(url_name(self.model, "list")),
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request: HttpRequest, pk: Any = None) -> HttpResponse:
+        obj, denied = self._setup(pk)
+        if denied:
+            return denied
+        return self._render(obj, self.form_class(instance=obj, **self.form_kwargs()))
+
+    def post(self, request: HttpRequest, pk: Any = None) -> HttpResponse:
+        obj, denied = self._setup(pk)
+        if denied:
+            return denied
+        # The form validates a throw-away copy; the service re-reads the row under its own lock.
+        scratch = type(obj).objects.get(pk=obj.pk) if obj is not None else None
+        form = self.form_class(request.POST, request.FILES, instance=scratch, **self.form_kwargs())
+        if form.is_valid():
+            data = {name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data}
+            try:
+                if obj is None:
+                    saved = type(self).create_service(actor=request.user, **data)  # type: ignore[misc]
+                else:
+                    saved = type(self).update_service(  # type: ignore[misc]
+                        actor=request.user, changes=data, **{self.object_kwarg: obj}
+                    )
+            except NotPermitted as exc:
+                return forbidden(request, exc.message)
+            except ServiceError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, f"Saved {saved}.")
+                return HttpResponseRedirect(detail_url(saved))
+        return self._render(obj, form, status=422)
+
+
+class ObjectActionView(AppView):
+    """POST-only: run one ``Transition`` on a visible object, report the outcome, go back to the object."""
+
+    model: type[models.Model] | None = None
+    transition: Transition | None = None
+    object_kwarg = ""
+    related: Sequence[str] = ()
+    next_url: Callable[[Any], str] | None = None
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: Any) -> HttpResponse:
+        assert self.model is not None and self.transition is not None
+        obj = visible(self, self.model, pk, self.related)
+        try:
+            result = self.transition.service(actor=request.user, **{self.object_kwarg: obj})
+        except NotPermitted as exc:
+            return forbidden(request, exc.message)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, self.transition.done or f"{self.transition.label}: done.")
+            if isinstance(result, models.Model):
+                obj = result
+        return HttpResponseRedirect(self.next_url(obj) if self.next_url else detail_url(obj))
+
+
+def transition_paths(model: type[models.Model], object_kwarg: str, transitions: Sequence[Transition], *,
+                     prefix: str = "", **options: Any) -> list[Any]:
+    """``<prefix><pk>/<name>/`` URL patterns, one per transition, named ``<model>_<name>``."""
+    return [
+        path(f"{prefix}<int:pk>/{t.name}/",
+             ObjectActionView.as_view(model=model, transition=t, object_kwarg=object_kwarg, **options),
+             name=f"{model._meta.model_name}_{t.name}")
+        for t in transitions
+    ]
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+class DashboardView(AppView):
+    """Counts and two charts, every number read through ``for_user``."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, "core/dashboard.html", dashboard_context(request.user))
+
+
+def dashboard_context(user: Any) -> dict[str, Any]:
+    from aidbridge.allocation.models import AllocationLine
+    from aidbridge.pledges.models import Pledge
+    from aidbridge.requirements.models import Requirement
+
+    requirements = Requirement.objects.for_user(user)
+    counts = {(p, s): n for p, s, n in
+              requirements.order_by().values_list("priority", "status").annotate(n=Count("pk"))}
+    statuses = Requirement.Status.choices
+    matrix = [
+        {"priority": value, "label": label, "cells": [(s, counts.get((value, s), 0)) for s, _ in statuses],
+         "total": sum(counts.get((value, s), 0) for s, _ in statuses)}
+        for value, label in Requirement.Priority.choices
+    ]
+    status_totals = [(s, label, sum(counts.get((p, s), 0) for p, _ in Requirement.Priority.choices))
+                     for s, label in statuses]
+
+    pledges = Pledge.objects.for_user(user)
+    pledge_counts = dict(pledges.order_by().values_list("status").annotate(n=Count("pk")))
+    pledge_status = [(s, label, pledge_counts.get(s, 0)) for s, label in Pledge.Status.choices]
+
+    value = Sum(F("unit_value") * F("quantity"), output_field=DecimalField(max_digits=20, decimal_places=2))
+    per_donor: dict[str, list[tuple[str, Decimal]]] = {}
+    for name, currency, total in (pledges.exclude(status=Pledge.Status.WITHDRAWN).order_by()
+                                  .values_list("donor__name", "currency").annotate(total=value)):
+        per_donor.setdefault(currency, []).append((name, total or Decimal(0)))
+    value_charts = [
+        (currency, charts.horizontal_bars(sorted(rows, key=lambda r: (-r[1], r[0]))[:20], width=720,
+                                          label_width=250, label_chars=38))
+        for currency, rows in sorted(per_donor.items(), key=lambda kv: -sum(v for _, v in kv[1]))
+    ]
+
+    active = requirements.filter(status__in=[Requirement.Status.SUBMITTED, Requirement.Status.VALIDATED,
+                                             Requirement.Status.CLOSED])
+    needed = dict(active.order_by().values_list("priority").annotate(q=Sum("quantity")))
+    moved = {row["requirement__priority"]: row for row in
+             AllocationLine.objects.filter(requirement__in=active).order_by().values("requirement__priority")
+             .annotate(a=Sum("quantity"), t=Sum("in_transit_quantity"), d=Sum("delivered_quantity"))}
+    fill_rows = []
+    for priority, label in Requirement.Priority.choices:
+        row = moved.get(priority, {})
+        need = needed.get(priority) or 0
+        delivered, in_transit = row.get("d") or 0, row.get("t") or 0
+        waiting = max((row.get("a") or 0) - delivered - in_transit, 0)
+        open_ = max(need - delivered - in_transit - waiting, 0)
+        fill_rows.append((label, [delivered, in_transit, waiting, open_]))
+    fill_chart = charts.stacked_bars(fill_rows, ["Delivered", "In transit", "Allocated", "Open"])
+    return {
+        "matrix": matrix, "statuses": statuses, "status_totals": status_totals,
+        "requirement_total": sum(n for *_, n in status_totals),
+        "pledge_status": pledge_status, "pledge_total": sum(pledge_counts.values()),
+        "value_charts": value_charts, "fill_chart": fill_chart,
+    }

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from aidbridge.accounts.models import Organisation
+from aidbridge.core.fields import country_choices
+from aidbridge.locations.models import Hub, Location
+from aidbridge.locations.services import HUB_FIELDS, LOCATION_FIELDS
+
+
+class LocationForm(forms.ModelForm):
+    class Meta:
+        model = Location
+        fields = list(LOCATION_FIELDS)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].widget = forms.Select(choices=[("", "—"), *country_choices()])
+        self.fields["unlocode"].help_text = "Country code, a space and three letters, e.g. “UA LWO”."
+
+
+class HubForm(forms.ModelForm):
+    class Meta:
+        model = Hub
+        fields = list(HUB_FIELDS)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = Location.objects.for_user(user)
+        self.fields["operator"].queryset = Organisation.objects.for_user(user).filter(
+            kind=Organisation.Kind.HUB_OPERATOR)
+
+
+class InboundLeadTimeForm(forms.Form):
+    prefix = "inbound"
+    origin_country = forms.ChoiceField(label="Origin country")
+    weeks = forms.IntegerField(min_value=0, max_value=52, required=False,
+                               help_text="Leave empty to remove the route.")
+    cost_per_t = forms.DecimalField(label="Cost per tonne", min_value=Decimal(0), max_digits=10,
+                                    decimal_places=4, required=False)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["origin_country"].choices = [("", "—"), *country_choices()]
+
+
+class OutboundLeadTimeForm(forms.Form):
+    prefix = "outbound"
+    destination = forms.ModelChoiceField(queryset=Location.objects.none())
+    weeks = forms.IntegerField(min_value=0, max_value=52, required=False,
+                               help_text="Leave empty to remove the route.")
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["destination"].queryset = Location.objects.for_user(user)

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from aidbridge.accounts.models import Organisation
+from aidbridge.accounts.principal import Principal
+from aidbridge.core.views import DetailFormView, ObjectDetailView, ObjectFormView, ObjectListView
+from aidbridge.locations import services, tables
+from aidbridge.locations.filtersets import HubFilterSet, LocationFilterSet
+from aidbridge.locations.forms import HubForm, InboundLeadTimeForm, LocationForm, OutboundLeadTimeForm
+from aidbridge.locations.models import Hub, Location
+from aidbridge.requirements.models import Requirement
+
+
+def manages(p: Principal, obj: Any = None) -> bool:
+    return p.manages_reference_data
+
+
+class LocationList(ObjectListView):
+    model = Location
+    filterset_class = LocationFilterSet
+    columns = tables.LOCATION_COLUMNS
+    create_permission = manages
+
+
+class LocationDetail(ObjectDetailView):
+    model = Location
+    fields = tables.LOCATION_FIELDS
+    edit_permission = manages
+    template_name = "locations/location_detail.html"
+
+    def get_extra_context(self, obj: Location) -> dict[str, Any]:
+        return {
+            "hubs": Hub.objects.for_user(self.request.user).filter(location=obj),
+            "requirement_count": Requirement.objects.for_user(self.request.user).filter(destination=obj).count(),
+        }
+
+
+class LocationEdit(ObjectFormView):
+    model = Location
+    form_class = LocationForm
+    create_service = services.create_location
+    update_service = services.update_location
+    object_kwarg = "location"
+    permission = manages
+
+
+class HubList(ObjectListView):
+    model = Hub
+    filterset_class = HubFilterSet
+    columns = tables.HUB_COLUMNS
+    related = ("location", "operator")
+    create_permission = manages
+    filter_labels = {"organisation": "Operator", "country": "Country"}
+
+    def filter_choices(self) -> dict[str, list[tuple[Any, str]]]:
+        operators = Organisation.objects.for_user(self.request.user).filter(kind=Organisation.Kind.HUB_OPERATOR)
+        return {"organisation": [(o.pk, o.name) for o in operators]}
+
+
+class HubDetail(ObjectDetailView):
+    model = Hub
+    fields = tables.HUB_FIELDS
+    related = ("location", "operator")
+    edit_permission = manages
+    template_name = "locations/hub_detail.html"
+
+    def get_extra_context(self, obj: Hub) -> dict[str, Any]:
+        user = self.request.user
+        editable = manages(self.principal)
+        return {
+            "inbound": obj.inbound_lead_times.all(),
+            "outbound": obj.outbound_lead_times.select_related("destination"),
+            "lead_times_editable": editable,
+            "inbound_form": InboundLeadTimeForm(user=user) if editable else None,
+            "outbound_form": OutboundLeadTimeForm(user=user) if editable else None,
+        }
+
+
+class HubEdit(ObjectFormView):
+    model = Hub
+    form_class = HubForm
+    create_service = services.create_hub
+    update_service = services.update_hub
+    object_kwarg = "hub"
+    permission = manages
+    related = ("location", "operator")
+
+
+class InboundLeadTimeSet(DetailFormView, HubDetail):
+    """Set (or, with no weeks, remove) the route from an origin country into this hub."""
+
+    form_class = InboundLeadTimeForm
+    form_name = "inbound_form"
+    permission = manages
+    success_message = "Inbound lead time saved."
+
+    def perform(self, obj: Hub, form: forms.BaseForm) -> Any:
+        data = form.cleaned_data
+        return services.set_inbound_lead_time(
+            actor=self.request.user, hub=obj, origin_country=data["origin_country"], weeks=data["weeks"],
+            cost_per_t=data["cost_per_t"] if data["cost_per_t"] is not None else Decimal(0),
+        )
+
+
+class OutboundLeadTimeSet(DetailFormView, HubDetail):
+    """Set (or, with no weeks, remove) the route from this hub to a destination."""
+
+    form_class = OutboundLeadTimeForm
+    form_name = "outbound_form"
+    permission = manages
+    success_message = "Outbound lead time saved."
+
+    def perform(self, obj: Hub, form: forms.BaseForm) -> Any:
+        data = form.cleaned_data
+        return services.set_outbound_lead_time(
+            actor=self.request.user, hub=obj, destination=data["destination"], weeks=data["weeks"]
+        )

@@ -1,0 +1,84 @@
+"""Who may act on a shipment or a hub's ledger, and the SQLite "database is busy" guard of every write.
+
+Hub operators act only at their own hubs (receipts there, issues, adjustments, write-offs, dispatching the
+outbound legs); donors dispatch the inbound legs of their own pledges; the recipient receives outbound legs
+and signs for them; coordinators may do everything.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+from django.db import OperationalError, connection
+
+from aidbridge.accounts.principal import Principal, principal
+from aidbridge.core import services as core
+from aidbridge.core.errors import Conflict
+from aidbridge.locations.models import Hub
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def busy_as_conflict(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn SQLite's "database is locked" into a 409 the user can act on, instead of a 500.
+
+    Goes outside ``transaction.atomic``: with IMMEDIATE transactions the losing writer fails when it begins,
+    and the whole transaction must be gone before the caller is told to try again.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except OperationalError as exc:
+            if connection.vendor == "sqlite" and "locked" in str(exc).lower():
+                raise Conflict("The database is busy; try again.") from exc
+            raise
+
+    return wrapper
+
+
+def is_coordinator(p: Principal) -> bool:
+    return p.is_superuser or (p.is_coordinator and p.can_write)
+
+
+def operates(p: Principal, hub: Hub) -> bool:
+    return is_coordinator(p) or (p.can_write and p.organisation_id == hub.operator_id)
+
+
+def require_coordinator(actor: Any, what: str) -> None:
+    core.require(is_coordinator(principal(actor)), f"Only coordinator editors may {what}.")
+
+
+def require_hub(actor: Any, hub: Hub, what: str) -> None:
+    core.require(operates(principal(actor), hub), f"Only coordinators and the operator of {hub.code} may {what}.")
+
+
+def sender_ok(p: Principal, shipment: Any) -> bool:
+    """Inbound legs leave the donor; outbound legs leave the hub."""
+    if shipment.leg == "inbound":
+        return is_coordinator(p) or (p.can_write and p.organisation_id == shipment.donor_id)
+    return operates(p, shipment.hub)
+
+
+def receiver_ok(p: Principal, shipment: Any) -> bool:
+    """Inbound legs are received by the hub; outbound legs by the recipient of every requirement on board."""
+    if shipment.leg == "inbound":
+        return operates(p, shipment.hub)
+    if is_coordinator(p):
+        return True
+    recipients = set(shipment.lines.values_list("allocation_line__requirement__recipient_id", flat=True))
+    return p.can_write and p.organisation_id is not None and recipients == {p.organisation_id}
+
+
+def require_sender(actor: Any, shipment: Any, what: str) -> None:
+    party = "the donor" if shipment.leg == "inbound" else f"the operator of {shipment.hub.code}"
+    core.require(sender_ok(principal(actor), shipment), f"Only coordinators and {party} may {what}.")
+
+
+def require_receiver(actor: Any, shipment: Any, what: str) -> None:
+    party = f"the operator of {shipment.hub.code}" if shipment.leg == "inbound" else "the recipient"
+    core.require(receiver_ok(principal(actor), shipment), f"Only coordinators and {party} may {what}.")

@@ -1,0 +1,245 @@
+"""Re-check every logistics invariant over the whole database (``aidbridge ledger verify``).
+
+Each check recomputes from the primary records (ledger rows, shipment lines, receipts) and compares with what
+the services keep (stock balances, allocation counters, statuses), so that a bug in a service, or a row
+changed behind the application's back, shows up as a named violation:
+
+- the hub ledger balances: receipts − issues − write-offs ± adjustments = on hand, and never below zero;
+- reversing entries mirror the entry they reverse;
+- per shipment line: good + damaged + lost never exceeds what was shipped, the status matches the count,
+  and the ledger agrees with the receipts and dispatches;
+- per allocation travelling by shipment: its in-transit, delivered and lost counters are what the shipments
+  say, so per pledge: shipped = good + damaged + lost + still in transit;
+- no fill level exceeds 100%: no requirement or pledge is allocated beyond its quantity, no allocation moved
+  beyond its own.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Q, Sum
+
+from aidbridge.allocation.models import AllocationLine
+from aidbridge.catalogue.models import Item
+from aidbridge.locations.models import Hub
+from aidbridge.logistics.flows import Flow, flows
+from aidbridge.logistics.models import (
+    ProofOfDelivery,
+    ReceiptLine,
+    Shipment,
+    ShipmentEvent,
+    ShipmentLine,
+    StockBalance,
+    StockMovement,
+    delta_expression,
+)
+from aidbridge.pledges.models import Pledge
+from aidbridge.requirements.models import Requirement
+
+Kind = StockMovement.Kind
+Status = Shipment.Status
+
+
+@dataclass
+class Report:
+    hubs: int = 0
+    items: int = 0
+    shipments: int = 0
+    violations: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    @property
+    def summary(self) -> str:
+        return f"{self.hubs} hubs, {self.items} items, {self.shipments} shipments verified"
+
+
+def verify() -> Report:
+    hubs = dict(Hub.objects.values_list("pk", "code"))
+    report = Report(hubs=len(hubs), shipments=Shipment.objects.count())
+    report.items = len(set(StockMovement.objects.values_list("item_id", flat=True))
+                       | set(StockBalance.objects.values_list("item_id", flat=True)))
+    counted = _counted()
+    for check in (_ledger, _reversals, _shipment_lines, _shipment_ledger, _shipment_status, _allocations, _fill):
+        report.violations.extend(check(hubs, counted))
+    return report
+
+
+def _ledger(hubs: dict[int, str], counted: Counted) -> list[str]:
+    found = []
+    codes = dict(Item.objects.values_list("pk", "code"))
+    parts: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(Kind.values, 0))
+    grouped = StockMovement.objects.order_by().values("hub_id", "item_id", "kind")
+    for row in grouped.annotate(net=Sum(delta_expression())):
+        parts[(row["hub_id"], row["item_id"])][row["kind"]] += row["net"]
+    balances = {(b.hub_id, b.item_id): b.on_hand for b in StockBalance.objects.all()}
+    for key in sorted(set(parts) | set(balances)):
+        p = parts[key]
+        received, issued, written_off, adjusted = (p[Kind.RECEIPT], -p[Kind.ISSUE], -p[Kind.WRITE_OFF],
+                                                   p[Kind.ADJUSTMENT])
+        ledger = received - issued - written_off + adjusted
+        where = f"{codes.get(key[1], key[1])} at {hubs.get(key[0], key[0])}"
+        if balances.get(key, 0) != ledger:
+            found.append(f"Ledger: {where}: the balance says {balances.get(key, 0)} on hand but the ledger gives "
+                         f"{ledger} (received {received} − issued {issued} − written off {written_off} "
+                         f"± adjusted {adjusted}).")
+        if ledger < 0 or balances.get(key, 0) < 0:
+            found.append(f"Ledger: {where}: stock is negative ({ledger}).")
+    running: dict[tuple[int, int], int] = defaultdict(int)
+    dipped: set[tuple[int, int]] = set()
+    for movement in StockMovement.objects.only("hub_id", "item_id", "kind", "quantity", "reverses_id").order_by("pk"):
+        key = (movement.hub_id, movement.item_id)
+        running[key] += movement.delta
+        if running[key] < 0 and key not in dipped:
+            dipped.add(key)
+            found.append(f"Ledger: {codes.get(key[1])} at {hubs.get(key[0])} went below zero at movement "
+                         f"#{movement.pk}.")
+    return found
+
+
+def _reversals(hubs: dict[int, str], counted: Counted) -> list[str]:
+    reversals = StockMovement.objects.filter(reverses__isnull=False)
+    bad = reversals.exclude(hub=F("reverses__hub"), item=F("reverses__item"), kind=F("reverses__kind"),
+                            quantity=F("reverses__quantity")).values_list("pk", flat=True)
+    chained = reversals.filter(reverses__reverses__isnull=False).values_list("pk", flat=True)
+    return ([f"Ledger: movement #{pk} does not mirror the entry it reverses." for pk in bad]
+            + [f"Ledger: movement #{pk} reverses a reversing entry." for pk in chained])
+
+
+Counted = dict[int, tuple[int, int, int]]  # shipment line id → good, damaged, lost
+
+
+def _counted() -> Counted:
+    rows = (ReceiptLine.objects.order_by().values("shipment_line_id")
+            .annotate(g=Sum("good"), d=Sum("damaged"), lo=Sum("lost")))
+    return {row["shipment_line_id"]: (row["g"], row["d"], row["lo"]) for row in rows}
+
+
+def _shipment_lines(hubs: dict[int, str], counted: Counted) -> list[str]:
+    found = []
+    for line in ShipmentLine.objects.select_related("shipment").order_by("shipment_id", "pk"):
+        good, damaged, lost = counted.get(line.pk, (0, 0, 0))
+        if good + damaged + lost > line.quantity:
+            found.append(f"{line.shipment.reference} line {line.pk}: shipped {line.quantity} < good {good} + "
+                         f"damaged {damaged} + lost {lost}.")
+    return found
+
+
+def _shipment_ledger(hubs: dict[int, str], counted: Counted) -> list[str]:
+    """Hub receipts and write-offs match the inbound counts; issues match what left on outbound legs."""
+    found = []
+    moves: dict[tuple[int, str], int] = defaultdict(int)
+    for row in (StockMovement.objects.filter(shipment_line__isnull=False).order_by()
+                .values("shipment_line_id", "kind").annotate(net=Sum(delta_expression()))):
+        moves[(row["shipment_line_id"], row["kind"])] += abs(row["net"])
+    for line in ShipmentLine.objects.select_related("shipment").order_by("pk"):
+        s = line.shipment
+        good, damaged, _lost = counted.get(line.pk, (0, 0, 0))
+        if s.leg == Shipment.Leg.INBOUND:
+            expected = {Kind.RECEIPT: good + damaged, Kind.WRITE_OFF: damaged, Kind.ISSUE: 0}
+        else:
+            moving = s.status not in (Status.PLANNED, Status.CANCELLED)
+            expected = {Kind.RECEIPT: 0, Kind.WRITE_OFF: 0, Kind.ISSUE: line.quantity if moving else 0}
+        for kind, quantity in expected.items():
+            if moves[(line.pk, kind)] != quantity:
+                found.append(f"{s.reference} line {line.pk}: the ledger holds {moves[(line.pk, kind)]} "
+                             f"{kind.replace('_', '-')} units at {hubs.get(s.hub_id)}, the shipment says {quantity}.")
+    return found
+
+
+def _shipment_status(hubs: dict[int, str], counted: Counted) -> list[str]:
+    found = []
+    lines: dict[int, list[ShipmentLine]] = defaultdict(list)
+    for line in ShipmentLine.objects.all():
+        lines[line.shipment_id].append(line)
+    last = {}
+    for event in ShipmentEvent.objects.order_by("pk").only("shipment_id", "status"):  # as written, not as dated
+        last[event.shipment_id] = event.status
+    proofs = set(ProofOfDelivery.objects.values_list("shipment_id", flat=True))
+    for s in Shipment.objects.order_by("pk"):
+        mine = lines.get(s.pk, [])
+        done = [sum(counted.get(line.pk, (0, 0, 0))) for line in mine]
+        any_counted = any(done)
+        complete = bool(mine) and all(n == line.quantity for n, line in zip(done, mine, strict=True))
+        expected = None
+        if s.status in (Status.PLANNED, Status.CANCELLED, Status.DISPATCHED, Status.IN_TRANSIT, Status.ARRIVED):
+            expected = "no receipts" if any_counted else None
+        elif s.status == Status.PARTIALLY_RECEIVED and (complete or not any_counted):
+            expected = "some lines still to count"
+        elif s.status == Status.RECEIVED and not complete:
+            expected = "every unit accounted for"
+        if expected:
+            found.append(f"{s.reference} is {s.get_status_display().lower()} but that needs {expected}.")
+        if last.get(s.pk) != s.status:
+            found.append(f"{s.reference}: its timeline ends at “{last.get(s.pk)}” but its status is “{s.status}”.")
+        if s.pk in proofs and (s.leg != Shipment.Leg.OUTBOUND or s.status != Status.RECEIVED):
+            found.append(f"{s.reference} has a proof of delivery but is not a received outbound leg.")
+    return found
+
+
+def _allocations(hubs: dict[int, str], counted: Counted) -> list[str]:
+    found = []
+    known = flows()
+    attributed = StockMovement.objects.filter(allocation_line__isnull=False).order_by().values("allocation_line_id")
+    ledger_here = dict(attributed.annotate(net=Sum(delta_expression())).values_list("allocation_line_id", "net"))
+    pledges: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # shipped, good, damaged+lost, in transit
+    references = {}
+    for line in AllocationLine.objects.select_related("pledge").order_by("pk"):
+        flow = known.get(line.pk, Flow())
+        label = f"{line.pledge.reference} allocation {line.pk}"
+        references[line.pledge_id] = line.pledge.reference
+        if line.moved > line.quantity:
+            found.append(f"{label}: {line.moved} units moved of {line.quantity} allocated.")
+        if flow.managed:
+            kept = (line.in_transit_quantity, line.delivered_quantity, line.lost_quantity)
+            derived = (flow.in_transit, flow.delivered, flow.damaged + flow.lost)
+            if kept != derived:
+                found.append(f"{label}: in transit/delivered/lost are {kept[0]}/{kept[1]}/{kept[2]} but its "
+                             f"shipments say {derived[0]}/{derived[1]}/{derived[2]}.")
+            at_hub = flow.inbound_good - flow.outbound_shipped - flow.hub_losses
+            if at_hub < 0 or ledger_here.get(line.pk, 0) != at_hub:
+                found.append(f"{label}: {ledger_here.get(line.pk, 0)} units in the hub ledger but its shipments "
+                             f"leave {at_hub} at the hub.")
+            shipped = flow.shipped
+        else:
+            if line.lost_quantity or ledger_here.get(line.pk):
+                found.append(f"{label}: losses or hub stock recorded without any shipment.")
+            shipped = line.moved  # moved directly on the allocation, without shipments
+        totals = pledges[line.pledge_id]
+        totals[0] += shipped
+        totals[1] += line.delivered_quantity
+        totals[2] += line.lost_quantity
+        totals[3] += line.in_transit_quantity
+    for pledge_id, (shipped, good, lost, moving) in sorted(pledges.items()):
+        if shipped != good + lost + moving:
+            found.append(f"{references[pledge_id]}: shipped {shipped} ≠ good {good} + damaged/lost {lost} + "
+                         f"in transit {moving}.")
+    return found
+
+
+def _fill(hubs: dict[int, str], counted: Counted) -> list[str]:
+    found = []
+    over_req = (Requirement.objects.annotate(a=Sum("allocation_lines__quantity"), d=Sum(
+        "allocation_lines__delivered_quantity")).filter(Q(a__gt=F("quantity")) | Q(d__gt=F("quantity"))))
+    found += [f"{r.reference}: filled beyond 100% ({r.a} allocated, {r.d} delivered of {r.quantity})."
+              for r in over_req]
+    over_pledge = Pledge.objects.annotate(a=Sum("allocation_lines__quantity")).filter(a__gt=F("quantity"))
+    found += [f"{p.reference}: {p.a} units allocated of {p.quantity} pledged." for p in over_pledge]
+    statuses = (Pledge.objects.exclude(status=Pledge.Status.WITHDRAWN).annotate(
+        n=Count("allocation_lines"), q=Sum("allocation_lines__quantity"),
+        moved=Sum(F("allocation_lines__in_transit_quantity") + F("allocation_lines__delivered_quantity")
+                  + F("allocation_lines__lost_quantity")),
+        done=Sum(F("allocation_lines__delivered_quantity") + F("allocation_lines__lost_quantity"))))
+    for p in statuses.filter(n__gt=0):
+        if p.status == Pledge.Status.ALLOCATED and p.moved:
+            found.append(f"{p.reference} is allocated but {p.moved} units have left the donor; it should be shipped.")
+        if p.status == Pledge.Status.DELIVERED and p.done != p.q:
+            found.append(f"{p.reference} is delivered but only {p.done} of {p.q} units are delivered or written off.")
+        if p.status == Pledge.Status.SHIPPED and p.q and p.done == p.q:
+            found.append(f"{p.reference} is shipped but every unit is delivered or written off; it should be "
+                         "delivered.")
+    return found

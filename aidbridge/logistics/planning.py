@@ -1,0 +1,239 @@
+"""Planning shipments from approved allocations, by leg, and by hand.
+
+Inbound legs (donor → hub) are grouped by donor, origin country, hub and dispatch week. That week is the
+allocation's hub dispatch week less the inbound lead time, and never before the pledge is available; an
+allocation without a dispatch week leaves when the pledge becomes available. Outbound legs (hub → destination)
+are grouped by hub, destination and dispatch week. Units written off on the inbound leg are not planned
+outbound, so planning again after losses does not try to ship what no longer exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from aidbridge.accounts.principal import principal
+from aidbridge.allocation.models import AllocationLine
+from aidbridge.audit.services import snapshot
+from aidbridge.core import services as core
+from aidbridge.core.errors import ServiceError
+from aidbridge.locations.models import Hub, InboundLeadTime, Location, OutboundLeadTime
+from aidbridge.logistics import lifecycle
+from aidbridge.logistics.access import busy_as_conflict, is_coordinator, operates, require_coordinator
+from aidbridge.logistics.flows import Flow, flows
+from aidbridge.logistics.models import Shipment, ShipmentLine
+from aidbridge.pledges.models import Pledge
+
+Leg = Shipment.Leg
+
+
+def monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def expected_arrival(week: dt.date, lead_weeks: int) -> dt.date:
+    return week + dt.timedelta(weeks=lead_weeks, days=4)  # the Friday of the week it should arrive
+
+
+def _lead_in(hub_id: int, country: str) -> int:
+    weeks = InboundLeadTime.objects.filter(hub_id=hub_id, origin_country=country).values_list("weeks", flat=True)
+    return int(weeks.first() or 0)
+
+
+def _lead_out(hub_id: int, destination_id: int) -> int:
+    weeks = OutboundLeadTime.objects.filter(hub_id=hub_id, destination_id=destination_id).values_list(
+        "weeks", flat=True)
+    return int(weeks.first() or 0)
+
+
+def inbound_week(line: AllocationLine) -> dt.date:
+    available = monday(line.pledge.available_from)
+    if line.dispatch_week is None:
+        return available
+    lead = _lead_in(line.hub_id, line.pledge.origin_country)
+    return max(available, monday(line.dispatch_week - dt.timedelta(weeks=lead)))
+
+
+def outbound_week(line: AllocationLine) -> dt.date:
+    week_in = inbound_week(line)
+    arrives = monday(week_in + dt.timedelta(weeks=_lead_in(line.hub_id, line.pledge.origin_country)))
+    return max(arrives, monday(line.dispatch_week)) if line.dispatch_week else arrives
+
+
+def moved_directly(line: AllocationLine, flow: Flow) -> bool:
+    """Goods recorded on the allocation without shipments (``allocation.dispatch_allocation``) stay off them."""
+    return not flow.managed and line.moved > 0
+
+
+def inbound_remaining(line: AllocationLine, flow: Flow) -> int:
+    if moved_directly(line, flow) or line.pledge.status == Pledge.Status.WITHDRAWN:
+        return 0
+    return max(0, line.quantity - flow.inbound_planned)
+
+
+def outbound_remaining(line: AllocationLine, flow: Flow) -> int:
+    if moved_directly(line, flow):
+        return 0
+    return max(0, line.quantity - flow.outbound_planned - flow.inbound_losses)
+
+
+def _locked_lines(lines: Iterable[AllocationLine] | None) -> list[AllocationLine]:
+    # Locked in id order, so that two planners (or a planner and a dispatcher) never both cover the same units.
+    rows = AllocationLine.objects.select_for_update(of=("self",)).select_related(
+        "pledge", "pledge__item", "requirement", "hub")
+    if lines is not None:
+        rows = rows.filter(pk__in=[line.pk for line in lines])
+    else:
+        rows = rows.filter(pledge__status__in=[Pledge.Status.ALLOCATED, Pledge.Status.SHIPPED])
+    return list(rows.order_by("pk"))
+
+
+@busy_as_conflict
+@transaction.atomic
+def generate_shipments(
+    *, actor: Any, lines: Iterable[AllocationLine] | None = None, at: dt.datetime | None = None
+) -> list[Shipment]:
+    """Plan shipments for every unit of ``lines`` (default: all allocations) not yet on one. Idempotent.
+
+    Units join a planned, generated shipment with the same leg, parties and week if there is one, so running
+    this again after new approvals tops up this week's lorries instead of adding new ones. ``at`` back-dates
+    the planning (for importers and the seed scenario); by default it is now.
+    """
+    require_coordinator(actor, "plan shipments")
+    candidates = _locked_lines(lines)
+    known = flows(line.pk for line in candidates)
+    touched: dict[int, tuple[Shipment, dict[str, Any] | None]] = {}
+    for line in candidates:
+        flow = known.get(line.pk, Flow())
+        inbound = inbound_remaining(line, flow)
+        if inbound:
+            week = inbound_week(line)
+            key = dict(leg=Leg.INBOUND, donor_id=line.pledge.donor_id, origin_country=line.pledge.origin_country,
+                       hub_id=line.hub_id, week=week)
+            lead = _lead_in(line.hub_id, line.pledge.origin_country)
+            _add(actor, touched, key, expected_arrival(week, lead), line, inbound, at)
+        outbound = outbound_remaining(line, flow)
+        if outbound:
+            week = outbound_week(line)
+            key = dict(leg=Leg.OUTBOUND, hub_id=line.hub_id, destination_id=line.requirement.destination_id,
+                       week=week)
+            lead = _lead_out(line.hub_id, line.requirement.destination_id)
+            _add(actor, touched, key, expected_arrival(week, lead), line, outbound, at)
+    result = []
+    for shipment, before in touched.values():
+        lifecycle.audit(actor=actor, action="shipment.plan" if before is None else "shipment.extend",
+                        shipment=shipment, before=before, lines=lifecycle.lines_payload(shipment))
+        result.append(shipment)
+    return result
+
+
+def _add(actor: Any, touched: dict[int, tuple[Shipment, dict[str, Any] | None]], key: dict[str, Any],
+         arrival: dt.date, line: AllocationLine, quantity: int, at: dt.datetime | None) -> None:
+    # SKIP LOCKED: a shipment being dispatched right now holds its row lock and is waiting for our allocation
+    # locks; waiting for it in turn would dead-lock, so the units go on a new shipment instead.
+    shipment = (Shipment.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(status=Shipment.Status.PLANNED, generated=True, **key).order_by("pk").first())
+    if shipment is None:
+        shipment = Shipment.objects.create(generated=True, expected_arrival=arrival, created_at=at or timezone.now(),
+                                           created_by=actor if getattr(actor, "pk", None) else None, **key)
+        lifecycle.timeline(actor=actor, shipment=shipment, at=at, note="Planned from approved allocations.")
+        touched[shipment.pk] = (shipment, None)
+    elif shipment.pk not in touched:
+        touched[shipment.pk] = (shipment, snapshot(shipment))
+    existing = ShipmentLine.objects.filter(shipment=shipment, allocation_line=line).first()
+    if existing is None:
+        ShipmentLine.objects.create(shipment=shipment, allocation_line=line, item_id=line.pledge.item_id,
+                                    quantity=quantity)
+    else:
+        existing.quantity += quantity
+        existing.save(update_fields=["quantity"])
+
+
+@busy_as_conflict
+@transaction.atomic
+def create_shipment(
+    *,
+    actor: Any,
+    leg: str,
+    hub: Hub,
+    lines: Sequence[tuple[AllocationLine, int]],
+    destination: Location | None = None,
+    origin: Location | None = None,
+    origin_text: str = "",
+    week: dt.date | None = None,
+    expected: dt.date | None = None,
+    carrier: str = "",
+    tracking_reference: str = "",
+    notes: str = "",
+) -> Shipment:
+    """Plan one shipment by hand: ``lines`` are (allocation line, units) pairs, all routed through ``hub``.
+
+    Coordinators may plan any leg; a donor may plan inbound legs of its own pledges, and a hub operator the
+    outbound legs leaving its hub.
+    """
+    if leg not in Leg.values:
+        raise ServiceError("Choose inbound or outbound.", field="leg")
+    if not lines:
+        raise ServiceError("Put at least one allocation on the shipment.", field="lines")
+    locked = {line.pk: line for line in _locked_lines([line for line, _ in lines])}
+    known = flows(locked)
+    wanted: dict[int, int] = {}
+    for line, quantity in lines:
+        if line.pk in wanted:
+            raise ServiceError(f"{line.pledge.reference} → {line.requirement.reference} is listed twice.",
+                               field="lines")
+        wanted[line.pk] = int(quantity)
+    rows = [locked[pk] for pk in wanted]
+    misrouted = [f"{line.pledge.reference} → {line.requirement.reference} is routed through {line.hub.code}, "
+                 f"not {hub.code}." for line in rows if line.hub_id != hub.pk]
+    if misrouted:
+        raise ServiceError({"lines": misrouted})
+    p = principal(actor)
+    if leg == Leg.INBOUND:
+        donors = {line.pledge.donor_id for line in rows}
+        countries = {line.pledge.origin_country for line in rows}
+        if len(donors) > 1 or len(countries) > 1:
+            raise ServiceError("An inbound shipment carries one donor's goods from one country.", field="lines")
+        donor_id = donors.pop()
+        core.require(is_coordinator(p) or p.writes_for(donor_id),
+                     "Only coordinators and the donor may plan an inbound shipment.")
+        fields: dict[str, Any] = dict(donor_id=donor_id, origin_country=countries.pop())
+        week = week or min(inbound_week(line) for line in rows)
+        lead = _lead_in(hub.pk, fields["origin_country"])
+    else:
+        core.require(operates(p, hub), f"Only coordinators and the operator of {hub.code} may plan this shipment.")
+        destinations = {line.requirement.destination_id for line in rows}
+        if len(destinations) > 1 or (destination is not None and destinations != {destination.pk}):
+            raise ServiceError("An outbound shipment goes to one destination, the requirements' own.",
+                               field="destination")
+        fields = dict(destination_id=destinations.pop())
+        week = week or min(outbound_week(line) for line in rows)
+        lead = _lead_out(hub.pk, fields["destination_id"])
+    errors: list[str] = []
+    for line in rows:
+        label = f"{line.pledge.reference} → {line.requirement.reference}"
+        left = (inbound_remaining if leg == Leg.INBOUND else outbound_remaining)(line, known.get(line.pk, Flow()))
+        if not 1 <= wanted[line.pk] <= left:
+            errors.append(f"{label}: between 1 and {left} units can still be planned on the {leg} leg."
+                          if left else f"{label}: no units are left to plan on the {leg} leg.")
+    if errors:
+        raise ServiceError({"lines": errors})
+    shipment = Shipment(leg=leg, hub=hub, origin=origin, origin_text=origin_text, week=monday(week),
+                        expected_arrival=expected or expected_arrival(monday(week), lead), carrier=carrier,
+                        tracking_reference=tracking_reference, notes=notes,
+                        created_by=actor if getattr(actor, "pk", None) else None, **fields)
+    lifecycle.full(shipment)
+    shipment.save()
+    ShipmentLine.objects.bulk_create(
+        ShipmentLine(shipment=shipment, allocation_line=line, item_id=line.pledge.item_id, quantity=wanted[line.pk])
+        for line in rows
+    )
+    lifecycle.timeline(actor=actor, shipment=shipment, carrier=carrier, tracking_reference=tracking_reference,
+                       note="Planned by hand.")
+    lifecycle.audit(actor=actor, action="shipment.create", shipment=shipment, before=None,
+                    lines=lifecycle.lines_payload(shipment))
+    return shipment

@@ -1,0 +1,41 @@
+"""Logistics fixtures: an allocation of the world's German pledge, its planned legs, and small helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from aidbridge.logistics import services
+from aidbridge.logistics.models import Shipment
+
+
+@dataclass
+class Legs:
+    line: Any  # the allocation line: 10 units of PLG (donor-de) → REQ (Kyiv) via PL-RZE
+    inbound: Shipment
+    outbound: Shipment
+
+
+@pytest.fixture
+def legs(world, personas, allocate_line) -> Legs:
+    line = allocate_line(10)
+    planned = services.generate_shipments(actor=personas.coordinator)
+    inbound = next(s for s in planned if s.leg == Shipment.Leg.INBOUND)
+    outbound = next(s for s in planned if s.leg == Shipment.Leg.OUTBOUND)
+    return Legs(line=line, inbound=inbound, outbound=outbound)
+
+
+def only_line(shipment: Shipment) -> Any:
+    return shipment.lines.get()
+
+
+@pytest.fixture
+def at_hub(legs, personas) -> Legs:
+    """The inbound leg dispatched by the donor and fully received good at the hub."""
+    services.dispatch_shipment(actor=personas.donor_de, shipment=legs.inbound, carrier="DB Schenker",
+                               tracking_reference="DBS-1")
+    services.receive_shipment(actor=personas.hub_pl, shipment=legs.inbound,
+                              lines=[services.Received(only_line(legs.inbound), good=10)])
+    return legs

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from aidbridge.logistics import queries, services
+from aidbridge.logistics.planning import monday
+
+
+def test_weekly_tonnes_count_each_leg_in_its_week(world, personas, legs):
+    start = legs.inbound.week
+    weeks = queries.weekly_tonnes(world.hub, user=personas.hub_pl, start=start, weeks=4)
+    assert [w.week for w in weeks] == [start + dt.timedelta(weeks=n) for n in range(4)]
+    by_week = {w.week: (w.inbound_t, w.outbound_t) for w in weeks}
+    # Ten 2.1 t generators arrive after the one-week lead time and leave the same week.
+    arrival = monday(legs.inbound.expected_arrival)
+    assert arrival == legs.outbound.week == start + dt.timedelta(weeks=1)
+    assert by_week[arrival] == (Decimal("21"), Decimal("21"))
+    assert by_week[start] == (Decimal("0"), Decimal("0"))
+    assert all(w.capacity_t == Decimal("800") and not w.over_capacity for w in weeks)
+
+
+def test_weekly_tonnes_respect_visibility_and_skip_cancelled(world, personas, legs):
+    start = legs.inbound.week
+    assert all(w.load_t == 0 for w in queries.weekly_tonnes(world.hub, user=personas.outsider, start=start, weeks=3))
+    services.cancel_shipment(actor=personas.coordinator, shipment=legs.inbound, reason="Re-planned")
+    assert sum(w.inbound_t for w in queries.weekly_tonnes(world.hub, user=personas.coordinator, start=start,
+                                                          weeks=3)) == 0
+
+
+def test_overdue_shipments_are_open_legs_past_their_expected_arrival(world, personas, legs):
+    late = legs.inbound.expected_arrival + dt.timedelta(days=1)
+    assert list(queries.overdue_shipments(user=personas.coordinator, today=legs.inbound.expected_arrival)) == []
+    assert legs.inbound in queries.overdue_shipments(user=personas.coordinator, today=late)
+    assert not queries.overdue_shipments(user=personas.outsider, today=late).exists()
+    services.dispatch_shipment(actor=personas.donor_de, shipment=legs.inbound)
+    assert legs.inbound in queries.overdue_shipments(user=personas.donor_de, today=late)
+    services.mark_arrived(actor=personas.hub_pl, shipment=legs.inbound)
+    assert legs.inbound not in queries.overdue_shipments(user=personas.coordinator, today=late)

@@ -1,0 +1,59 @@
+"""The logistics history loads on top of the demo scenario, through the services, and verifies clean."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from django.db import transaction
+
+from aidbridge.audit.models import AuditEvent
+from aidbridge.core.requestid import request_id
+from aidbridge.logistics.invariants import verify
+from aidbridge.logistics.models import ProofOfDelivery, ReceiptLine, Shipment
+from aidbridge.logistics.seed import load_logistics_history
+from aidbridge.seed import scenario
+
+
+@pytest.fixture(scope="module")
+def history(django_db_setup, django_db_blocker):
+    """The demo scenario and its logistics history, loaded once for this module and rolled back afterwards."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        with request_id():
+            scenario.load()
+            summary = load_logistics_history(random.Random(20241014))
+        yield summary
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def loaded(history, db):
+    return history
+
+
+def test_the_history_has_shipments_in_every_state(loaded):
+    statuses = set(Shipment.objects.values_list("status", flat=True))
+    assert statuses == set(Shipment.Status.values)
+    assert loaded["shipments"] == Shipment.objects.count() > 50
+
+
+def test_the_history_has_losses_and_signed_deliveries(loaded):
+    assert ReceiptLine.objects.filter(damaged__gt=0).exists()
+    assert ReceiptLine.objects.filter(lost__gt=0).exists()
+    assert ProofOfDelivery.objects.count() == loaded["proofs_of_delivery"] >= 3
+    assert ProofOfDelivery.objects.exclude(sha256="").exists()
+
+
+def test_the_history_verifies_clean(loaded):
+    report = verify()
+    assert report.ok, report.violations[:10]
+
+
+def test_the_history_was_written_through_the_audited_services(loaded):
+    assert AuditEvent.objects.filter(action="shipment.dispatch").count() == Shipment.objects.exclude(
+        status__in=["planned", "cancelled"]).count()
+    assert AuditEvent.objects.filter(action="shipment.proof_of_delivery").count() == loaded["proofs_of_delivery"]
+
+
+def test_loading_again_changes_nothing(loaded):
+    assert load_logistics_history(random.Random(1)) == loaded

@@ -1,0 +1,109 @@
+"""Who sees which shipments and ledger entries: the ``for_user`` querysets of the logistics models.
+
+- coordinators and auditors see everything;
+- a hub operator sees every shipment and movement at its own hubs;
+- a donor sees the shipments carrying its pledges, but only its own lines on a shared outbound lorry;
+- the recipient sees the outbound legs bringing goods for its requirements;
+- everyone else sees nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import Q, Sum
+
+from aidbridge.accounts.principal import Principal, principal
+from aidbridge.logistics.appendonly import AppendOnlyQuerySet
+
+
+def _sees_all(p: Principal) -> bool:
+    return p.sees_everything or p.is_coordinator
+
+
+class ShipmentLineQuerySet(models.QuerySet):
+    def for_user(self, user: Any) -> ShipmentLineQuerySet:
+        p = principal(user)
+        if _sees_all(p):
+            return self.all()
+        if p.organisation_id is None:
+            return self.none()
+        org = p.organisation_id
+        return self.filter(
+            Q(shipment__hub__operator_id=org)
+            | Q(allocation_line__pledge__donor_id=org)
+            | Q(shipment__leg="outbound", allocation_line__requirement__recipient_id=org)
+        )
+
+
+class ShipmentQuerySet(models.QuerySet):
+    def for_user(self, user: Any) -> ShipmentQuerySet:
+        from aidbridge.logistics.models import ShipmentLine
+
+        p = principal(user)
+        if _sees_all(p):
+            return self.all()
+        if p.organisation_id is None:
+            return self.none()
+        # A subquery rather than a join, so that a shipment with many visible lines is listed once.
+        lines = ShipmentLine.objects.for_user(user).values("shipment_id")
+        return self.filter(Q(hub__operator_id=p.organisation_id) | Q(pk__in=lines))
+
+
+class ShipmentChildQuerySet(models.QuerySet):
+    """Timeline rows, receipts and proofs of delivery follow their shipment."""
+
+    def for_user(self, user: Any) -> ShipmentChildQuerySet:
+        from aidbridge.logistics.models import Shipment
+
+        if _sees_all(principal(user)):
+            return self.all()
+        return self.filter(shipment__in=Shipment.objects.for_user(user))
+
+
+class ShipmentEventQuerySet(AppendOnlyQuerySet, ShipmentChildQuerySet):  # type: ignore[override]
+    """Timeline rows are append-only as well as following their shipment."""
+
+
+class ReceiptLineQuerySet(models.QuerySet):
+    def for_user(self, user: Any) -> ReceiptLineQuerySet:
+        from aidbridge.logistics.models import ShipmentLine
+
+        if _sees_all(principal(user)):
+            return self.all()
+        return self.filter(shipment_line__in=ShipmentLine.objects.for_user(user))
+
+    def discrepancies(self) -> ReceiptLineQuerySet:
+        return self.filter(Q(damaged__gt=0) | Q(lost__gt=0))
+
+
+class StockMovementQuerySet(AppendOnlyQuerySet):
+    def for_user(self, user: Any) -> StockMovementQuerySet:
+        p = principal(user)
+        if _sees_all(p):
+            return self.all()
+        if p.organisation_id is None:
+            return self.none()
+        org = p.organisation_id
+        return self.filter(Q(hub__operator_id=org) | Q(allocation_line__pledge__donor_id=org))
+
+    def with_delta(self) -> StockMovementQuerySet:
+        from aidbridge.logistics.models import delta_expression
+
+        return self.annotate(signed=delta_expression())
+
+    def on_hand(self) -> int:
+        return int(self.aggregate(total=Sum(_delta()))["total"] or 0)
+
+
+def _delta() -> Any:
+    from aidbridge.logistics.models import delta_expression
+
+    return delta_expression()
+
+
+def sees_hub_stock(user: Any, hub: Any) -> bool:
+    """The whole ledger of a hub is for coordinators, auditors and that hub's operator."""
+    p = principal(user)
+    return _sees_all(p) or (p.organisation_id is not None and p.organisation_id == hub.operator_id)

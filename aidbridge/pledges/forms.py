@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from aidbridge.catalogue.models import Item
+from aidbridge.core.fields import country_choices, currency_choices
+from aidbridge.pledges.models import Pledge
+from aidbridge.pledges.services import PLEDGE_FIELDS
+
+
+class PledgeForm(forms.ModelForm):
+    class Meta:
+        model = Pledge
+        fields = list(PLEDGE_FIELDS)
+        widgets = {
+            "available_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "disclosure_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = Item.objects.for_user(user)
+        self.fields["origin_country"].widget = forms.Select(choices=[("", "—"), *country_choices()])
+        self.fields["currency"].widget = forms.Select(choices=currency_choices())
+
+
+class SourceDocumentForm(forms.Form):
+    title = forms.CharField(max_length=300)
+    url = forms.URLField(label="URL", max_length=500, required=False, assume_scheme="https",
+                         help_text="Where the document was published.")
+    file = forms.FileField(required=False, help_text="PDF, PNG, JPEG or plain text.")
+    sha256 = forms.CharField(
+        label="SHA-256", max_length=64, required=False,
+        help_text="For a URL alone: the digest of the document as you read it. Computed for uploads.",
+    )
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)

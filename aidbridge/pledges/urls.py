@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from aidbridge.core.views import transition_paths
+from aidbridge.pledges import views
+from aidbridge.pledges.models import Pledge
+
+app_name = "pledges"
+urlpatterns = [
+    path("pledges/", views.PledgeList.as_view(), name="pledge_list"),
+    path("pledges/add/", views.PledgeEdit.as_view(), name="pledge_add"),
+    path("pledges/<int:pk>/", views.PledgeDetail.as_view(), name="pledge"),
+    path("pledges/<int:pk>/edit/", views.PledgeEdit.as_view(), name="pledge_edit"),
+    path("pledges/<int:pk>/documents/", views.DocumentAdd.as_view(), name="pledge_documents"),
+    path("pledges/documents/<int:pk>/download/", views.DocumentDownload.as_view(), name="document_download"),
+]
+urlpatterns += transition_paths(Pledge, "pledge", views.TRANSITIONS, prefix="pledges/")

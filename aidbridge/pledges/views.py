@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import FileResponse, Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+
+from aidbridge.accounts.models import Organisation
+from aidbridge.accounts.principal import Principal
+from aidbridge.allocation.models import AllocationLine
+from aidbridge.core.views import AppView, DetailFormView, ObjectDetailView, ObjectFormView, ObjectListView, Transition
+from aidbridge.pledges import services, tables
+from aidbridge.pledges.filtersets import PledgeFilterSet
+from aidbridge.pledges.forms import PledgeForm, SourceDocumentForm
+from aidbridge.pledges.models import Pledge, SourceDocument
+
+Status = Pledge.Status
+RELATED = ("donor", "item")
+
+
+def owner(p: Principal, pledge: Pledge) -> bool:
+    return p.writes_for(pledge.donor_id)
+
+
+def may_create(p: Principal, obj: Any = None) -> bool:
+    return p.is_superuser or (p.org_kind == Organisation.Kind.DONOR and p.can_write)
+
+
+def may_write(p: Principal, pledge: Pledge | None) -> bool:
+    """May open the form; the service still refuses edits in the wrong status, with its own message."""
+    return may_create(p) if pledge is None else owner(p, pledge)
+
+
+def may_edit(p: Principal, pledge: Pledge) -> bool:
+    return owner(p, pledge) and pledge.status in (Status.ANNOUNCED, Status.COMMITTED, Status.ALLOCATED)
+
+
+def can_move(pledge: Pledge, to: str) -> bool:
+    return to in Pledge.TRANSITIONS.get(pledge.status, set())
+
+
+TRANSITIONS = [
+    Transition("commit", "Commit", services.commit_pledge, style="primary", done="Committed.",
+               allowed=lambda p, pledge: can_move(pledge, Status.COMMITTED) and pledge.status == Status.ANNOUNCED
+               and owner(p, pledge)),
+    Transition("withdraw", "Withdraw", services.withdraw_pledge, style="danger", done="Withdrawn.",
+               confirm="Withdraw this pledge? Allocations of goods not yet moving are released.",
+               allowed=lambda p, pledge: can_move(pledge, Status.WITHDRAWN) and owner(p, pledge)),
+]
+
+
+class PledgeList(ObjectListView):
+    model = Pledge
+    filterset_class = PledgeFilterSet
+    columns = tables.PLEDGE_COLUMNS
+    related = RELATED
+    annotations = ("with_use",)
+    create_permission = may_create
+    filter_labels = {"organisation": "Donor", "supply_class": "Supply class", "item": "Item code",
+                     "origin_country": "Origin country", "funding_source": "Funding source",
+                     "available_after": "Available from", "available_before": "Available by"}
+
+    def filter_choices(self) -> dict[str, list[tuple[Any, str]]]:
+        donors = Organisation.objects.for_user(self.request.user).filter(kind=Organisation.Kind.DONOR)
+        return {"organisation": [(o.pk, o.name) for o in donors]}
+
+
+class PledgeDetail(ObjectDetailView):
+    model = Pledge
+    fields = tables.PLEDGE_FIELDS
+    related = RELATED
+    annotations = ("with_use",)
+    transitions = TRANSITIONS
+    edit_permission = may_edit
+    template_name = "pledges/pledge_detail.html"
+
+    def get_extra_context(self, obj: Pledge) -> dict[str, Any]:
+        user = self.request.user
+        return {
+            "lines": (AllocationLine.objects.for_user(user).filter(pledge=obj)
+                      .select_related("requirement__recipient", "hub").order_by("pk")),
+            "documents": obj.source_documents.all(),
+            "document_form": SourceDocumentForm() if owner(self.principal, obj) else None,
+        }
+
+
+class PledgeEdit(ObjectFormView):
+    model = Pledge
+    form_class = PledgeForm
+    create_service = services.create_pledge
+    update_service = services.update_pledge
+    object_kwarg = "pledge"
+    permission = may_write
+    related = RELATED
+
+
+class DocumentAdd(DetailFormView, PledgeDetail):
+    """Attach a source document (a URL, an uploaded file, or both) to this pledge."""
+
+    form_class = SourceDocumentForm
+    form_name = "document_form"
+    permission = owner
+    success_message = "Source document added."
+
+    def perform(self, obj: Pledge, form: forms.BaseForm) -> Any:
+        data = form.cleaned_data
+        upload = data.get("file")
+        return services.add_source_document(
+            actor=self.request.user, pledges=[obj], title=data["title"], url=data["url"],
+            content=upload.read() if upload else None, filename=upload.name if upload else "",
+            sha256=data["sha256"],
+        )
+
+
+class DocumentDownload(AppView):
+    """Serve an uploaded file only to users who may see one of its pledges, always as a download."""
+
+    def get(self, request: HttpRequest, pk: int) -> FileResponse:
+        documents = SourceDocument.objects.filter(pledges__in=Pledge.objects.for_user(request.user))
+        document = get_object_or_404(documents.distinct(), pk=pk)
+        if not document.file:
+            raise Http404("This source document has no uploaded file.")
+        response = FileResponse(
+            document.file.open("rb"), as_attachment=True, filename=document.original_name or f"document-{pk}",
+            content_type=document.content_type or "application/octet-stream",
+        )
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

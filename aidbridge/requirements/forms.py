@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from aidbridge.catalogue.models import Item
+from aidbridge.locations.models import Location
+from aidbridge.requirements.models import Requirement
+from aidbridge.requirements.services import REQUIREMENT_FIELDS
+
+
+class RequirementForm(forms.ModelForm):
+    class Meta:
+        model = Requirement
+        fields = list(REQUIREMENT_FIELDS)
+        widgets = {
+            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = Item.objects.for_user(user)
+        self.fields["destination"].queryset = Location.objects.for_user(user)

@@ -1,0 +1,42 @@
+// Aidbridge: small progressive enhancements. Every page works without this file.
+// No inline handlers anywhere: behaviour is attached here through data- attributes.
+"use strict";
+
+(function () {
+  // <form data-confirm="…">: ask before a destructive POST.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement)) return;
+    var question = form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  // Filter forms: leave empty fields out of the query string, so pushed URLs stay short and shareable.
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.verb !== "get") return;
+    var params = event.detail.parameters;
+    var empty = [];
+    if (typeof params.forEach === "function") {
+      params.forEach(function (value, key) { if (value === "") empty.push(key); });
+      empty.forEach(function (key) { params.delete(key); });
+    } else {
+      Object.keys(params).forEach(function (key) { if (params[key] === "") delete params[key]; });
+    }
+  });
+
+  // <button data-copy="element-id">: copy that element's text (used for a new API token's secret).
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element ? event.target.closest("[data-copy]") : null;
+    if (!button) return;
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    if (!source || !navigator.clipboard) return;
+    navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+      var label = button.textContent;
+      button.textContent = "Copied";
+      window.setTimeout(function () { button.textContent = label; }, 1500);
+    });
+  });
+})();
