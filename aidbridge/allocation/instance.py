@@ -149,7 +149,7 @@ def _as_fixed_flow(
     line: AllocationLine, pledge: Pledge, requirement: Requirement | None, start: dt.date, weeks: int,
     hub_codes: dict[int, str], lead_in: dict[str, dict[str, int]], lead_out: dict[str, dict[str, int]],
 ) -> dict[str, Any] | None:
-    if requirement is None or line.in_transit_quantity or line.delivered_quantity or line.dispatch_week is None:
+    if requirement is None or line.moved or line.dispatch_week is None:
         return None
     hub = hub_codes.get(line.hub_id)
     dest = requirement.destination.unlocode.replace(" ", "-")

@@ -81,6 +81,24 @@ def allocate(
     return line
 
 
+def release_unmoved(*, actor: Any, lines: Any) -> None:
+    """Give back allocated units that have not started moving; units already moving stay allocated.
+
+    Used when a pledge is withdrawn or a requirement cancelled. Runs inside the caller's transaction.
+    """
+    for line in lines.select_for_update().order_by("pk"):
+        if line.moved == line.quantity:
+            continue
+        before = snapshot(line)
+        if line.moved == 0:
+            record_event(actor=actor, action="allocation.release", obj=line, before=before)
+            line.delete()
+        else:
+            line.quantity = line.moved
+            line.save(update_fields=["quantity"])
+            record_event(actor=actor, action="allocation.trim", obj=line, before=before, after=snapshot(line))
+
+
 @transaction.atomic
 def release_allocation(*, actor: Any, line: AllocationLine) -> None:
     """Undo an allocation whose goods have not started moving."""

@@ -84,21 +84,11 @@ def commit_pledge(*, actor: Any, pledge: Pledge) -> Pledge:
 def withdraw_pledge(*, actor: Any, pledge: Pledge) -> Pledge:
     """Withdraw a pledge. Allocations of goods not yet moving are released; moving goods stay allocated."""
     from aidbridge.allocation.models import AllocationLine
+    from aidbridge.allocation.services import release_unmoved
 
     _require_owner(actor, pledge)
     pledge = core.transition(actor=actor, obj=pledge, to=Status.WITHDRAWN, action="pledge.withdraw")
-    for line in AllocationLine.objects.select_for_update().filter(pledge=pledge):
-        moved = line.in_transit_quantity + line.delivered_quantity
-        if moved == line.quantity:
-            continue
-        before = snapshot(line)
-        if moved == 0:
-            record_event(actor=actor, action="allocation.release", obj=line, before=before)
-            line.delete()
-        else:
-            line.quantity = moved
-            line.save(update_fields=["quantity"])
-            record_event(actor=actor, action="allocation.trim", obj=line, before=before, after=snapshot(line))
+    release_unmoved(actor=actor, lines=AllocationLine.objects.filter(pledge=pledge))
     return pledge
 
 

@@ -95,4 +95,10 @@ def cancel_requirement(*, actor: Any, requirement: Requirement) -> Requirement:
             f"{requirement.reference} has {requirement.in_transit} units in transit; receive them before cancelling.",
             field="status",
         )
-    return core.transition(actor=actor, obj=requirement, to=Status.CANCELLED, action="requirement.cancel")
+    from aidbridge.allocation.models import AllocationLine
+    from aidbridge.allocation.services import release_unmoved
+
+    requirement = core.transition(actor=actor, obj=requirement, to=Status.CANCELLED, action="requirement.cancel")
+    # Units promised to a cancelled requirement go back to their pledges (unless already moving).
+    release_unmoved(actor=actor, lines=AllocationLine.objects.filter(requirement=requirement))
+    return requirement

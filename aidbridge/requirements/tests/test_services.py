@@ -92,3 +92,11 @@ def test_fill_levels_are_derived(world, personas, allocate_line):
     r = Requirement.objects.with_fill().get(pk=world.requirement.pk)
     assert (r.allocated, r.in_transit, r.delivered) == (50, 30, 20)
     assert (r.allocated_fill, r.in_transit_fill, r.delivered_fill) == ("partial", "partial", "partial")
+
+
+def test_cancel_gives_unmoved_units_back_to_their_pledges(world, personas, allocate_line):
+    from aidbridge.allocation.models import AllocationLine
+
+    allocate_line(10)
+    services.cancel_requirement(actor=personas.recipient, requirement=world.requirement)
+    assert not AllocationLine.objects.filter(requirement=world.requirement).exists()
