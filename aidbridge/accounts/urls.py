@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from aidbridge.accounts import views
+from aidbridge.accounts import twofactor, views
 
 app_name = "accounts"
 urlpatterns = [
     path("accounts/login/", views.login, name="login"),
+    path("accounts/login/code/", twofactor.login_code, name="login_code"),
     path("accounts/logout/", views.logout, name="logout"),
+    path("accounts/two-factor/", twofactor.two_factor, name="two_factor"),
     path("accounts/tokens/", views.TokenList.as_view(), name="tokens"),
     path("accounts/tokens/<int:pk>/revoke/", views.TokenRevoke.as_view(), name="token_revoke"),
     path("organisations/", views.OrganisationList.as_view(), name="organisation_list"),

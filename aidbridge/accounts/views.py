@@ -13,6 +13,7 @@ from aidbridge.accounts.filtersets import OrganisationFilterSet
 from aidbridge.accounts.forms import OrganisationForm, TokenForm
 from aidbridge.accounts.models import ApiToken, Organisation
 from aidbridge.accounts.principal import Principal
+from aidbridge.accounts.twofactor import LoginView
 from aidbridge.core.errors import NotPermitted, ServiceError
 from aidbridge.core.views import (
     AppView,
@@ -31,7 +32,7 @@ def manages(p: Principal, obj: Any = None) -> bool:
     return p.manages_reference_data
 
 
-login = auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True)
+login = LoginView.as_view()
 logout = auth_views.LogoutView.as_view()
 
 
