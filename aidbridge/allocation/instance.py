@@ -10,6 +10,7 @@ Week 0 is the Monday of the run's start date. Inputs:
   using hub capacity; a line whose goods are already moving, or whose week has passed, is netted off the
   pledge and the requirement instead (the requirement's remainder is then planned as a requirement of
   that size).
+- requirements already overdue are planned as due in week 0 (as soon as possible).
 """
 
 from __future__ import annotations
@@ -117,7 +118,8 @@ def build_instance(*, start_date: dt.date, weeks: int = 26) -> dict[str, Any]:
         used_items.add(r.item_id)
         instance_requirements.append({
             "id": requirement_key(r.pk), "item": r.item.code, "quantity": req_qty[r.pk],
-            "priority": int(r.priority), "due_week": week_of(r.due_date, start), "destination": dest,
+            # Overdue requirements are planned as due now: the earliest delivery is what matters for them.
+            "priority": int(r.priority), "due_week": max(0, week_of(r.due_date, start)), "destination": dest,
         })
         if r.package:
             packages[r.package].append(requirement_key(r.pk))

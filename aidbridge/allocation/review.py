@@ -15,19 +15,29 @@ PRIORITY_LABELS = {1: "P1 critical", 2: "P2 high", 3: "P3 medium", 4: "P4 low"}
 
 @dataclass(frozen=True)
 class PriorityFill:
+    """How much of a priority's value a plan fills.
+
+    Each requirement is worth its priority value when filled completely, whatever its unit count, so the
+    share is the mean over the priority's requirements of the fraction filled (lateness not counted).
+    Units are shown beside it for reference.
+    """
+
     priority: int
     label: str
+    requirements: int
     demand: int
     planned: int
     greedy: int
+    planned_share: float
+    greedy_share: float
 
     @property
     def planned_percent(self) -> float:
-        return 100 * self.planned / self.demand if self.demand else 0.0
+        return 100 * self.planned_share
 
     @property
     def greedy_percent(self) -> float:
-        return 100 * self.greedy / self.demand if self.demand else 0.0
+        return 100 * self.greedy_share
 
 
 @dataclass(frozen=True)
@@ -115,10 +125,13 @@ def priority_fill(instance: dict[str, Any], plan: dict[str, Any] | None,
     rows = []
     for priority, label in PRIORITY_LABELS.items():
         reqs = [r for r in instance.get("requirements", []) if int(r["priority"]) == priority]
+        n = len(reqs)
         rows.append(PriorityFill(
-            priority, label, sum(r["quantity"] for r in reqs),
+            priority, label, n, sum(r["quantity"] for r in reqs),
             sum(min(planned[r["id"]], r["quantity"]) for r in reqs),
             sum(min(by_greedy[r["id"]], r["quantity"]) for r in reqs),
+            sum(min(planned[r["id"]], r["quantity"]) / r["quantity"] for r in reqs) / n if n else 0.0,
+            sum(min(by_greedy[r["id"]], r["quantity"]) / r["quantity"] for r in reqs) / n if n else 0.0,
         ))
     return rows
 

@@ -136,3 +136,10 @@ def test_two_coordinators_approving_at_once_never_over_allocate(world, personas)
         assert sum(AllocationLine.objects.filter(pledge=p).values_list("quantity", flat=True)) <= p.quantity
     total = sum(AllocationLine.objects.filter(requirement=world.requirement).values_list("quantity", flat=True))
     assert total == 80
+
+
+def test_overdue_requirements_are_planned_as_due_now(world, personas):
+    Requirement.objects.filter(pk=world.requirement.pk).update(due_date=dt.date.today() - dt.timedelta(weeks=4))
+    run = _run(personas)
+    assert run.status == AllocationRun.Status.DONE, run.error
+    assert run.instance["requirements"][0]["due_week"] == 0
