@@ -113,12 +113,19 @@ def _run_lagrangian(c: Compiled, t0: float, limit: float, prog: _Progress, stats
 
     prog(0.03, f"lagrangian relaxation ({len(c.pair_p)} pledge-requirement pairs)")
     deadline = t0 + 0.92 * limit if math.isfinite(limit) else math.inf
-    lag = run_lagrange(c, Pricer(c), t0, deadline, prog, max_rounds=8 if math.isfinite(limit) else 3)
+    bound_deadline = t0 + 0.97 * limit - 0.1 if math.isfinite(limit) else math.inf
+    lag = run_lagrange(c, Pricer(c), t0, deadline, prog, max_rounds=4, bound_deadline=bound_deadline)
     stats["lagrangian_rounds"] = lag["rounds"]
     stats["lagrangian_timings"] = lag["timings"]
+    stats["lagrangian_bound_exact"] = lag["bound_exact"]
     if lag["state"] is None:
         return None
     return lag
+
+
+def _forced_complete(c: Compiled, st: IntegerState) -> bool:
+    """Every package that already has fixed flows is complete in the plan."""
+    return all((st.r_left[c.pkg_members[k]] == 0).all() for k in np.flatnonzero(c.pkg_forced).tolist())
 
 
 def _lagrangian_plan(c: Compiled, t0: float, limit: float, lag: dict[str, Any], stats: dict[str, Any]) -> Plan:
@@ -134,9 +141,7 @@ def _lagrangian_plan(c: Compiled, t0: float, limit: float, lag: dict[str, Any], 
             obj, flows = g.objective, g.flows
             stats["incumbent"] = "greedy"
     bound = None if lag["bound"] is None else max(float(lag["bound"]) + c.fixed_value, obj)
-    forced_ok = all(
-        (st.r_left[c.pkg_members[k]] == 0).all() for k in np.flatnonzero(c.pkg_forced).tolist())
-    if not forced_ok and stats.get("incumbent") != "greedy":
+    if not _forced_complete(c, st) and stats.get("incumbent") != "greedy":
         stats["seconds"] = round(time.monotonic() - t0, 4)
         stats["note"] = "a package with fixed flows cannot be completed"
         return Plan("infeasible", round(c.fixed_value, 9), bound, tuple(c.inst.fixed_flows), stats)
@@ -164,8 +169,8 @@ def _solve_optimal(c: Compiled, t0: float, time_limit: float | None, prog: _Prog
     prog(0.01, "greedy incumbent")
     raw, ok = greedy_flows(c)
     incumbent = _plan_from_greedy(c, raw, ok, t0)
-    if lag is not None and lag["state"] is not None and (incumbent.status != "feasible" or
-                                                          lag["objective"] + c.fixed_value > incumbent.objective):
+    if lag is not None and _forced_complete(c, lag["state"]) and (
+            incumbent.status != "feasible" or lag["objective"] + c.fixed_value > incumbent.objective):
         st = lag["state"]
         incumbent = Plan("feasible", round(st.objective(), 9), None, _flows_out(c, st.flows), {})
         stats["incumbent_lagrangian"] = True

@@ -20,10 +20,15 @@ max over (h,d) is the suffix-maximum gather of :class:`pricing.Pricer`).  By wea
 and the plan reports bound = L(0) + value of fixed flows.  T is ONE HiGHS LP over all items with
 only pledge and requirement rows and no coupling rows (~86k columns, 15k rows at coalition scale):
 dual simplex without presolve solves it in ~2-4 s.  On large instances it runs in a forked
-process (the machine has 2 cores) while the repair rounds below run in this one.
-Why pi = 0: on our instances capacity is tight in tonnes but cheap in value (goods can wait at
-the origin side or switch hub), so L(0) is within ~0.2% of the LP optimum, while each capacity
-price we tried (sampled-LP duals, subgradient steps) raised L.
+process (the machine has 2 cores) while the repair rounds below run in this one; if it is not
+done by the time limit, the weak but valid bound of :func:`pricing.pair_bound` at pi = 0 is
+reported instead (stats say so).
+Why pi = 0: on our instances capacity is tight in tonnes but cheap in value (units can move to
+another week or hub, or lighter units take the slot, at little loss), so L(0) is within ~0.2%
+of the LP optimum at coalition scale, while each capacity price we tried (duals of the LP on a
+sample of items, subgradient steps) raised L.  (On instances where capacity is expensive L(0)
+is looser; without a tight time limit the Dantzig-Wolfe refinement of :mod:`dw` then tightens
+the bound.)
 
 Integer plan (repair rounds, each ~1.5-3 s at coalition scale)
 --------------------------------------------------------------
@@ -33,11 +38,15 @@ Integer plan (repair rounds, each ~1.5-3 s at coalition scale)
 2. Place the pair flows into hub-weeks: all (flow, hub, week) candidates sorted by reduced value
    per tonne (v - w pi[h,d]) / w, ties to the latest week; each takes as many units as the flow
    has left and fit in the hub-week's remaining capacity.
-3. Complete kept packages exactly or drop them; refill leftovers greedily by value per unit
-   (:class:`integer.IntegerState`).
+3. Complete each kept package exactly: from unused pledge units, else by re-routing units of
+   placed flows of the same item from requirements outside packages to the package's
+   requirements through the same hub and week (capacity unchanged) when the package's value
+   exceeds the value lost; packages still short are dropped.  Refill leftovers greedily by value
+   per unit (:class:`integer.IntegerState`).
 Round 0 uses pi = 0; afterwards pi <- pi/2 + m/4, where m[h,d] is the reduced value per tonne of
 the marginal unit the repair accepted in a hub-week it filled (0 where capacity is left), so the
-next round's transport and placement avoid the congested hub-weeks.  The best plan is returned.
+next round's transport and placement avoid the congested hub-weeks.  Rounds stop at the time
+limit or when a round does not improve the best plan, which is returned.
 """
 
 from __future__ import annotations
@@ -52,7 +61,7 @@ import numpy as np
 
 from .compiled import Compiled, FltArr, IntArr
 from .integer import IntegerState
-from .pricing import Pricer
+from .pricing import Pricer, pair_bound
 
 INF = highspy.kHighsInf
 Progress = Callable[[float, str], None] | None
@@ -122,6 +131,79 @@ def _slots(c: Compiled, k: IntArr) -> tuple[IntArr, IntArr, IntArr, FltArr]:
     return f, h, d, c.column_value(pp[f], rr[f], h, d)
 
 
+def _reroute(st: IntegerState, members: IntArr) -> bool:
+    """Complete the package's short requirements by re-routing units of placed flows of the same
+    item to requirements outside packages: flow (p, r', h, d) -> (p, r, h, d) keeps pledge, hub
+    and week (so capacity is unchanged) when r can be reached from h by d.  Commits only if the
+    package gets complete and the plan value does not drop; returns whether it committed."""
+    c = st.c
+    moves: list[tuple[tuple[int, int, int, int], int, int]] = []
+    delta = 0.0
+    short_total = 0
+    keys = np.array(list(st.flows.keys()), dtype=np.int64).reshape(-1, 4)
+    qs = np.array(list(st.flows.values()), dtype=np.int64)
+    fp, fr, fh, fd = keys[:, 0], keys[:, 1], keys[:, 2], keys[:, 3]
+    used = np.zeros(len(qs), dtype=np.int64)
+    for r in members.tolist():
+        short = int(st.r_left[r])
+        if short <= 0:
+            continue
+        short_total += short
+        sel = np.flatnonzero((c.r_item[fr] == c.r_item[r]) & (c.r_pkg[fr] < 0) & (fd <= c.dmax[r, fh])
+                             & (qs > used))
+        rr = np.full(len(sel), r)
+        loss = (c.column_value(fp[sel], fr[sel], fh[sel], fd[sel])
+                - c.column_value(fp[sel], rr, fh[sel], fd[sel]))
+        for j in np.argsort(loss, kind="stable").tolist():
+            i = int(sel[j])
+            t = min(int(qs[i] - used[i]), short)
+            used[i] += t
+            moves.append(((int(fp[i]), int(fr[i]), int(fh[i]), int(fd[i])), r, t))
+            delta -= float(loss[j]) * t
+            short -= t
+            if short == 0:
+                break
+        if short > 0:
+            return False
+    # the package's value is realised only once complete: count its current flows as gain
+    mine = np.isin(fr, members)
+    gain = float((qs[mine] * c.column_value(fp[mine], fr[mine], fh[mine], fd[mine])).sum())
+    if short_total == 0 or delta + gain < 0:
+        return False
+    for (p, r2, h, d), r, t in moves:
+        key = (p, r2, h, d)
+        st.flows[key] -= t
+        if st.flows[key] == 0:
+            del st.flows[key]
+        st.r_left[r2] += t
+        nk = (p, r, h, d)
+        st.flows[nk] = st.flows.get(nk, 0) + t
+        st.r_left[r] -= t
+    return True
+
+
+def complete_packages(st: IntegerState, order: list[int]) -> list[int]:
+    """Complete each chosen package from unused pledge units (as :meth:`IntegerState.complete_packages`),
+    else by re-routing flows of requirements outside packages (:func:`_reroute`); packages still
+    short are dropped (their flows removed).  Returns the dropped packages."""
+    c = st.c
+    dropped = []
+    for k in order:
+        members = c.pkg_members[k]
+        short = members[st.r_left[members] > 0]
+        if len(short):
+            st.fill(st.candidates(short, positive_only=False))
+        if (st.r_left[members] > 0).any():
+            _reroute(st, members)
+        if (st.r_left[members] > 0).any():
+            dropped.append(k)
+            st.remove_requirements(set(members.tolist()))
+    return dropped
+
+
+PKG_KEEP_FILL = 0.5  # a package the transport fills to at least this share is kept, the others dropped
+
+
 def repair(c: Compiled, x: FltArr, pi: FltArr) -> tuple[IntegerState, FltArr]:
     """Integer plan from transport units per pair under prices pi; also the marginal prices."""
     k = np.flatnonzero(x > 1 - 1e-6)
@@ -131,7 +213,7 @@ def repair(c: Compiled, x: FltArr, pi: FltArr) -> tuple[IntegerState, FltArr]:
     got = np.bincount(np.maximum(pk, 0), weights=np.where(pk >= 0, q, 0), minlength=K) if K else np.zeros(0)
     need = np.array([c.r_res[m].sum() for m in c.pkg_members], dtype=float) if K else np.zeros(0)
     fill = got / np.maximum(need, 1.0)
-    chosen = (fill >= 0.5) | c.pkg_forced if K else np.zeros(0, dtype=bool)
+    chosen = (fill >= PKG_KEEP_FILL) | c.pkg_forced if K else np.zeros(0, dtype=bool)
     if K:
         keep = (pk < 0) | chosen[np.maximum(pk, 0)]
         k, q, pk = k[keep], q[keep], pk[keep]
@@ -172,7 +254,7 @@ def repair(c: Compiled, x: FltArr, pi: FltArr) -> tuple[IntegerState, FltArr]:
     if K:
         for kk in np.flatnonzero(~chosen).tolist():
             st.remove_requirements(set(c.pkg_members[kk].tolist()))
-        st.complete_packages(sorted(np.flatnonzero(chosen).tolist(), key=lambda kk: (not c.pkg_forced[kk],
+        complete_packages(st, sorted(np.flatnonzero(chosen).tolist(), key=lambda kk: (not c.pkg_forced[kk],
                                                                                        -fill[kk])))
     st.refill()
     full = st.cap < 0.02 * c.cap + 1e-9
@@ -231,28 +313,38 @@ class BoundJob:
             except Exception:
                 self.proc = None
 
-    def result(self) -> float | None:
+    def result(self, timeout: float = math.inf) -> tuple[float | None, bool]:
+        """(L(pi), exact).  A forked solve not done within ``timeout`` seconds is abandoned and
+        the weak bound of :func:`pricing.pair_bound` (all pledge/requirement duals zero; valid
+        since pi >= 0) is returned instead, with exact=False."""
         T: float | None = None
+        extra = float((self.pi * self.c.cap).sum())
         if self.proc is not None:
             try:
-                T = self.conn.recv()
+                if self.conn.poll(None if not math.isfinite(timeout) else max(0.0, timeout)):
+                    T = self.conn.recv()
+                else:
+                    self.proc.kill()
+                    brc, _, _ = self.pricer.price(np.zeros(self.c.P), np.zeros(self.c.R), self.pi)
+                    return pair_bound(self.c, brc) + extra, False
             except Exception:
                 T = None
-            self.proc.join(5.0)
-            if self.proc.is_alive():  # pragma: no cover
-                self.proc.kill()
-            self.conn.close()
+            finally:
+                self.proc.join(1.0)
+                if self.proc.is_alive():  # pragma: no cover
+                    self.proc.kill()
+                self.conn.close()
         if T is None:
             res = TransportLP(self.c, self.pricer).solve(self.pi, math.inf)
             T = None if res is None else res[0]
-        return None if T is None else T + float((self.pi * self.c.cap).sum())
+        return (None if T is None else T + extra), True
 
 
 PARALLEL_MIN_PAIRS = 20000  # below this the bound LP is cheap: solve it in-process
 
 
 def run_lagrange(c: Compiled, pricer: Pricer, t0: float, deadline: float, progress: Progress,
-                 max_rounds: int = 4) -> dict[str, Any]:
+                 max_rounds: int = 4, bound_deadline: float = math.inf) -> dict[str, Any]:
     """The bound L(0) (exact transport LP, in parallel on large instances) and rounds of
     (greedy transport at pi -> repair -> plan -> new pi) while time remains.
 
@@ -277,13 +369,17 @@ def run_lagrange(c: Compiled, pricer: Pricer, t0: float, deadline: float, progre
         obj = st.objective() - c.fixed_value
         tr = time.monotonic()
         timings.append(f"r{rnd}: transport {tt - ts:.2f}s repair {tr - tt:.2f}s obj {obj + c.fixed_value:.1f}")
-        if obj > best_obj:
+        improved = obj > best_obj
+        if improved:
             best, best_obj = st, obj
         last_round = tr - ts
         if progress is not None:
             progress(min(0.8, 0.1 + 0.15 * (rnd + 1)), f"lagrangian round {rnd + 1}: plan {obj + c.fixed_value:.1f}")
+        if rnd and not improved:  # the prices have stopped helping; leave the cores to the bound
+            break
         pi = 0.5 * pi + 0.25 * marg
-    bound = job.result()
-    timings.append(f"bound L(0) ready after {time.monotonic() - tb:.2f}s")
-    return {"state": best, "objective": best_obj, "bound": bound,
+    bound, exact = job.result(bound_deadline - time.monotonic())
+    timings.append(f"bound L(0) {'ready' if exact else 'NOT ready (weak bound used)'} after "
+                   f"{time.monotonic() - tb:.2f}s")
+    return {"state": best, "objective": best_obj, "bound": bound, "bound_exact": exact,
             "rounds": len(timings) - 1, "timings": "; ".join(timings)}

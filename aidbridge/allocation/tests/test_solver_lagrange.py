@@ -8,6 +8,7 @@ import math
 import time
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -69,10 +70,15 @@ def test_forked_bound_matches_in_process() -> None:
     c = compile_instance(inst)
     pricer = Pricer(c)
     pi = np.full((c.H, c.W), 0.01)
-    a = BoundJob(c, pricer, pi, parallel=True).result()
-    b = BoundJob(c, pricer, pi, parallel=False).result()
-    assert a is not None and b is not None
+    a, exact_a = BoundJob(c, pricer, pi, parallel=True).result()
+    b, exact_b = BoundJob(c, pricer, pi, parallel=False).result()
+    assert exact_a and exact_b and a is not None and b is not None
     assert abs(a - b) <= 1e-6 * max(1.0, abs(b))
+    # abandoned at once: the weak fallback bound is still valid (>= the exact L(pi))
+    w, exact_w = BoundJob(c, pricer, pi, parallel=True).result(0.0)
+    assert w is not None and w >= b - 1e-6 * max(1.0, abs(b))
+    if not exact_w:
+        assert w >= b
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -98,3 +104,22 @@ def test_lagrangian_path_is_feasible(p: dict) -> None:  # type: ignore[type-arg]
     exact = solve(inst, method="optimal")  # pair-level CG: its bound is (near) the LP optimum
     if best.bound is not None and exact.bound is not None and exact.stats.get("converged"):
         assert best.bound >= exact.bound - 1e-5 * max(1.0, abs(exact.bound))
+
+
+@pytest.mark.parametrize("name", ["test_package_filled_completely", "test_incomplete_package_gets_nothing",
+                                  "test_fixed_flows_preserved_and_counted"])
+def test_cases_on_lagrangian_path(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The package / fixed-flow cases of test_solver_cases, forced onto the Lagrangian path."""
+    from aidbridge.allocation.solver import api
+
+    from . import test_solver_cases as cases
+
+    def forced(inst, method="optimal", **kw):  # type: ignore[no-untyped-def]
+        plan = solve(inst, method=method, time_limit=5.0)
+        if method == "optimal" and plan.stats.get("pairs"):
+            assert plan.stats["algorithm"] == "lagrangian"
+        return plan
+
+    monkeypatch.setattr(api, "CG_MAX_PAIRS", -1)
+    monkeypatch.setattr(cases, "solve", forced)
+    getattr(cases, name)("optimal")
