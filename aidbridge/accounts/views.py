@@ -46,7 +46,7 @@ class OrganisationList(ObjectListView):
 class OrganisationDetail(ObjectDetailView):
     model = Organisation
     fields = tables.ORGANISATION_FIELDS
-    edit_permission = manages
+    edit_permission = staticmethod(manages)
     template_name = "accounts/organisation_detail.html"
 
     def get_extra_context(self, obj: Organisation) -> dict[str, Any]:
@@ -64,7 +64,7 @@ class OrganisationEdit(ObjectFormView):
     create_service = services.create_organisation
     update_service = services.update_organisation
     object_kwarg = "organisation"
-    permission = manages
+    permission = staticmethod(manages)
 
 
 class TokenList(AppView):
@@ -72,7 +72,7 @@ class TokenList(AppView):
 
     def render_page(self, form: TokenForm, *, secret: str = "", token: ApiToken | None = None,
                     status: int = 200) -> HttpResponse:
-        tokens = ApiToken.objects.filter(user=self.request.user)
+        tokens = ApiToken.objects.filter(user_id=self.request.user.pk or 0)
         context = {"title": "API tokens", "tokens": tokens, "form": form, "secret": secret, "new_token": token}
         response = render(self.request, "accounts/tokens.html", context, status=status)
         response["Cache-Control"] = "no-store"
@@ -102,7 +102,7 @@ class TokenRevoke(AppView):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        token = get_object_or_404(ApiToken.objects.filter(user=request.user), pk=pk)
+        token = get_object_or_404(ApiToken.objects.filter(user_id=request.user.pk or 0), pk=pk)
         try:
             services.revoke_api_token(actor=request.user, token=token)
         except ServiceError as exc:

@@ -80,7 +80,7 @@ class AllocationLineDetail(ObjectDetailView):
 
 class Dispatch(DetailFormView, AllocationLineDetail):
     form_name = "dispatch_form"
-    permission = may_dispatch
+    permission = staticmethod(may_dispatch)
     success_message = "Dispatch recorded."
 
     def get_form(self, obj: AllocationLine) -> forms.BaseForm:
@@ -92,7 +92,7 @@ class Dispatch(DetailFormView, AllocationLineDetail):
 
 class Deliver(DetailFormView, AllocationLineDetail):
     form_name = "deliver_form"
-    permission = may_deliver
+    permission = staticmethod(may_deliver)
     success_message = "Delivery confirmed."
 
     def get_form(self, obj: AllocationLine) -> forms.BaseForm:

@@ -27,7 +27,7 @@ class ItemList(ObjectListView):
 class ItemDetail(ObjectDetailView):
     model = Item
     fields = tables.ITEM_FIELDS
-    edit_permission = manages
+    edit_permission = staticmethod(manages)
     template_name = "catalogue/item_detail.html"
 
     def get_extra_context(self, obj: Item) -> dict[str, Any]:
@@ -44,4 +44,4 @@ class ItemEdit(ObjectFormView):
     create_service = services.create_item
     update_service = services.update_item
     object_kwarg = "item"
-    permission = manages
+    permission = staticmethod(manages)

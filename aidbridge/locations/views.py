@@ -12,6 +12,7 @@ from aidbridge.locations import services, tables
 from aidbridge.locations.filtersets import HubFilterSet, LocationFilterSet
 from aidbridge.locations.forms import HubForm, InboundLeadTimeForm, LocationForm, OutboundLeadTimeForm
 from aidbridge.locations.models import Hub, Location
+from aidbridge.logistics.views import hub_logistics_context
 from aidbridge.requirements.models import Requirement
 
 
@@ -29,7 +30,7 @@ class LocationList(ObjectListView):
 class LocationDetail(ObjectDetailView):
     model = Location
     fields = tables.LOCATION_FIELDS
-    edit_permission = manages
+    edit_permission = staticmethod(manages)
     template_name = "locations/location_detail.html"
 
     def get_extra_context(self, obj: Location) -> dict[str, Any]:
@@ -45,7 +46,7 @@ class LocationEdit(ObjectFormView):
     create_service = services.create_location
     update_service = services.update_location
     object_kwarg = "location"
-    permission = manages
+    permission = staticmethod(manages)
 
 
 class HubList(ObjectListView):
@@ -65,7 +66,7 @@ class HubDetail(ObjectDetailView):
     model = Hub
     fields = tables.HUB_FIELDS
     related = ("location", "operator")
-    edit_permission = manages
+    edit_permission = staticmethod(manages)
     template_name = "locations/hub_detail.html"
 
     def get_extra_context(self, obj: Hub) -> dict[str, Any]:
@@ -77,6 +78,7 @@ class HubDetail(ObjectDetailView):
             "lead_times_editable": editable,
             "inbound_form": InboundLeadTimeForm(user=user) if editable else None,
             "outbound_form": OutboundLeadTimeForm(user=user) if editable else None,
+            **hub_logistics_context(user, obj),
         }
 
 
@@ -86,7 +88,7 @@ class HubEdit(ObjectFormView):
     create_service = services.create_hub
     update_service = services.update_hub
     object_kwarg = "hub"
-    permission = manages
+    permission = staticmethod(manages)
     related = ("location", "operator")
 
 
@@ -95,7 +97,7 @@ class InboundLeadTimeSet(DetailFormView, HubDetail):
 
     form_class = InboundLeadTimeForm
     form_name = "inbound_form"
-    permission = manages
+    permission = staticmethod(manages)
     success_message = "Inbound lead time saved."
 
     def perform(self, obj: Hub, form: forms.BaseForm) -> Any:
@@ -111,7 +113,7 @@ class OutboundLeadTimeSet(DetailFormView, HubDetail):
 
     form_class = OutboundLeadTimeForm
     form_name = "outbound_form"
-    permission = manages
+    permission = staticmethod(manages)
     success_message = "Outbound lead time saved."
 
     def perform(self, obj: Hub, form: forms.BaseForm) -> Any:

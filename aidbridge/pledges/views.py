@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from django import forms
@@ -9,9 +10,9 @@ from django.shortcuts import get_object_or_404
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import Principal
 from aidbridge.allocation.models import AllocationLine
+from aidbridge.audit.models import AuditEvent
 from aidbridge.core.views import AppView, DetailFormView, ObjectDetailView, ObjectFormView, ObjectListView, Transition
-from aidbridge.pledges import services, tables
-from aidbridge.pledges.filtersets import PledgeFilterSet
+from aidbridge.pledges import releasability, services, tables
 from aidbridge.pledges.forms import PledgeForm, SourceDocumentForm
 from aidbridge.pledges.models import Pledge, SourceDocument
 
@@ -51,8 +52,12 @@ TRANSITIONS = [
 
 
 class PledgeList(ObjectListView):
+    """Each row shows only the fields its releasability allows the user (``pledges/_pledge_results.html``)."""
+
     model = Pledge
-    filterset_class = PledgeFilterSet
+    filterset_class = releasability.ReleasableFilterSet
+    template_name = "pledges/pledge_list.html"
+    results_template = "pledges/_pledge_results.html"
     columns = tables.PLEDGE_COLUMNS
     related = RELATED
     annotations = ("with_use",)
@@ -72,17 +77,37 @@ class PledgeDetail(ObjectDetailView):
     related = RELATED
     annotations = ("with_use",)
     transitions = TRANSITIONS
-    edit_permission = may_edit
+    edit_permission = staticmethod(may_edit)
     template_name = "pledges/pledge_detail.html"
 
     def get_extra_context(self, obj: Pledge) -> dict[str, Any]:
         user = self.request.user
-        return {
+        full = releasability.full_view(user, obj)
+        context = {
             "lines": (AllocationLine.objects.for_user(user).filter(pledge=obj)
                       .select_related("requirement__recipient", "hub").order_by("pk")),
-            "documents": obj.source_documents.all(),
-            "document_form": SourceDocumentForm() if owner(self.principal, obj) else None,
+            "full_view": full,
+            "fields": tables.shown_columns(user, obj, self.fields),
+            "documents": obj.source_documents.all() if full else None,
+            "document_form": SourceDocumentForm() if full and owner(self.principal, obj) else None,
         }
+        if not full:
+            context["history"] = redacted_history(user, obj)
+        return context
+
+
+def redacted_history(user: Any, obj: Pledge) -> list[SimpleNamespace]:
+    """The audit history as a restricted viewer may see it: what changed among the fields shown to them,
+    without timestamps or the names of the donor's staff (both withheld with the exact dates)."""
+    shown = releasability.visible_fields(user, obj)
+    keep = {f"{name}_id" for name in shown} | shown
+
+    def only_shown(values: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if values is None else {k: v for k, v in values.items() if k in keep}
+
+    return [SimpleNamespace(created_at=None, actor_name="withheld", action=event.action,
+                            before=only_shown(event.before), after=only_shown(event.after))
+            for event in AuditEvent.objects.for_object(obj).order_by("-seq")[:200]]
 
 
 class PledgeEdit(ObjectFormView):
@@ -91,7 +116,7 @@ class PledgeEdit(ObjectFormView):
     create_service = services.create_pledge
     update_service = services.update_pledge
     object_kwarg = "pledge"
-    permission = may_write
+    permission = staticmethod(may_write)
     related = RELATED
 
 
@@ -100,8 +125,14 @@ class DocumentAdd(DetailFormView, PledgeDetail):
 
     form_class = SourceDocumentForm
     form_name = "document_form"
-    permission = owner
+    permission = staticmethod(owner)
     success_message = "Source document added."
+
+    def get_object(self, pk: Any) -> Any:
+        obj = super().get_object(pk)
+        if not releasability.full_view(self.request.user, obj):
+            raise Http404("No pledge matches the given query.")  # its documents are withheld: as if absent
+        return obj
 
     def perform(self, obj: Pledge, form: forms.BaseForm) -> Any:
         data = form.cleaned_data
@@ -114,10 +145,12 @@ class DocumentAdd(DetailFormView, PledgeDetail):
 
 
 class DocumentDownload(AppView):
-    """Serve an uploaded file only to users who may see one of its pledges, always as a download."""
+    """Serve an uploaded file only to users who see one of its pledges in full, always as a download."""
 
     def get(self, request: HttpRequest, pk: int) -> FileResponse:
-        documents = SourceDocument.objects.filter(pledges__in=Pledge.objects.for_user(request.user))
+        pledges = Pledge.objects.for_user(request.user)
+        full = releasability.full_view_q(request.user)
+        documents = SourceDocument.objects.filter(pledges__in=pledges if full is None else pledges.filter(full))
         document = get_object_or_404(documents.distinct(), pk=pk)
         if not document.file:
             raise Http404("This source document has no uploaded file.")

@@ -80,7 +80,7 @@ class RequirementDetail(ObjectDetailView):
     related = RELATED
     annotations = ("with_fill",)
     transitions = TRANSITIONS
-    edit_permission = may_edit
+    edit_permission = staticmethod(may_edit)
     template_name = "requirements/requirement_detail.html"
 
     def get_extra_context(self, obj: Requirement) -> dict[str, Any]:
@@ -101,7 +101,7 @@ class RequirementEdit(ObjectFormView):
     create_service = services.create_requirement
     update_service = services.update_requirement
     object_kwarg = "requirement"
-    permission = may_write
+    permission = staticmethod(may_write)
     related = RELATED
 
 
@@ -110,7 +110,7 @@ class RequirementAllocate(DetailFormView, RequirementDetail):
 
     form_class = AllocateForm
     form_name = "allocate_form"
-    permission = coordinator
+    permission = staticmethod(coordinator)
     success_message = "Allocated."
 
     def get_form(self, obj: Requirement) -> forms.BaseForm:

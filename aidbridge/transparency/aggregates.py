@@ -9,8 +9,10 @@ system); tonnes and units are comparable across donors.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import F, QuerySet, Sum
@@ -89,7 +91,7 @@ def summarise() -> Summary:
     )
 
 
-def _add(row: Row, r: dict) -> None:
+def _add(row: Row, r: Mapping[str, Any]) -> None:
     delivered = min(int(r["delivered"]), int(r["quantity"]))
     row.pledges += 1
     row.units += int(r["quantity"])

@@ -245,12 +245,12 @@ def repair(c: Compiled, x: FltArr, pi: FltArr) -> tuple[IntegerState, FltArr]:
         if m > 0:
             cap[s] = cs - m * wf
             left[fi] = n_left - m
-            placed.append((fi, s, m))
+            placed.append((fi, s, m))  # type: ignore[arg-type]
             if rv < marg[s]:
                 marg[s] = rv
-    for fi, s, m in placed:
+    for fi, s, m in placed:  # type: ignore[misc]
         st.add(pp[fi], rr[fi], s // W, s % W, m)
-    marg = np.array(marg).reshape(c.H, W)
+    marg = np.array(marg).reshape(c.H, W)  # type: ignore[assignment]
     if K:
         for kk in np.flatnonzero(~chosen).tolist():
             st.remove_requirements(set(c.pkg_members[kk].tolist()))
