@@ -17,5 +17,7 @@ urlpatterns = [
     path("", include("aidbridge.requirements.urls")),
     path("", include("aidbridge.pledges.urls")),
     path("", include("aidbridge.allocation.urls")),
+    path("", include("aidbridge.logistics.urls")),
     path("", include("aidbridge.transparency.urls")),
+    path("", include("aidbridge.audit.urls")),
 ]

@@ -5,6 +5,12 @@ from django.db import models
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def for_user(self, user) -> AuditEventQuerySet:  # type: ignore[no-untyped-def]
+        """The whole trail is for auditors (and the platform superuser); a detail page shows one object's."""
+        from aidbridge.accounts.principal import principal
+
+        return self.all() if principal(user).sees_everything else self.none()
+
     def for_object(self, obj: models.Model) -> AuditEventQuerySet:
         return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
 
@@ -40,6 +46,10 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id} by {self.actor_name}"
+
+    @property
+    def object_label(self) -> str:
+        return f"{self.object_type} #{self.object_id}" + (f" — {self.object_repr}" if self.object_repr else "")
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         if self.pk is not None:
