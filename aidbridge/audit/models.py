@@ -47,10 +47,6 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id} by {self.actor_name}"
 
-    @property
-    def object_label(self) -> str:
-        return f"{self.object_type} #{self.object_id}" + (f" — {self.object_repr}" if self.object_repr else "")
-
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         if self.pk is not None:
             raise ValueError("Audit events are append-only and cannot be changed.")
@@ -58,6 +54,10 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise ValueError("Audit events are append-only and cannot be deleted.")
+
+    @property
+    def object_label(self) -> str:
+        return f"{self.object_type} #{self.object_id}" + (f" — {self.object_repr}" if self.object_repr else "")
 
 
 class AuditChainHead(models.Model):
