@@ -9,6 +9,7 @@ from aidbridge.allocation.api import router as allocation_router
 from aidbridge.catalogue.api import router as catalogue_router
 from aidbridge.core.api import AUTH, install_exception_handlers
 from aidbridge.locations.api import router as locations_router
+from aidbridge.logistics.api import router as logistics_router
 from aidbridge.pledges.api import router as pledges_router
 from aidbridge.requirements.api import router as requirements_router
 
@@ -30,5 +31,5 @@ api = NinjaAPI(
 install_exception_handlers(api)
 
 for router in (accounts_router, catalogue_router, locations_router, requirements_router, pledges_router,
-               allocation_router):
+               allocation_router, logistics_router):
     api.add_router("", router)

@@ -6,13 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import File, Form, Query, Router, Status, UploadedFile
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.catalogue.models import Item
 from aidbridge.core.api import (
     ERRORS,
+    NOT_FOUND,
     READ_ERRORS,
     IdOrCode,
     actor,
@@ -25,13 +26,12 @@ from aidbridge.core.api import (
     resolve_refs,
 )
 from aidbridge.core.errors import ServiceError
-from aidbridge.pledges import services
-from aidbridge.pledges.filtersets import PledgeFilterSet
+from aidbridge.pledges import releasability, services
 from aidbridge.pledges.models import Pledge
 from aidbridge.pledges.schemas import PledgeIn, PledgeOut, PledgePatch, SourceDocumentOut
 
 router = Router(tags=["pledges"])
-PledgeFilters = filter_schema(PledgeFilterSet, "PledgeFilters", annotations={"item": IdOrCode})
+PledgeFilters = filter_schema(releasability.ReleasableFilterSet, "PledgeFilters", annotations={"item": IdOrCode})
 REFS = {"item": Item, "donor": Organisation}
 
 
@@ -46,7 +46,11 @@ def _with_details(queryset: Any) -> Any:
 @router.get("/pledges", response={200: list[PledgeOut], **READ_ERRORS})
 @paginated
 def list_pledges(request: HttpRequest, filters: Query[PledgeFilters]) -> Any:  # type: ignore[valid-type]
-    return _with_details(apply_filters(PledgeFilterSet, filters, _pledges(actor(request))))
+    """Fields withheld from you are ``null`` and named in each pledge's ``redacted``. Filters on withheld
+    fields never reveal them: ``origin_country`` matches only pledges you see in full, and
+    ``available_before``/``available_after`` compare by month on the others."""
+    user = actor(request)
+    return _with_details(apply_filters(releasability.filterset_for(user), filters, _pledges(user)))
 
 
 @router.post("/pledges", response={201: PledgeOut, **ERRORS})
@@ -89,10 +93,19 @@ def withdraw_pledge(request: HttpRequest, pledge_id: int) -> Any:
     return _transition(request, pledge_id, services.withdraw_pledge)
 
 
+def _documents_of(user: Any, pledge_id: int) -> Pledge:
+    """The pledge whose documents ``user`` may reach; 404 when its documents are withheld from them."""
+    pledge = get_visible_or_404(_pledges(user), pledge_id)
+    if not releasability.full_view(user, pledge):
+        raise Http404(NOT_FOUND)
+    return pledge
+
+
 @router.get("/pledges/{pledge_id}/documents", response={200: list[SourceDocumentOut], **READ_ERRORS})
 @paginated
 def list_documents(request: HttpRequest, pledge_id: int) -> Any:
-    pledge = get_visible_or_404(_pledges(actor(request)), pledge_id)
+    """Only for those who see the pledge in full (its donor, coordinators, auditors); 404 for everyone else."""
+    pledge = _documents_of(actor(request), pledge_id)
     return pledge.source_documents.select_related("owner").order_by("-created_at", "-pk")
 
 
@@ -107,7 +120,7 @@ def add_document(
 ) -> Any:
     """Attach evidence: a URL, an uploaded file (PDF, PNG, JPEG or UTF-8 text), or both."""
     user = actor(request)
-    pledge = get_visible_or_404(_pledges(user), pledge_id)
+    pledge = _documents_of(user, pledge_id)
     require_storable(title=title, url=url, sha256=sha256)
     content = None
     if file is not None:

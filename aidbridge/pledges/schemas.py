@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from ninja import Field, Schema
 
@@ -11,6 +12,7 @@ from aidbridge.accounts.schemas import OrganisationRef
 from aidbridge.catalogue.schemas import ItemRef
 from aidbridge.core.api import InputSchema, choices_of, patch_schema
 from aidbridge.core.models import Releasability
+from aidbridge.pledges import releasability
 from aidbridge.pledges.models import Pledge, SourceDocument
 
 FundingSource = choices_of(Pledge.FundingSource)
@@ -22,26 +24,73 @@ class PledgeRef(Schema):
     reference: str
 
 
+def _viewer(context: Any) -> Any:
+    """The user a response is for; without a request (no context), an anonymous viewer: fail closed."""
+    request = (context or {}).get("request")
+    return getattr(request, "auth", None) if request is not None else None
+
+
+def _shown(obj: Pledge, context: Any) -> frozenset[str]:
+    return releasability.visible_fields(_viewer(context), obj)
+
+
+def _withheld(name: str) -> Any:
+    def resolve(obj: Pledge, context: Any = None) -> Any:
+        if name not in _shown(obj, context):
+            return None
+        return getattr(obj, name)
+
+    return staticmethod(resolve)
+
+
+WITHHELD = "Withheld (null) when listed in ``redacted``."
+
+
 class PledgeOut(Schema):
+    """A pledge as the requesting user may see it: withheld fields are ``null`` and named in ``redacted``.
+
+    See ``aidbridge.pledges.releasability`` for the rule table.
+    """
+
     id: int
     reference: str = Field(description="e.g. PLG-00042")
     donor: OrganisationRef
     item: ItemRef
     quantity: int
-    available_from: dt.date
-    origin_country: str
-    unit_value: Decimal
-    currency: str = Field(description="ISO 4217")
-    total_value: Decimal = Field(description="unit_value × quantity, in the pledge's currency.")
+    available_month: str = Field(description="YYYY-MM of available_from; shown to everyone who sees the pledge.")
+    available_from: dt.date | None = Field(description=WITHHELD)
+    origin_country: str | None = Field(description="ISO 3166-1 alpha-2. " + WITHHELD)
+    unit_value: Decimal | None = Field(description=WITHHELD)
+    currency: str | None = Field(description="ISO 4217. " + WITHHELD)
+    total_value: Decimal | None = Field(description="unit_value × quantity, in the pledge's currency. " + WITHHELD)
     funding_source: str
     status: str
     releasability: str
-    disclosure_date: dt.date | None
-    notes: str
+    disclosure_date: dt.date | None = Field(description=WITHHELD)
+    notes: str | None = Field(description=WITHHELD)
     allocated: int = Field(description="Units assigned to requirements.")
     unallocated: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: dt.datetime | None = Field(description=WITHHELD)
+    updated_at: dt.datetime | None = Field(description=WITHHELD)
+    redacted: list[str] = Field(description="The fields withheld from you under the pledge's releasability.")
+
+    resolve_available_from = _withheld("available_from")
+    resolve_origin_country = _withheld("origin_country")
+    resolve_unit_value = _withheld("unit_value")
+    resolve_currency = _withheld("currency")
+    resolve_total_value = _withheld("total_value")
+    resolve_disclosure_date = _withheld("disclosure_date")
+    resolve_notes = _withheld("notes")
+    resolve_created_at = _withheld("created_at")
+    resolve_updated_at = _withheld("updated_at")
+
+    @staticmethod
+    def resolve_available_month(obj: Pledge) -> str:
+        return releasability.available_month(obj)
+
+    @staticmethod
+    def resolve_redacted(obj: Pledge, context: Any = None) -> list[str]:
+        return releasability.redacted_fields(_viewer(context), obj)
 
 
 class PledgeIn(InputSchema):

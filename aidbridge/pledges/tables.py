@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from aidbridge.core.views import Column
+from aidbridge.pledges import releasability
 
 PLEDGE_COLUMNS = [
     Column("Reference", "reference", "link"),
@@ -29,3 +33,19 @@ PLEDGE_FIELDS = [
     Column("Notes", "notes"),
     Column("Created", "created_at", "datetime"),
 ]
+
+
+def shown_columns(user: Any, pledge: Any, columns: Sequence[Column]) -> list[Column]:
+    """``columns`` as ``user`` may see them on ``pledge``: withheld fields render as a "withheld" badge and a
+    withheld ``available_from`` as its month (``aidbridge.pledges.releasability`` holds the rule)."""
+    shown = releasability.visible_fields(user, pledge)
+    out = []
+    for column in columns:
+        field = column.accessor
+        if field in shown or field not in releasability.ALL_FIELDS:
+            out.append(column)
+        elif field == "available_from" and "available_month" in shown:
+            out.append(Column(column.label, field, "month"))
+        else:
+            out.append(Column(column.label, field, "withheld"))
+    return out

@@ -11,6 +11,7 @@ that the demo always looks current. Loading is all-or-nothing and idempotent.
 
 from __future__ import annotations
 
+import random
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -95,6 +96,7 @@ def is_loaded() -> bool:
 
 def load(stdout: IO[str] | None = None, progress: Progress | None = None) -> Summary:
     """Load the scenario unless it is already there. Returns what the database now holds."""
+    from aidbridge.logistics.seed import load_logistics_history
     from aidbridge.seed import flows
 
     report: Progress = progress or (lambda fraction, message: None)
@@ -108,6 +110,8 @@ def load(stdout: IO[str] | None = None, progress: Progress | None = None) -> Sum
         report(0.0, "organisations and people")
         world = build_reference(report)
         flows.build(world, report)
+        report(0.9, "shipments, receipts and hub stock")
+        load_logistics_history(random.Random(flows.SEED))
     summary = summarise(seconds=time.monotonic() - started)
     report(1.0, "done")
     if stdout is not None:

@@ -22,6 +22,8 @@ from aidbridge.core.views import Column, url_name
 register = template.Library()
 
 DASH = mark_safe('<span class="muted">—</span>')
+WITHHELD = mark_safe('<span class="badge withheld muted" title="Withheld under this record\'s releasability">'
+                     'withheld</span>')
 FILL_SYMBOL = {FillLevel.NONE: "○", FillLevel.PARTIAL: "◐", FillLevel.COMPLETE: "●"}
 HIDDEN_AUDIT_FIELDS = {"id", "created_at", "updated_at", "token_hash"}
 
@@ -76,6 +78,8 @@ def cell(obj: Any, column: Column) -> SafeString:
         return fill(obj)
     if kind == "use":
         return use(obj)
+    if kind == "withheld":  # releasability: the value is never read, let alone rendered
+        return WITHHELD
     value = resolve(obj, column.accessor)
     if value is None or value == "":
         return DASH
@@ -98,11 +102,28 @@ def cell(obj: Any, column: Column) -> SafeString:
         return format_html("{} {}", intcomma(f"{value:.2f}"), getattr(obj, "currency", ""))
     if kind == "date":
         return format_html('<time datetime="{}">{}</time>', value.isoformat(), date_format(value, "j M Y"))
+    if kind == "month":  # a date reduced to its month (releasability)
+        return format_html('<time datetime="{}">{}</time>', value.strftime("%Y-%m"), date_format(value, "M Y"))
     if kind == "datetime":
         return format_html('<time datetime="{}">{}</time>', value.isoformat(), date_format(value, "j M Y H:i"))
     if kind == "bool":
         return format_html("{}", "Yes" if value else "No")
     return format_html("{}", value)
+
+
+@register.simple_tag
+def withheld() -> SafeString:
+    """The badge shown in place of a value the viewer may not see."""
+    return WITHHELD
+
+
+@register.simple_tag(takes_context=True)
+def pledge_cell(context: template.Context, pledge: Any, column: Column) -> SafeString:
+    """``cell`` for a pledge, with the fields withheld from the requesting user replaced (releasability)."""
+    from aidbridge.pledges.tables import shown_columns
+
+    request = context.get("request")
+    return cell(pledge, shown_columns(getattr(request, "user", None), pledge, [column])[0])
 
 
 @register.simple_tag

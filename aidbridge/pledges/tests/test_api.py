@@ -248,11 +248,14 @@ def test_document_refusals_name_the_field(personas, world, uploads, data, field)
 
 def test_documents_are_guarded_like_their_pledge(personas, world):
     us, outsider = as_user(personas.donor_us), as_user(personas.outsider)
-    reader = as_user(personas.donor_de, scope="read")
+    reader, coordinator = as_user(personas.donor_de, scope="read"), as_user(personas.coordinator)
     data = {"title": "Mine", "url": "https://example.org/x"}
     path = f"/pledges/{world.pledge_coalition.pk}/documents"
     with new_events() as events:
-        assert_refused(us.upload(path, data), 403)
+        # Another donor sees the coalition pledge but not its documents (releasability): 404, as if absent.
+        assert_not_found(us.upload(path, data))
+        assert_not_found(us.get(path))
+        assert_refused(coordinator.upload(path, data), 403)
         assert_refused(reader.upload(path, data), 403)
         assert_not_found(outsider.upload(path, data))
         assert_not_found(outsider.get(path))

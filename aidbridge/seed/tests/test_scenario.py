@@ -226,3 +226,18 @@ def test_the_summary_reports_what_was_loaded(world):
     assert world.counts["pledges"] == Pledge.objects.count()
     assert world.largest_donor == "us-dod" and 0.35 <= world.largest_donor_share <= 0.45
     assert any("Largest donor" in line for line in world.lines())
+
+
+def test_the_logistics_history_is_loaded_and_the_ledger_verifies(world):
+    from django.core.management import call_command
+
+    from aidbridge.logistics.invariants import verify
+    from aidbridge.logistics.models import ProofOfDelivery, ReceiptLine, Shipment
+
+    assert set(Shipment.objects.values_list("status", flat=True)) == set(Shipment.Status.values)
+    assert ReceiptLine.objects.filter(damaged__gt=0).exists()
+    assert ReceiptLine.objects.filter(lost__gt=0).exists()
+    assert ProofOfDelivery.objects.filter(shipment__status=Shipment.Status.RECEIVED).count() >= 3
+    report = verify()
+    assert report.ok, report.violations[:10]
+    call_command("ledger", "verify")  # exits non-zero (SystemExit/CommandError) on any violation

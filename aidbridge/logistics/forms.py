@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from aidbridge.catalogue.models import Item
+from aidbridge.logistics.models import DiscrepancyReason, StockMovement
+
+
+class _UserForm(forms.Form):
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+class DispatchForm(_UserForm):
+    prefix = "dispatch"
+    carrier = forms.CharField(max_length=120, required=False)
+    tracking_reference = forms.CharField(max_length=120, required=False)
+    place = forms.CharField(max_length=200, required=False, help_text="Depot or address, if known.")
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TrackForm(_UserForm):
+    prefix = "track"
+    place = forms.CharField(max_length=200, required=False, help_text="Where the shipment is now.")
+    carrier = forms.CharField(max_length=120, required=False)
+    tracking_reference = forms.CharField(max_length=120, required=False)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ArriveForm(_UserForm):
+    prefix = "arrive"
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CancelForm(_UserForm):
+    prefix = "cancel"
+    reason = forms.CharField(max_length=500, help_text="Why the shipment is cancelled.")
+
+
+class ProofForm(_UserForm):
+    prefix = "proof"
+    signatory = forms.CharField(max_length=200, help_text="Who signed for the goods.")
+    document = forms.FileField(required=False, help_text="Scan of the signed delivery note: PDF, PNG, JPEG or text.")
+
+
+REASON_CHOICES = [("", "—"), *DiscrepancyReason.choices]
+
+
+class ReceiveForm(_UserForm):
+    """One good/damaged/lost/reason group per shipment line still outstanding."""
+
+    prefix = "receive"
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, lines: list[tuple[Any, int]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.lines = list(lines)
+        for line, outstanding in self.lines:
+            label = f"{line.item.code} of {line.allocation_line.pledge.reference} ({outstanding} outstanding)"
+            self.fields[f"good_{line.pk}"] = forms.IntegerField(min_value=0, required=False, label=f"{label}: good")
+            self.fields[f"damaged_{line.pk}"] = forms.IntegerField(min_value=0, required=False, label="Damaged")
+            self.fields[f"lost_{line.pk}"] = forms.IntegerField(min_value=0, required=False, label="Lost")
+            self.fields[f"reason_{line.pk}"] = forms.ChoiceField(choices=REASON_CHOICES, required=False,
+                                                                 label="Reason")
+
+    def entries(self) -> list[tuple[Any, int, int, int, str]]:
+        data = self.cleaned_data
+        result = []
+        for line, _ in self.lines:
+            good, damaged, lost = (data.get(f"{k}_{line.pk}") or 0 for k in ("good", "damaged", "lost"))
+            if good or damaged or lost:
+                result.append((line, good, damaged, lost, data.get(f"reason_{line.pk}") or ""))
+        return result
+
+
+class StockMovementForm(_UserForm):
+    prefix = "movement"
+    KINDS = [(StockMovement.Kind.ISSUE, "Issue"), (StockMovement.Kind.ADJUSTMENT, "Adjustment (± after a count)"),
+             (StockMovement.Kind.WRITE_OFF, "Write-off")]
+    kind = forms.ChoiceField(choices=KINDS)
+    item = forms.ModelChoiceField(queryset=Item.objects.none())
+    quantity = forms.IntegerField(help_text="Units; an adjustment may be negative.")
+    reason = forms.ChoiceField(choices=[("", "—"), *StockMovement.Reason.choices], required=False,
+                               help_text="Required for adjustments and write-offs.")
+    note = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = Item.objects.for_user(user).order_by("code")
