@@ -376,7 +376,10 @@ def dashboard_context(user: Any) -> dict[str, Any]:
 
     value = Sum(F("unit_value") * F("quantity"), output_field=DecimalField(max_digits=20, decimal_places=2))
     per_donor: dict[str, list[tuple[str, Decimal]]] = {}
-    for name, currency, total in (pledges.exclude(status=Pledge.Status.WITHDRAWN).order_by()
+    from aidbridge.pledges.releasability import value_visible_q
+
+    valued = pledges if (visible_value := value_visible_q(user)) is None else pledges.filter(visible_value)
+    for name, currency, total in (valued.exclude(status=Pledge.Status.WITHDRAWN).order_by()
                                   .values_list("donor__name", "currency").annotate(total=value)):
         per_donor.setdefault(currency, []).append((name, total or Decimal(0)))
     value_charts = [

@@ -312,3 +312,18 @@ def test_transparency_aggregates_ignore_every_field_withheld_from_the_public(spe
                                           disclosure_date=p.disclosure_date - dt.timedelta(days=1))
     p.source_documents.clear()
     assert csv_rows(summarise()) == before
+
+
+def test_dashboard_value_chart_counts_only_values_the_viewer_may_see(world, personas):
+    from aidbridge.core.views import dashboard_context
+
+    def charted(user) -> dict[str, float]:
+        return {currency: sum(float(bar.value) for bar in chart.bars)
+                for currency, chart in dashboard_context(user)["value_charts"]}
+
+    coalition_value = float(world.pledge_coalition.unit_value * world.pledge_coalition.quantity)
+    # donor-us sees donor-de's coalition pledge, but not its value: its EUR total is its own later pledge only.
+    own_eur = float(world.pledge_public_later.unit_value * world.pledge_public_later.quantity)
+    assert charted(personas.donor_us)["EUR"] == own_eur
+    assert charted(personas.donor_de)["EUR"] >= coalition_value
+    assert charted(personas.recipient) == {"USD": float(world.pledge_public.unit_value * world.pledge_public.quantity)}
