@@ -32,3 +32,17 @@ class Releasability(models.TextChoices):
     COORDINATORS = "coordinators", "Coordinators only"
     COALITION = "coalition", "Coalition"
     PUBLIC = "public", "Public after disclosure date"
+
+
+MAX_ID = 2**63 - 1
+
+
+def filter_by_id_or_code(queryset, field: str, value: str):  # type: ignore[no-untyped-def]
+    """``?item=12`` or ``?item=GEN-100KW``: an id when the value is plain ASCII digits in range, else a code.
+
+    ``str.isdigit`` alone also accepts characters such as “²” that ``int`` cannot read, and ids past 64 bits
+    overflow the database: both are treated as codes, which simply match nothing.
+    """
+    if value.isascii() and value.isdigit() and int(value) <= MAX_ID:
+        return queryset.filter(**{f"{field}_id": int(value)})
+    return queryset.filter(**{f"{field}__code": value})

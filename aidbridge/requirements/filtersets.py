@@ -3,6 +3,7 @@ from __future__ import annotations
 import django_filters
 
 from aidbridge.catalogue.models import Item
+from aidbridge.core.models import filter_by_id_or_code
 from aidbridge.requirements.models import Requirement
 
 
@@ -27,4 +28,4 @@ class RequirementFilterSet(django_filters.FilterSet):
         return queryset.filter(item__name__icontains=value) | queryset.filter(item__code__icontains=value)
 
     def filter_item(self, queryset, name, value):  # type: ignore[no-untyped-def]
-        return queryset.filter(item_id=int(value)) if value.isdigit() else queryset.filter(item__code=value)
+        return filter_by_id_or_code(queryset, "item", value)

@@ -200,3 +200,10 @@ def test_long_labels_are_shortened_but_kept_in_full_for_the_tooltip():
     chart = charts.horizontal_bars([("x" * 50, 1)], label_chars=10)
     assert chart.bars[0].label == "x" * 9 + "…"
     assert chart.bars[0].full_label == "x" * 50
+
+
+def test_item_filter_with_a_non_ascii_digit_or_huge_id_is_not_a_server_error(world, personas, login):
+    client = login(personas.coordinator)
+    for url in ("/pledges/", "/requirements/"):
+        for value in ("²", "9" * 25, str(world.item.pk), world.item.code):
+            assert client.get(url, {"item": value}).status_code == 200, (url, value)
