@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 
@@ -15,11 +16,26 @@ from aidbridge.accounts import services as accounts
 from aidbridge.accounts.models import Membership, Organisation
 from aidbridge.allocation import services as allocation
 from aidbridge.catalogue import services as catalogue
+from aidbridge.core import clock
 from aidbridge.locations import services as locations
 from aidbridge.pledges import services as pledges
 from aidbridge.requirements import services as requirements
 
 PASSWORD = "correct horse battery staple"
+
+# The suite runs at a fixed instant, never at the day it happens to run: every "now" and "today" in the
+# application and in its libraries (sessions, tokens, TOTP) reads this clock, which then ticks on normally.
+# Tests that care about awkward dates (month ends, 29 February, year ends) travel further with time_machine.
+SUITE_INSTANT = dt.datetime(2026, 3, 11, 9, 30, tzinfo=dt.UTC)  # a Wednesday
+_traveller = time_machine.travel(SUITE_INSTANT, tick=True)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _traveller.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _traveller.stop()
 
 requires_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -97,7 +113,7 @@ class World:
 @pytest.fixture
 def world(personas: Personas) -> World:
     c = personas.coordinator
-    today = dt.date.today()
+    today = clock.today()
     item = catalogue.create_item(actor=c, code="GEN-100KW", name="Generator 100 kW", supply_class="VII",
                                  unit="each", weight_t=Decimal("2.1"), fsc="6115", nsn="6115-01-234-5678")
     other_item = catalogue.create_item(actor=c, code="MED-KIT", name="Trauma kit", supply_class="VIII",

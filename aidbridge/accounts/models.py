@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 
+from aidbridge.core import clock
 from aidbridge.core.fields import validate_country
 
 
@@ -36,7 +36,7 @@ class Organisation(models.Model):
     in_coalition = models.BooleanField(
         default=True, help_text="Coalition members see coalition-released records; others see only public ones."
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = OrganisationQuerySet.as_manager()
@@ -63,7 +63,7 @@ class Membership(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["organisation__name", "user__username"]
@@ -84,7 +84,7 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=12, unique=True)
     token_hash = models.CharField(max_length=64)
     scope = models.CharField(max_length=16, choices=Scope.choices, default=Scope.WRITE)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -97,5 +97,5 @@ class ApiToken(models.Model):
 
     @property
     def is_active(self) -> bool:
-        now = timezone.now()
+        now = clock.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

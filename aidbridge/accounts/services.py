@@ -9,11 +9,11 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
 
 from aidbridge.accounts.models import ApiToken, Membership, Organisation
 from aidbridge.accounts.principal import forget, principal
 from aidbridge.audit.services import record_event, snapshot
+from aidbridge.core import clock
 from aidbridge.core import services as core
 from aidbridge.core.errors import ServiceError
 
@@ -114,7 +114,7 @@ def create_api_token(
         core.require(principal(actor).is_admin, "Only administrators may create tokens for other users.")
     if scope not in ApiToken.Scope.values:
         raise ServiceError(f"“{scope}” is not a token scope.", field="scope")
-    if expires_at is not None and expires_at <= timezone.now():
+    if expires_at is not None and expires_at <= clock.now():
         raise ServiceError("The expiry must be in the future.", field="expires_at")
     prefix = secrets.token_hex(4)
     secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
@@ -138,7 +138,7 @@ def revoke_api_token(*, actor: Any, token: ApiToken) -> ApiToken:
     token = core.lock(token)
     if token.revoked_at is not None:
         raise ServiceError("This token is already revoked.", field="token")
-    token.revoked_at = timezone.now()
+    token.revoked_at = clock.now()
     token.save(update_fields=["revoked_at"])
     record_event(actor=actor, action="token.revoke", obj=token, after={"revoked_at": token.revoked_at.isoformat()})
     return token
@@ -154,7 +154,7 @@ def authenticate_token(secret: str) -> tuple[Any, ApiToken] | None:
         return None
     if not token.is_active or not token.user.is_active:
         return None
-    now = timezone.now()
+    now = clock.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user, token

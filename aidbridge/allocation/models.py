@@ -4,8 +4,8 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 
+from aidbridge.core import clock
 from aidbridge.locations.models import Hub
 from aidbridge.pledges.models import Pledge
 from aidbridge.requirements.models import Requirement
@@ -36,7 +36,7 @@ class AllocationLine(models.Model):
     lost_quantity = models.PositiveIntegerField(default=0, help_text="Units written off as damaged or lost.")
     dispatch_week = models.DateField(null=True, blank=True, help_text="Monday of the planned hub dispatch week.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     objects = AllocationLineQuerySet.as_manager()
 
@@ -90,7 +90,7 @@ class AllocationRun(models.Model):
     progress = models.FloatField(default=0.0)
     progress_message = models.CharField(max_length=200, blank=True)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     duration_seconds = models.FloatField(null=True, blank=True)

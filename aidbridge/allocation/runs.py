@@ -7,13 +7,13 @@ from collections import Counter
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from aidbridge.accounts.principal import principal
 from aidbridge.allocation import services as allocation
 from aidbridge.allocation.instance import build_instance, fingerprint, monday, week_start
 from aidbridge.allocation.models import AllocationRun
 from aidbridge.audit.services import record_event, snapshot
+from aidbridge.core import clock
 from aidbridge.core import services as core
 from aidbridge.core.errors import Conflict, InvalidTransition, ServiceError
 from aidbridge.locations.models import Hub
@@ -43,7 +43,7 @@ def start_run(
         raise ServiceError("The time limit is between 0 and 3600 seconds.", field="time_limit")
     run = AllocationRun.objects.create(
         method=method, weeks=int(weeks), time_limit=time_limit,
-        start_date=monday(start_date or timezone.localdate()), started_by=actor,
+        start_date=monday(start_date or clock.today()), started_by=actor,
     )
     record_event(actor=actor, action="allocation_run.start", obj=run, after=snapshot(run))
 
@@ -114,7 +114,7 @@ def approve_run(*, actor: Any, run: AllocationRun) -> list[Any]:
     before = snapshot(run)
     run.status = AllocationRun.Status.APPROVED
     run.approved_by = actor
-    run.approved_at = timezone.now()
+    run.approved_at = clock.now()
     run.save(update_fields=["status", "approved_by", "approved_at"])
     record_event(actor=actor, action="allocation_run.approve", obj=run,
                  before={k: before[k] for k in ("status",)},

@@ -7,13 +7,13 @@ import traceback
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django_tasks import task
 
 from aidbridge.allocation import solver
 from aidbridge.allocation.instance import build_instance, clean_for_solver, fingerprint
 from aidbridge.allocation.models import AllocationRun
 from aidbridge.audit.services import record_event
+from aidbridge.core import clock
 
 Status = AllocationRun.Status
 
@@ -39,7 +39,7 @@ class _ProgressWriter:
 def execute_run(run_id: int) -> str:
     """Claim a queued run, solve it with the greedy baseline and the chosen method, and store the results."""
     claimed = AllocationRun.objects.filter(pk=run_id, status=Status.QUEUED).update(
-        status=Status.RUNNING, started_at=timezone.now(), progress=0.0, progress_message="Building the instance"
+        status=Status.RUNNING, started_at=clock.now(), progress=0.0, progress_message="Building the instance"
     )
     if claimed != 1:
         return "not queued"  # another worker took it, or it was cancelled
@@ -64,7 +64,7 @@ def execute_run(run_id: int) -> str:
     except Exception as exc:  # the run records any failure; the worker itself must keep going
         with transaction.atomic():
             AllocationRun.objects.filter(pk=run_id).update(
-                status=Status.FAILED, finished_at=timezone.now(), duration_seconds=time.monotonic() - started,
+                status=Status.FAILED, finished_at=clock.now(), duration_seconds=time.monotonic() - started,
                 error=f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=5)}"[:4000],
                 progress_message="Failed",
             )
@@ -78,7 +78,7 @@ def _finish(run: AllocationRun, data: dict[str, Any], plan: dict[str, Any], gree
     gap = (bound - objective) / bound if bound else None
     with transaction.atomic():
         AllocationRun.objects.filter(pk=run.pk).update(
-            status=Status.DONE, finished_at=timezone.now(), duration_seconds=seconds, instance=data,
+            status=Status.DONE, finished_at=clock.now(), duration_seconds=seconds, instance=data,
             inputs_fingerprint=fingerprint(data), plan=plan, greedy_plan=greedy, plan_status=plan["status"],
             objective=objective, bound=bound, gap=gap, greedy_objective=greedy_objective, progress=1.0,
             progress_message="Done",

@@ -10,9 +10,9 @@ from typing import Any
 
 from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
-from django.utils import timezone
 
 from aidbridge.audit.models import AuditChainHead, AuditEvent
+from aidbridge.core import clock
 from aidbridge.core.requestid import current_request_id
 
 GENESIS_HASH = "0" * 64
@@ -85,7 +85,7 @@ def record_event(
     user = actor if getattr(actor, "pk", None) is not None and hasattr(actor, "username") else None
     event = AuditEvent(
         seq=head.seq + 1,
-        created_at=timezone.now(),
+        created_at=clock.now(),
         actor=user,
         actor_name=actor_label(actor),
         action=action,

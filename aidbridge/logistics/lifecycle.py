@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.utils import timezone
-
 from aidbridge.audit.services import record_event, snapshot
+from aidbridge.core import clock
 from aidbridge.core import services as core
 from aidbridge.core.errors import InvalidTransition
 from aidbridge.locations.models import Location
@@ -57,7 +56,7 @@ def timeline(
     note: str = "",
 ) -> ShipmentEvent:
     return ShipmentEvent.objects.create(
-        shipment=shipment, status=shipment.status, at=at or timezone.now(),
+        shipment=shipment, status=shipment.status, at=at or clock.now(),
         recorded_by=actor if getattr(actor, "pk", None) else None, location=location, place=place[:200],
         carrier=carrier[:120], tracking_reference=tracking_reference[:120], note=note,
     )

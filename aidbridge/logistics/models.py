@@ -13,11 +13,11 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Q, When
-from django.utils import timezone
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.allocation.models import AllocationLine
 from aidbridge.catalogue.models import Item
+from aidbridge.core import clock
 from aidbridge.locations.models import Hub, Location
 from aidbridge.logistics.appendonly import AppendOnlyError as AppendOnlyError  # re-exported for callers
 from aidbridge.logistics.appendonly import AppendOnlyModel
@@ -82,7 +82,7 @@ class Shipment(models.Model):
     received_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ShipmentQuerySet.as_manager()
@@ -138,14 +138,14 @@ class ShipmentEvent(AppendOnlyModel):
 
     shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="events")
     status = models.CharField(max_length=24, choices=Shipment.Status.choices)
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
     recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     place = models.CharField(max_length=200, blank=True, help_text="Free text where no location fits.")
     carrier = models.CharField(max_length=120, blank=True)
     tracking_reference = models.CharField(max_length=120, blank=True)
     note = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     objects = ShipmentEventQuerySet.as_manager()
 
@@ -175,10 +175,10 @@ class Receipt(models.Model):
 
     shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="receipts")
     received_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    received_at = models.DateTimeField(default=timezone.now)
+    received_at = models.DateTimeField(default=clock.now)
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
     note = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     objects = ShipmentChildQuerySet.as_manager()
 
@@ -222,14 +222,14 @@ class ProofOfDelivery(models.Model):
 
     shipment = models.OneToOneField(Shipment, on_delete=models.PROTECT, related_name="proof_of_delivery")
     received_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    received_at = models.DateTimeField(default=timezone.now)
+    received_at = models.DateTimeField(default=clock.now)
     signatory = models.CharField(max_length=200)
     document = models.FileField(upload_to="proof-of-delivery/%Y/%m/", blank=True)
     original_name = models.CharField(max_length=255, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     objects = ShipmentChildQuerySet.as_manager()
 
@@ -279,7 +279,7 @@ class StockMovement(AppendOnlyModel):
     reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="reversed_by")
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
 
     objects = StockMovementQuerySet.as_manager()
 

@@ -14,11 +14,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from aidbridge.accounts.principal import principal
 from aidbridge.allocation.models import AllocationLine
 from aidbridge.audit.services import snapshot
+from aidbridge.core import clock
 from aidbridge.core import services as core
 from aidbridge.core.errors import ServiceError
 from aidbridge.locations.models import Hub, InboundLeadTime, Location, OutboundLeadTime
@@ -138,7 +138,7 @@ def _add(actor: Any, touched: dict[int, tuple[Shipment, dict[str, Any] | None]],
     shipment = (Shipment.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(status=Shipment.Status.PLANNED, generated=True, **key).order_by("pk").first())
     if shipment is None:
-        shipment = Shipment.objects.create(generated=True, expected_arrival=arrival, created_at=at or timezone.now(),
+        shipment = Shipment.objects.create(generated=True, expected_arrival=arrival, created_at=at or clock.now(),
                                            created_by=actor if getattr(actor, "pk", None) else None, **key)
         lifecycle.timeline(actor=actor, shipment=shipment, at=at, note="Planned from approved allocations.")
         touched[shipment.pk] = (shipment, None)

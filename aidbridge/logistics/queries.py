@@ -11,9 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from aidbridge.catalogue.models import Item
+from aidbridge.core import clock
 from aidbridge.locations.models import Hub
 from aidbridge.logistics.models import ReceiptLine, Shipment, ShipmentEvent, ShipmentLine, StockBalance
 from aidbridge.logistics.planning import monday
@@ -86,7 +86,7 @@ def weekly_tonnes(hub: Hub, *, user: Any, start: dt.date, weeks: int) -> list[Hu
 
 def overdue_shipments(*, user: Any, today: dt.date | None = None) -> QuerySet[Shipment]:
     """Planned, dispatched or in-transit shipments whose expected arrival has passed, oldest first."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     return (Shipment.objects.for_user(user).filter(status__in=Shipment.OPEN, expected_arrival__lt=today)
             .select_related("hub", "donor", "destination").order_by("expected_arrival", "pk"))
 

@@ -22,11 +22,11 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
 
 from aidbridge.allocation import services as allocation
 from aidbridge.allocation.models import AllocationLine
 from aidbridge.audit.services import record_event, snapshot
+from aidbridge.core import clock
 from aidbridge.core.errors import Conflict, ServiceError
 from aidbridge.logistics import lifecycle
 from aidbridge.logistics.access import busy_as_conflict, require_receiver
@@ -125,7 +125,7 @@ def receive_shipment(
         "item", "allocation_line__pledge", "allocation_line__requirement")}
     entries = _normalise(lines)
     _validate(shipment, entries, on_board)
-    at = received_at or timezone.now()
+    at = received_at or clock.now()
     inbound = shipment.leg == Shipment.Leg.INBOUND
     where = shipment.hub.location if inbound else shipment.destination
     assert where is not None  # an outbound leg always has a destination (shipment_leg_endpoints)
@@ -216,7 +216,7 @@ def record_proof_of_delivery(
     if not signatory:
         raise ServiceError("Give the name of the person who signed.", field="signatory")
     proof = ProofOfDelivery(shipment=shipment, received_by=actor if getattr(actor, "pk", None) else None,
-                            received_at=received_at or timezone.now(), signatory=signatory[:200])
+                            received_at=received_at or clock.now(), signatory=signatory[:200])
     if content is not None:
         _attach(proof, content, filename)
     proof.save()

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from aidbridge.accounts.models import Membership, Organisation
 from aidbridge.allocation.models import AllocationLine
+from aidbridge.core import clock
 from aidbridge.locations.models import Hub
 from aidbridge.logistics import services
 from aidbridge.logistics.models import DiscrepancyReason, ProofOfDelivery, ReceiptLine, Shipment, StockMovement
@@ -185,7 +185,7 @@ def _ready(shipment: Shipment) -> bool:
 @transaction.atomic
 def load_logistics_history(rng: random.Random, *, now: dt.datetime | None = None) -> dict[str, int]:
     """Plan and move the scenario's unmoved allocations; return shipment counts by status and a few totals."""
-    now = now or timezone.now()
+    now = now or clock.now()
     cast = _cast()
     unmoved = [line for line in AllocationLine.objects.filter(
         in_transit_quantity=0, delivered_quantity=0, lost_quantity=0, shipment_lines__isnull=True,

@@ -20,12 +20,12 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from aidbridge.accounts.principal import principal
 from aidbridge.allocation import services as allocation
 from aidbridge.allocation.models import AllocationLine
 from aidbridge.audit.services import snapshot
+from aidbridge.core import clock
 from aidbridge.core import services as core
 from aidbridge.core.errors import Conflict, InvalidTransition, ServiceError
 from aidbridge.locations.models import Location
@@ -87,7 +87,7 @@ def dispatch_shipment(
                  .order_by("item_id", "pk"))
     if not lines:
         raise ServiceError(f"{shipment.reference} carries nothing; add allocations or cancel it.", field="lines")
-    at = at or timezone.now()
+    at = at or clock.now()
     before = snapshot(shipment)
     movements: list[StockMovement] = []
     if shipment.leg == Leg.OUTBOUND:
@@ -180,7 +180,7 @@ def mark_arrived(*, actor: Any, shipment: Shipment, at: dt.datetime | None = Non
     core.require(sender_ok(p, shipment) or receiver_ok(p, shipment),
                  f"Only coordinators, the sender or the receiver may report {shipment.reference} arrived.")
     lifecycle.check_transition(shipment, Status.ARRIVED)  # arriving twice is a mistake, not a no-op
-    at = at or timezone.now()
+    at = at or clock.now()
     before = snapshot(shipment)
     lifecycle.advance(shipment, Status.ARRIVED, arrived_at=at)
     where = shipment.hub.location if shipment.leg == Leg.INBOUND else shipment.destination

@@ -13,12 +13,12 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
-from django.utils import timezone
 
 from aidbridge.allocation import services as allocation
 from aidbridge.allocation.models import AllocationLine
 from aidbridge.audit.services import record_event, snapshot
 from aidbridge.catalogue.models import Item
+from aidbridge.core import clock
 from aidbridge.core.errors import Conflict, ServiceError
 from aidbridge.locations.models import Hub
 from aidbridge.logistics.access import busy_as_conflict, require_hub
@@ -84,7 +84,7 @@ def post_movement(
     movement = StockMovement(
         hub=hub, item=item, kind=kind, quantity=quantity, reason=reason, note=note[:300], shipment=shipment,
         shipment_line=shipment_line, allocation_line=allocation_line, reverses=reverses,
-        actor=actor if getattr(actor, "pk", None) else None, at=at or timezone.now(),
+        actor=actor if getattr(actor, "pk", None) else None, at=at or clock.now(),
     )
     if balance.on_hand + movement.delta < 0:
         raise Conflict(

@@ -13,10 +13,10 @@ from django.db.models import Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import Principal
+from aidbridge.core import clock
 from aidbridge.core.errors import NotPermitted, ServiceError
 from aidbridge.core.views import (
     AppView,
@@ -321,7 +321,7 @@ def record_movement(*, actor: Any, hub: Hub, item: Any, kind: str, quantity: int
 
 def hub_logistics_context(user: Any, hub: Hub, *, today: dt.date | None = None) -> dict[str, Any]:
     """The hub page's logistics sections: stock on hand, weekly tonnes against capacity, overdue shipments."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     weeks = queries.weekly_tonnes(hub, user=user, start=today - dt.timedelta(weeks=8), weeks=14)
     return {
         "sees_stock": sees_hub_stock(user, hub),

@@ -7,10 +7,10 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.catalogue.models import Item
+from aidbridge.core import clock
 from aidbridge.core.fields import validate_country, validate_currency
 from aidbridge.core.models import Releasability
 
@@ -30,7 +30,7 @@ class PledgeQuerySet(models.QuerySet["Pledge"]):
         p = principal(user)
         if p.sees_everything:
             return self.all()
-        today = timezone.localdate()
+        today = clock.today()
         visible = Q(releasability=Releasability.PUBLIC, disclosure_date__lte=today)
         if p.organisation_id is not None:
             visible |= Q(donor_id=p.organisation_id)
@@ -61,7 +61,7 @@ class SourceDocument(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["-created_at"]
@@ -115,7 +115,7 @@ class Pledge(models.Model):
     )
     source_documents = models.ManyToManyField(SourceDocument, blank=True, related_name="pledges")
     notes = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = PledgeQuerySet.as_manager()

@@ -40,9 +40,9 @@ from typing import Any
 
 import django_filters
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from aidbridge.accounts.principal import Principal, principal
+from aidbridge.core import clock
 from aidbridge.core.models import Releasability
 from aidbridge.pledges.filtersets import PledgeFilterSet
 
@@ -77,7 +77,7 @@ def full_view(user: Any, pledge: Any) -> bool:
 
 
 def is_disclosed(pledge: Any, today: dt.date | None = None) -> bool:
-    today = today or timezone.localdate()
+    today = today or clock.today()
     return (pledge.releasability == Releasability.PUBLIC and pledge.disclosure_date is not None
             and pledge.disclosure_date <= today)
 
@@ -118,7 +118,7 @@ def value_visible_q(user: Any) -> Q | None:
     full = full_view_q(user)
     if full is None:
         return None
-    return full | Q(releasability=Releasability.PUBLIC, disclosure_date__lte=timezone.localdate())
+    return full | Q(releasability=Releasability.PUBLIC, disclosure_date__lte=clock.today())
 
 
 def filter_origin_country(queryset: QuerySet, user: Any, value: str) -> QuerySet:

@@ -4,10 +4,10 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.catalogue.models import Item
+from aidbridge.core import clock
 from aidbridge.core.models import FillLevel
 from aidbridge.locations.models import Location
 
@@ -68,7 +68,7 @@ class Requirement(models.Model):
         help_text="Capability bundle: requirements sharing a package are filled completely or not at all.",
     )
     notes = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = RequirementQuerySet.as_manager()

@@ -16,8 +16,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.utils import timezone
-
 from aidbridge.allocation import services as allocation
 from aidbridge.allocation.models import AllocationLine
 from aidbridge.pledges import services as pledge_services
@@ -73,9 +71,8 @@ class Offer:
     plan: str
 
 
-def build(world: World, report: Progress) -> None:
+def build(world: World, report: Progress, *, today: dt.date) -> None:
     rng = random.Random(SEED)
-    today = timezone.localdate()
     needs = _requirements(world, rng, today, report)
     offers = _pledges(world, rng, today, needs, report)
     _allocate(world, rng, needs, offers, report)

@@ -5,12 +5,15 @@ Ukrainian Ministry of Defence with destinations at Lviv and Kyiv, a 42-item cata
 requirements, about 430 pledges and their allocations, dispatches and deliveries. Every write goes through
 a service function acting as the right persona, so the audit trail tells the whole story.
 
-The data are deterministic (``random.Random(20241014)``) apart from dates, which are relative to today so
-that the demo always looks current. Loading is all-or-nothing and idempotent.
+The data are deterministic (``random.Random(20241014)``) apart from dates, which are relative to the clock
+passed as ``now``: the demo passes the current time so that it always looks current, and tests pass fixed
+instants (month ends, 29 February, year ends) so that they never depend on the day they run. Loading is
+all-or-nothing and idempotent.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import time
 from collections import Counter, defaultdict
@@ -21,11 +24,13 @@ from typing import IO, Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from aidbridge.accounts import services as accounts
 from aidbridge.accounts.models import Membership, Organisation
 from aidbridge.catalogue import services as catalogue
 from aidbridge.catalogue.models import Item
+from aidbridge.core import clock
 from aidbridge.core import services as core
 from aidbridge.locations import services as locations
 from aidbridge.locations.models import Hub, Location
@@ -94,24 +99,29 @@ def is_loaded() -> bool:
     return Organisation.objects.filter(short_name=ref.CELL.short_name).exists()
 
 
-def load(stdout: IO[str] | None = None, progress: Progress | None = None) -> Summary:
-    """Load the scenario unless it is already there. Returns what the database now holds."""
+def load(stdout: IO[str] | None = None, progress: Progress | None = None, *,
+         now: dt.datetime | None = None) -> Summary:
+    """Load the scenario unless it is already there. Returns what the database now holds.
+
+    ``now`` is the scenario's clock (default: the current time). Every date in the scenario is relative to it.
+    """
     from aidbridge.logistics.seed import load_logistics_history
     from aidbridge.seed import flows
 
     report: Progress = progress or (lambda fraction, message: None)
+    now = now or clock.now()
     started = time.monotonic()
     if is_loaded():
         summary = summarise(already_loaded=True)
         if stdout is not None:
             stdout.write("The demo scenario is already loaded; nothing to do.\n")
         return summary
-    with transaction.atomic():
+    with transaction.atomic(), clock.at(now):
         report(0.0, "organisations and people")
         world = build_reference(report)
-        flows.build(world, report)
+        flows.build(world, report, today=timezone.localdate(now))
         report(0.9, "shipments, receipts and hub stock")
-        load_logistics_history(random.Random(flows.SEED))
+        load_logistics_history(random.Random(flows.SEED), now=now)
     summary = summarise(seconds=time.monotonic() - started)
     report(1.0, "done")
     if stdout is not None:

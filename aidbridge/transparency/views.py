@@ -6,9 +6,8 @@ import csv
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
-from aidbridge.core import charts
+from aidbridge.core import charts, clock
 from aidbridge.transparency.aggregates import csv_rows, summarise
 
 
@@ -26,13 +25,13 @@ def index(request: HttpRequest) -> HttpResponse:
             [(r.label, [r.delivered_units, r.units - r.delivered_units]) for r in summary.by_donor],
             ["Delivered", "Not yet delivered"],
         ),
-        "as_of": timezone.localdate(),
+        "as_of": clock.today(),
     }
     return render(request, "transparency/index.html", context)
 
 
 def download(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="aidbridge-transparency-{timezone.localdate()}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="aidbridge-transparency-{clock.today()}.csv"'
     csv.writer(response).writerows(csv_rows(summarise()))
     return response

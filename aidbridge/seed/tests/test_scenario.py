@@ -123,9 +123,11 @@ def test_allocations_respect_quantities_and_match_pledge_states(world):
     for requirement in Requirement.objects.with_fill():
         assert requirement.allocated <= requirement.quantity
     lines = AllocationLine.objects.values("pledge__status").annotate(
-        q=Sum("quantity"), t=Sum("in_transit_quantity"), d=Sum("delivered_quantity"))
+        q=Sum("quantity"), t=Sum("in_transit_quantity"), d=Sum("delivered_quantity"), lost=Sum("lost_quantity"))
     by_status = {row["pledge__status"]: row for row in lines}
-    assert by_status["delivered"]["q"] == by_status["delivered"]["d"]
+    # A delivered pledge's units have all arrived: received good, or written off as damaged or lost on the way.
+    assert by_status["delivered"]["q"] == by_status["delivered"]["d"] + by_status["delivered"]["lost"]
+    assert by_status["delivered"]["t"] == 0
     assert by_status["shipped"]["t"] > 0 and by_status["allocated"]["t"] == by_status["allocated"]["d"] == 0
 
 

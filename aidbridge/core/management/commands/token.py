@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from aidbridge.accounts import services as accounts
 from aidbridge.accounts.models import ApiToken
+from aidbridge.core import clock
 from aidbridge.core.errors import ServiceError
 from aidbridge.core.management.tables import format_table
 from aidbridge.core.requestid import request_id
@@ -61,7 +62,7 @@ class Command(BaseCommand):
         if options["expires_days"] is not None:
             if options["expires_days"] < 1:
                 raise CommandError("--expires-days must be at least 1.")
-            expires_at = timezone.now() + dt.timedelta(days=options["expires_days"])
+            expires_at = clock.now() + dt.timedelta(days=options["expires_days"])
         try:
             token, secret = accounts.create_api_token(actor=None, user=user, name=options["name"],
                                                       scope=options["scope"], expires_at=expires_at)
@@ -79,7 +80,7 @@ class Command(BaseCommand):
         if options["user"]:
             tokens = tokens.filter(user=_user(options["user"]))
         rows = []
-        now = timezone.now()
+        now = clock.now()
         for token in tokens:
             state = ("revoked" if token.revoked_at else
                      "expired" if token.expires_at and token.expires_at <= now else "active")
