@@ -88,7 +88,7 @@ def _section(title: str, inst: Instance, limits: list[float | None]) -> list[str
     if len(limits) > 1 and limits[0] and bound:
         timed = runs[1]
         ok = timed[2] <= limits[0] and evals[timed[0]].objective >= 0.99 * bound
-        lines += [f"Target (ALLOCATION.md): an integer plan at >= 99% of the LP bound in <= {limits[0]:g} s: "
+        lines += [f"Target (docs/allocation.md): an integer plan at >= 99% of the LP bound in <= {limits[0]:g} s: "
                   f"{'met' if ok else 'NOT met'} on this machine (timed run: "
                   f"{evals[timed[0]].objective / bound:.4f} of the bound in {timed[2]:.1f} s).", ""]
     print("\n".join(lines), flush=True)

@@ -22,8 +22,15 @@ class AllocateForm(forms.Form):
     quantity = forms.IntegerField(min_value=1)
     dispatch_week = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Optional: Monday of the planned hub dispatch week.",
+        help_text="Optional: Monday of the planned hub dispatch week. It must be this week or later, and no "
+                  "earlier than the pledge's available date plus the lead time from its origin to the hub.",
     )
+    override_capacity = forms.BooleanField(
+        required=False, label="Override hub capacity",
+        help_text="Allocate even though the hub's weekly capacity would be exceeded. Needs a reason; both are "
+                  "recorded in the audit log.",
+    )
+    override_reason = forms.CharField(required=False, max_length=500, label="Reason for the override")
 
     def __init__(self, *args: Any, user: Any = None, requirement: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -42,6 +49,12 @@ class AllocateForm(forms.Form):
         if week is not None and week.weekday() != 0:
             raise forms.ValidationError(f"{week:%d %b %Y} is a {week:%A}; pick the Monday of the week.")
         return week
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("override_capacity") and not (data.get("override_reason") or "").strip():
+            self.add_error("override_reason", "Give the reason for overriding the hub's weekly capacity.")
+        return data
 
 
 class QuantityForm(forms.Form):

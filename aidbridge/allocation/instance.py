@@ -11,6 +11,11 @@ Week 0 is the Monday of the run's start date. Inputs:
   pledge and the requirement instead (the requirement's remainder is then planned as a requirement of
   that size).
 - requirements already overdue are planned as due in week 0 (as soon as possible).
+- every other allocation line that dispatches through a hub within the horizon (its goods already moving, or
+  its pledge delivered or no longer plannable) still takes capacity there: its tonnes go in ``reserved_t``.
+
+Pledges and requirements are named by their references (``PLG-00431``, ``REQ-00031``); :func:`key_pk` maps
+an id back to the database id.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -44,15 +50,26 @@ def week_start(start: dt.date, week: int) -> dt.date:
 
 
 def pledge_key(pk: int) -> str:
-    return f"P{pk}"
+    """A pledge's id in the instance and plan: its reference, e.g. ``PLG-00431`` (as ``Pledge.reference``)."""
+    return f"PLG-{pk:05d}"
 
 
 def requirement_key(pk: int) -> str:
-    return f"R{pk}"
+    """A requirement's id in the instance and plan: its reference, e.g. ``REQ-00031``."""
+    return f"REQ-{pk:05d}"
+
+
+def key_pk(key: str) -> int:
+    """The database id behind an instance id: ``PLG-00431`` -> 431, ``REQ-00031`` -> 31. Plans stored before
+    ids became references (``P431``, ``R31``) are read the same way."""
+    match = re.fullmatch(r"(?:PLG-|REQ-|P|R)(\d+)", key)
+    if match is None:
+        raise ValueError(f"{key!r} is not a pledge or requirement reference")
+    return int(match.group(1))
 
 
 def build_instance(*, start_date: dt.date, weeks: int = 26) -> dict[str, Any]:
-    """The ALLOCATION.md instance (as a dict) for the database's current inputs."""
+    """The docs/allocation.md instance (as a dict) for the database's current inputs."""
     start = monday(start_date)
     hubs = list(Hub.objects.filter(active=True).order_by("code"))
     hub_codes = {h.pk: h.code for h in hubs}
@@ -87,6 +104,7 @@ def build_instance(*, start_date: dt.date, weeks: int = 26) -> dict[str, Any]:
         requirement = req_by_pk.get(line.requirement_id)
         flow = _as_fixed_flow(line, pledge, requirement, start, weeks, hub_codes, lead_in, lead_out)
         if flow is not None and requirement is not None:
+            flow["line"] = line.pk
             fixed.append(flow)
             fixed_pledges[pledge.pk] += line.quantity
             fixed_reqs[requirement.pk] += line.quantity
@@ -128,6 +146,27 @@ def build_instance(*, start_date: dt.date, weeks: int = 26) -> dict[str, Any]:
     reachable_hubs = {h for table in lead_in.values() for h in table} & set(lead_out)
     kept_hubs = [h for h in hubs if h.code in reachable_hubs]
     kept = {h.code for h in kept_hubs}
+    planned_pledges = {p["id"] for p in instance_pledges}
+    planned_requirements = {r["id"] for r in instance_requirements}
+    fixed_flows, fixed_lines = [], set()
+    for f in fixed:
+        line_pk = f.pop("line")
+        if f["pledge"] in planned_pledges and f["requirement"] in planned_requirements:
+            fixed_flows.append(f)
+            fixed_lines.add(line_pk)
+    # Every other allocation line dispatching through a hub in the horizon (goods already moving, pledges
+    # delivered or no longer plannable) still takes that hub-week's capacity, as the allocate service counts it.
+    reserved: dict[str, dict[str, float]] = defaultdict(dict)
+    others = (AllocationLine.objects.filter(hub__in=kept_hubs, dispatch_week__gte=start,
+                                            dispatch_week__lt=week_start(start, weeks))
+              .exclude(pk__in=fixed_lines).values_list("hub_id", "dispatch_week", "quantity", "pledge__item__weight_t")
+              .order_by("pk"))
+    for hub_id, dispatch_week, quantity, weight_t in others:
+        if dispatch_week is None:  # pragma: no cover - the filter on dispatch_week excludes lines without one
+            continue
+        by_week = reserved[hub_codes[hub_id]]
+        key = str(week_of(dispatch_week, start))
+        by_week[key] = round(by_week.get(key, 0.0) + float(quantity * weight_t), 6)
     return {
         "schema": "aidbridge.allocation-instance/1",
         "weeks": weeks,
@@ -142,8 +181,8 @@ def build_instance(*, start_date: dt.date, weeks: int = 26) -> dict[str, Any]:
         "packages": [{"id": k, "requirements": v} for k, v in sorted(packages.items()) if len(v) > 1],
         "priority_value": PRIORITY_VALUE,
         "lateness_decay_per_week": LATENESS_DECAY_PER_WEEK,
-        "fixed_flows": [f for f in fixed if f["pledge"] in {p["id"] for p in instance_pledges}
-                        and f["requirement"] in {r["id"] for r in instance_requirements}],
+        "fixed_flows": fixed_flows,
+        "reserved_t": {h: dict(sorted(w.items(), key=lambda kv: int(kv[0]))) for h, w in sorted(reserved.items())},
     }
 
 
@@ -180,6 +219,8 @@ def clean_for_solver(instance: dict[str, Any]) -> dict[str, Any]:
         data.pop("fixed_flows", None)
     if not data.get("packages"):
         data.pop("packages", None)
+    if not data.get("reserved_t"):
+        data.pop("reserved_t", None)
     return data
 
 

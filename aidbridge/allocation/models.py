@@ -103,6 +103,9 @@ class AllocationRun(models.Model):
     bound = models.FloatField(null=True, blank=True)
     gap = models.FloatField(null=True, blank=True)
     greedy_objective = models.FloatField(null=True, blank=True)
+    fallback_reason = models.TextField(
+        blank=True, help_text="Why the optimal method failed and the greedy plan was used instead; empty otherwise."
+    )
     error = models.TextField(blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     approved_by = models.ForeignKey(
@@ -117,6 +120,17 @@ class AllocationRun(models.Model):
 
     def __str__(self) -> str:
         return f"Run #{self.pk} ({self.get_status_display().lower()})"
+
+    @property
+    def fallback(self) -> str | None:
+        """Why the optimal method failed and the greedy plan stands in; ``None`` when it did not."""
+        return self.fallback_reason or None
+
+    @property
+    def status_label(self) -> str:
+        """The status in words, saying when the plan is the greedy fallback rather than what was asked for."""
+        label = self.get_status_display()
+        return f"{label} (fallback to greedy)" if self.fallback_reason else label
 
     @property
     def percent(self) -> int:

@@ -33,7 +33,9 @@ def _may_plan(request: HttpRequest) -> bool:
 
 @login_required
 def run_list(request: HttpRequest) -> HttpResponse:
-    qs = AllocationRun.objects.for_user(request.user).select_related("started_by", "approved_by")
+    # The list never needs a run's instance or plans, which can be megabytes each.
+    qs = (AllocationRun.objects.for_user(request.user).select_related("started_by", "approved_by")
+          .defer("instance", "plan", "greedy_plan"))
     if not (principal(request.user).is_coordinator or principal(request.user).sees_everything):
         raise Http404("No allocation runs here.")
     return render(request, "allocation/run_list.html", {
@@ -66,7 +68,12 @@ def _get_run(request: HttpRequest, pk: int) -> AllocationRun:
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = _get_run(request, pk)
-    context: dict[str, object] = {"run": run, "title": str(run), "may_plan": _may_plan(request)}
+    context: dict[str, object] = {
+        "run": run, "title": str(run), "may_plan": _may_plan(request),
+        "fallback": run.fallback_reason or review.fallback(run.plan),
+        # Only a finished, unapproved plan can go stale; the page then says why instead of offering approval.
+        "stale_reasons": runs.stale_reasons(run) if run.status == AllocationRun.Status.DONE else [],
+    }
     if run.instance and run.plan:
         donors = {str(o.pk): o.name for o in Organisation.objects.filter(kind=Organisation.Kind.DONOR)}
         context.update(
@@ -74,6 +81,9 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             requirement_fills=review.requirement_fills(run.instance, run.plan, run.greedy_plan),
             pledge_uses=review.pledge_uses(run.instance, run.plan, run.greedy_plan, donors),
             hub_loads=review.hub_loads(run.instance, run.plan, run.greedy_plan),
+            overloaded=review.overloaded(run.instance, run.plan),
+            priority_values=sorted(run.instance.get("priority_value", {}).items()),
+            decay_percent=round(100 * float(run.instance.get("lateness_decay_per_week", 0.0))),
         )
     return render(request, "allocation/run_detail.html", context)
 

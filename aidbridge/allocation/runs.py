@@ -10,7 +10,7 @@ from django.db import transaction
 
 from aidbridge.accounts.principal import principal
 from aidbridge.allocation import services as allocation
-from aidbridge.allocation.instance import build_instance, fingerprint, monday, week_start
+from aidbridge.allocation.instance import build_instance, fingerprint, key_pk, monday, week_start
 from aidbridge.allocation.models import AllocationRun
 from aidbridge.audit.services import record_event, snapshot
 from aidbridge.core import clock
@@ -72,6 +72,77 @@ def _flow_key(flow: dict[str, Any]) -> tuple[Any, ...]:
     return (flow["pledge"], flow["requirement"], flow["hub"], flow["dispatch_week"], flow["quantity"])
 
 
+def _ref(key: str, prefix: str) -> str:
+    """An instance id as the reference people know: ``PLG-00012`` (older runs stored ``P12``)."""
+    try:
+        return f"{prefix}-{key_pk(key):05d}"
+    except ValueError:
+        return key
+
+
+def _row_changes(old: list[dict[str, Any]], new: list[dict[str, Any]], noun: str, prefix: str) -> str | None:
+    """``"2 pledges changed: 1 new (PLG-00005), 1 no longer open for planning (PLG-00001)"``, or ``None``."""
+    before, after = {r["id"]: r for r in old}, {r["id"]: r for r in new}
+    parts = []
+    for label, keys in (
+        ("new", [k for k in after if k not in before]),
+        ("no longer open for planning", [k for k in before if k not in after]),
+        ("changed", [k for k in after if k in before and after[k] != before[k]]),
+    ):
+        if keys:
+            shown = ", ".join(_ref(k, prefix) for k in keys[:5]) + (", …" if len(keys) > 5 else "")
+            parts.append(f"{len(keys)} {label} ({shown})")
+    if not parts:
+        return None
+    count = len(set(before) ^ set(after)) + sum(1 for k in after if k in before and after[k] != before[k])
+    return f"{count} {noun}{'s' if count != 1 else ''} changed: {', '.join(parts)}"
+
+
+def input_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What differs between the instance a run planned with and the current one, in plain words."""
+    changes = [
+        text for text in (
+            _row_changes(old.get("pledges", []), new.get("pledges", []), "pledge", "PLG"),
+            _row_changes(old.get("requirements", []), new.get("requirements", []), "requirement", "REQ"),
+        ) if text
+    ]
+    old_fixed, new_fixed = (Counter(_flow_key(f) for f in data.get("fixed_flows", [])) for data in (old, new))
+    if old_fixed != new_fixed:
+        differ = sum(((old_fixed - new_fixed) + (new_fixed - old_fixed)).values())
+        changes.append(f"{differ} allocation line{'s were' if differ != 1 else ' was'} written or released")
+    network = [name for name, keys in (
+        ("hubs or their capacity", ("hubs",)),
+        ("lead times or transport costs", ("lead_in_weeks", "lead_out_weeks", "cost_in_per_t")),
+        ("item weights", ("items",)),
+        ("packages", ("packages",)),
+        ("priority values", ("priority_value", "lateness_decay_per_week")),
+    ) if any(old.get(k) != new.get(k) for k in keys)]
+    if network:
+        changes.append(", ".join(network) + " changed")
+    return changes
+
+
+def stale_reasons(run: AllocationRun) -> list[str]:
+    """Why a finished run's plan no longer fits the database, in plain words; empty while it can be approved.
+
+    A plan is stale when its inputs (pledges, requirements, hubs, lead times, allocations) changed after the
+    run read them, or when some of its dispatch weeks have already passed.
+    """
+    reasons = []
+    since = run.started_at or run.created_at
+    current = build_instance(start_date=run.start_date, weeks=run.weeks)
+    if fingerprint(current) != run.inputs_fingerprint:
+        changes = input_changes(run.instance or {}, current) or ["the planning inputs differ"]
+        reasons.append(f"The inputs changed since this run started at {since:%d %b %Y %H:%M} UTC: "
+                       f"{'; '.join(changes)}.")
+    this_week = monday(clock.today())
+    past = [f for f in _new_flows(run) if week_start(run.start_date, int(f["dispatch_week"])) < this_week]
+    if past:
+        reasons.append(f"{len(past)} planned dispatch{'es fall' if len(past) != 1 else ' falls'} in weeks that "
+                       f"have passed (the plan starts in the week of {run.start_date:%d %b %Y}).")
+    return reasons
+
+
 @transaction.atomic
 def approve_run(*, actor: Any, run: AllocationRun) -> list[Any]:
     """Turn the plan into allocation lines, all or nothing.
@@ -90,25 +161,22 @@ def approve_run(*, actor: Any, run: AllocationRun) -> list[Any]:
         )
     list(Hub.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
     flows = _new_flows(run)
-    pledge_ids = sorted({int(f["pledge"][1:]) for f in flows})
-    requirement_ids = sorted({int(f["requirement"][1:]) for f in flows})
+    pledge_ids = sorted({key_pk(f["pledge"]) for f in flows})
+    requirement_ids = sorted({key_pk(f["requirement"]) for f in flows})
     pledges = {p.pk: p for p in Pledge.objects.select_for_update().filter(pk__in=pledge_ids).order_by("pk")}
     requirements = {
         r.pk: r for r in Requirement.objects.select_for_update().filter(pk__in=requirement_ids).order_by("pk")
     }
-    current = build_instance(start_date=run.start_date, weeks=run.weeks)
-    if fingerprint(current) != run.inputs_fingerprint:
-        raise Conflict(
-            f"{run} is stale: pledges, requirements, hubs, lead times or allocations changed after it was built. "
-            "Start a new run to plan with the current inputs.",
-            field="run",
-        )
+    reasons = stale_reasons(run)
+    if reasons:
+        raise Conflict(f"{run} is stale: {' '.join(reasons)} Start a new run to plan with the current inputs.",
+                       field="run")
     hubs = {h.code: h for h in Hub.objects.filter(code__in={f["hub"] for f in flows})}
     lines = []
-    for flow in sorted(flows, key=lambda f: (int(f["pledge"][1:]), int(f["requirement"][1:]))):
+    for flow in sorted(flows, key=lambda f: (key_pk(f["pledge"]), key_pk(f["requirement"]))):
         lines.append(allocation.allocate(
-            actor=actor, pledge=pledges[int(flow["pledge"][1:])],
-            requirement=requirements[int(flow["requirement"][1:])], hub=hubs[flow["hub"]],
+            actor=actor, pledge=pledges[key_pk(flow["pledge"])],
+            requirement=requirements[key_pk(flow["requirement"])], hub=hubs[flow["hub"]],
             quantity=int(flow["quantity"]), dispatch_week=week_start(run.start_date, int(flow["dispatch_week"])),
         ))
     before = snapshot(run)

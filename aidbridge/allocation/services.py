@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -10,6 +12,7 @@ from django.db.models import Sum
 from aidbridge.accounts.principal import principal
 from aidbridge.allocation.models import AllocationLine
 from aidbridge.audit.services import record_event, snapshot
+from aidbridge.core import clock
 from aidbridge.core import services as core
 from aidbridge.core.errors import Conflict, InvalidTransition, ServiceError
 from aidbridge.locations.models import Hub, InboundLeadTime, OutboundLeadTime
@@ -26,17 +29,92 @@ def _allocated(**filters: Any) -> int:
     return int(AllocationLine.objects.filter(**filters).aggregate(s=Sum("quantity"))["s"] or 0)
 
 
+# Plans are checked in floating point; a hub-week the solver filled to the brim must not be refused here.
+CAPACITY_TOLERANCE_T = Decimal("0.000001")
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _week(day: dt.date) -> str:
+    return f"the week of {day:%d %b %Y}"
+
+
+def hub_week_load_t(hub: Hub, week: dt.date) -> Decimal:
+    """Tonnes already planned through ``hub`` in the dispatch week starting ``week`` (every allocation line)."""
+    rows = AllocationLine.objects.filter(hub=hub, dispatch_week=week).values_list("quantity", "pledge__item__weight_t")
+    return sum((Decimal(q) * Decimal(w) for q, w in rows), Decimal(0))
+
+
+def _tonnes(value: Decimal) -> str:
+    return f"{value.quantize(Decimal('0.1')):,} t"
+
+
+def _check_dispatch_week(pledge: Pledge, hub: Hub, week: dt.date, lead_weeks: int) -> None:
+    """Refuse a week the goods cannot be at the hub in: before the pledge is available plus the lead time."""
+    if week.weekday() != 0:
+        raise ServiceError(f"{week:%d %b %Y} is a {week:%A}; give the Monday of the dispatch week.",
+                           field="dispatch_week")
+    available = _monday(pledge.available_from)
+    if week < available:
+        raise ServiceError(
+            f"{pledge.reference} is available from {pledge.available_from:%d %b %Y}; it cannot be dispatched from "
+            f"the hub in {_week(week)}.", field="dispatch_week")
+    earliest = available + dt.timedelta(weeks=lead_weeks)
+    if week < earliest:
+        raise ServiceError(
+            f"Goods from {pledge.origin_country} take {lead_weeks} week{'s' if lead_weeks != 1 else ''} to reach "
+            f"hub {hub.code}, so {pledge.reference} can be dispatched from {_week(earliest)} at the earliest, "
+            f"not {_week(week)}.", field="dispatch_week")
+    this_week = _monday(clock.today())
+    if week < this_week:
+        raise ServiceError(f"The week of {week:%d %b %Y} is in the past; the earliest dispatch week is "
+                           f"{_week(this_week)}.", field="dispatch_week")
+
+
+def _check_capacity(
+    hub: Hub, week: dt.date, tonnes: Decimal, override: bool, reason: str
+) -> dict[str, Any] | None:
+    """Refuse a line that would push the hub's dispatch week over capacity, unless overridden with a reason.
+
+    Returns what the audit event records about an override, or ``None`` when the line fits.
+    """
+    load = hub_week_load_t(hub, week)
+    capacity = Decimal(hub.capacity_t_per_week)
+    if load + tonnes <= capacity + CAPACITY_TOLERANCE_T:
+        return None
+    if not override:
+        raise Conflict(
+            f"Hub {hub.code} can dispatch {_tonnes(capacity)} in {_week(week)}; {_tonnes(load)} are already "
+            f"planned and this allocation adds {_tonnes(tonnes)} ({_tonnes(load + tonnes)} in all). Choose "
+            "another week or hub, or override the capacity with a reason.", field="dispatch_week")
+    if not reason:
+        raise ServiceError("Give the reason for overriding the hub's weekly capacity.", field="override_reason")
+    return {"capacity_override": True, "override_reason": reason, "capacity_t": round(float(capacity), 3),
+            "load_before_t": round(float(load), 3), "load_after_t": round(float(load + tonnes), 3)}
+
+
 @transaction.atomic
 def allocate(
-    *, actor: Any, pledge: Pledge, requirement: Requirement, hub: Hub, quantity: int, dispatch_week: Any = None
+    *, actor: Any, pledge: Pledge, requirement: Requirement, hub: Hub, quantity: int, dispatch_week: Any = None,
+    override_capacity: bool = False, override_reason: str = "",
 ) -> AllocationLine:
     """Assign ``quantity`` units of ``pledge`` to ``requirement`` through ``hub``.
 
-    The pledge row, then the requirement row, are locked first (always in that order, so two coordinators
-    cannot dead-lock), and the totals are re-read under the lock: no pledge is ever over-allocated and no
-    requirement over-filled, however many approvals run at once.
+    The hub row, then the pledge row, then the requirement row, are locked first (always in that order, the
+    order ``approve_run`` uses too, so two coordinators cannot dead-lock), and the totals are re-read under
+    the lock: no pledge is ever over-allocated, no requirement over-filled and no hub-week over capacity
+    (unless a coordinator overrides it, with a reason the audit event records), however many approvals run
+    at once.
+
+    A dispatch week, when given, is a Monday no earlier than the week the pledge is available plus the
+    inbound lead time from its origin to the hub, and not in the past. Without one the line is unscheduled
+    and uses no week's capacity until it is planned.
     """
     _require_coordinator(actor, "allocate pledges")
+    override_reason = (override_reason or "").strip()
+    hub = core.lock(hub)
     pledge = core.lock(pledge)
     requirement = core.lock(requirement)
     if quantity is None or int(quantity) < 1:
@@ -60,7 +138,8 @@ def allocate(
         )
     if not hub.active:
         raise ServiceError(f"Hub {hub.code} is not active.", field="hub")
-    if not InboundLeadTime.objects.filter(hub=hub, origin_country=pledge.origin_country).exists():
+    inbound = InboundLeadTime.objects.filter(hub=hub, origin_country=pledge.origin_country).first()
+    if inbound is None:
         raise ServiceError(f"Hub {hub.code} cannot be reached from {pledge.origin_country}.", field="hub")
     if not OutboundLeadTime.objects.filter(hub=hub, destination_id=requirement.destination_id).exists():
         raise ServiceError(f"Hub {hub.code} does not serve {requirement.destination.unlocode}.", field="hub")
@@ -70,12 +149,17 @@ def allocate(
     requirement_left = requirement.quantity - _allocated(requirement=requirement)
     if quantity > requirement_left:
         raise Conflict(f"{requirement.reference} needs only {requirement_left} more units.", field="quantity")
+    override = None
+    if dispatch_week is not None:
+        _check_dispatch_week(pledge, hub, dispatch_week, inbound.weeks)
+        override = _check_capacity(hub, dispatch_week, Decimal(quantity) * Decimal(pledge.item.weight_t),
+                                   bool(override_capacity), override_reason)
     line = AllocationLine(
         pledge=pledge, requirement=requirement, hub=hub, quantity=quantity, dispatch_week=dispatch_week,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     line.save()
-    record_event(actor=actor, action="allocation.create", obj=line, after=snapshot(line))
+    record_event(actor=actor, action="allocation.create", obj=line, after={**snapshot(line), **(override or {})})
     if pledge.status == Pledge.Status.COMMITTED:
         core.transition(actor=actor, obj=pledge, to=Pledge.Status.ALLOCATED, action="pledge.allocate")
     return line

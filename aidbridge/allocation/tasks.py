@@ -76,16 +76,23 @@ def execute_run(run_id: int) -> str:
 def _finish(run: AllocationRun, data: dict[str, Any], plan: dict[str, Any], greedy: dict[str, Any],
             objective: float, greedy_objective: float, bound: float | None, seconds: float) -> None:
     gap = (bound - objective) / bound if bound else None
+    # The solver names the reason when the optimal method failed and its greedy plan stands in: never silent.
+    fallback = str((plan.get("stats") or {}).get("fallback") or "")
+    after: dict[str, Any] = {
+        "objective": objective, "bound": bound, "greedy_objective": greedy_objective, "status": plan["status"],
+        "flows": len(plan["flows"]), "seconds": round(seconds, 3),
+    }
+    if fallback:
+        after["fallback"] = fallback
     with transaction.atomic():
         AllocationRun.objects.filter(pk=run.pk).update(
             status=Status.DONE, finished_at=clock.now(), duration_seconds=seconds, instance=data,
             inputs_fingerprint=fingerprint(data), plan=plan, greedy_plan=greedy, plan_status=plan["status"],
             objective=objective, bound=bound, gap=gap, greedy_objective=greedy_objective, progress=1.0,
-            progress_message="Done",
+            progress_message=f"Done — fallback to greedy: {fallback}"[:200] if fallback else "Done",
+            fallback_reason=fallback,
         )
         record_event(
             actor=None, action="allocation_run.finish", object_type="allocation.allocationrun",
-            object_id=str(run.pk), object_repr=str(run),
-            after={"objective": objective, "bound": bound, "greedy_objective": greedy_objective,
-                   "status": plan["status"], "flows": len(plan["flows"]), "seconds": round(seconds, 3)},
+            object_id=str(run.pk), object_repr=str(run), after=after,
         )

@@ -3,7 +3,7 @@
 Public API: :class:`Instance`, :class:`Plan`, :class:`Flow`, :func:`load_instance`,
 :func:`dump_plan`, :func:`solve`, :func:`evaluate`, :class:`InstanceError`, :func:`generate`.
 
-Formats are those of ALLOCATION.md (``aidbridge.allocation-instance/1`` and
+Formats are those of docs/allocation.md (``aidbridge.allocation-instance/1`` and
 ``aidbridge.allocation-plan/1``), validated on load (``InstanceError`` names the bad entry).
 
 Extension: ``"fixed_flows"``. An instance may carry an optional key ``"fixed_flows"``: a list of
@@ -14,7 +14,12 @@ quantity, requirement quantity and hub-week capacity, count in the objective (an
 ``Plan.flows``. A package that contains a requirement with a fixed flow must be completed; if it
 cannot be, the plan has status ``"infeasible"`` and holds just the fixed flows.
 
-Methods: ``solve(instance, "greedy")`` is the ALLOCATION.md baseline (:mod:`.greedy`).
+Extension: ``"reserved_t"`` (``{hub: {week: tonnes}}``): hub capacity already taken by other allocations.
+Fixed flows and reserved tonnes may overfill a hub-week: the solver then plans that hub-week as full and lists
+it in ``stats["overloaded"]``; ``evaluate`` refuses only new flows there. If the optimal method fails, the
+greedy plan is returned with ``stats["fallback"]`` (a plain-language reason). See docs/allocation.md.
+
+Methods: ``solve(instance, "greedy")`` is the docs/allocation.md baseline (:mod:`.greedy`).
 ``solve(instance, "optimal")`` prices (pledge, requirement) pairs over hubs and weeks in numpy
 (:mod:`.pricing`). Small instances: pair-level column generation on the LP with HiGHS
 (:mod:`.optimal`, whose docstring gives the formulation). Large ones: Lagrangian relaxation of

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -52,12 +53,25 @@ def solve(instance: Instance, method: str = "optimal", time_limit: float | None 
           progress: ProgressFn | None = None) -> Plan:
     """Solve an instance. ``method`` is "optimal" (column generation + HiGHS; Lagrangian relaxation
     + repair, then Dantzig-Wolfe if time allows, on large instances) or "greedy"
-    (the ALLOCATION.md baseline). ``progress(fraction, message)`` is called regularly.
-    Never raises for a valid instance: failures come back as a plan with status "error"."""
+    (the docs/allocation.md baseline). ``progress(fraction, message)`` is called regularly.
+    Never raises for a valid instance: failures come back as a plan with status "error".
+
+    If the optimal method fails and the greedy baseline's plan is returned instead, ``stats["fallback"]``
+    says why in plain language (the key is absent otherwise). Hub-weeks that existing allocations (fixed
+    flows and ``reserved_t``) already overfill are planned as full and listed in ``stats["overloaded"]``
+    (absent when there are none)."""
     t0 = time.monotonic()
     prog = _Progress(progress)
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
+    plan = _solve(instance, method, time_limit, prog, t0)
+    prog(1.0, "done")
+    if instance.overloaded:
+        plan = replace(plan, stats={**plan.stats, "overloaded": [dict(o) for o in instance.overloaded]})
+    return plan
+
+
+def _solve(instance: Instance, method: str, time_limit: float | None, prog: _Progress, t0: float) -> Plan:
     prog(0.0, "compiling instance")
     try:
         c = compile_instance(instance)
@@ -67,21 +81,28 @@ def solve(instance: Instance, method: str = "optimal", time_limit: float | None 
     if len(c.pair_p) == 0 and not c.pkg_forced.any():
         note = "empty instance" if not (instance.pledges and instance.requirements) else \
             "no pledge can reach a matching requirement in time"
-        prog(1.0, "done")
         return _trivial(c, method, t0, note)
+    if method == "greedy":
+        return _solve_greedy(c, t0, prog)
     try:
-        plan = _solve_greedy(c, t0, prog) if method == "greedy" else _solve_optimal(c, t0, time_limit, prog)
+        return _solve_optimal(c, t0, time_limit, prog)
     except Exception as exc:  # never crash: report, with the greedy plan if that works
+        reason = str(exc) if isinstance(exc, SolverFailure) else \
+            f"an internal error in the optimal method ({type(exc).__name__}: {exc})"
         try:
             g = _solve_greedy(c, t0, _Progress(None))
-            stats = dict(g.stats)
-            stats.update({"method": method, "error": f"{type(exc).__name__}: {exc}", "fallback": "greedy"})
-            plan = Plan(g.status, g.objective, None, g.flows, stats)
-        except Exception:
-            plan = Plan("error", 0.0, None, (), {"seconds": time.monotonic() - t0, "method": method,
-                                                 "error": f"{type(exc).__name__}: {exc}"})
-    prog(1.0, "done")
-    return plan
+        except Exception as gexc:
+            return Plan("error", 0.0, None, (), {
+                "seconds": time.monotonic() - t0, "method": method,
+                "error": f"the optimal method failed: {reason}; the greedy baseline failed too "
+                         f"({type(gexc).__name__}: {gexc})"})
+        stats = dict(g.stats)
+        stats.update({"method": method, "error": f"{type(exc).__name__}: {exc}", "fallback": reason})
+        return Plan(g.status, g.objective, None, g.flows, stats)
+
+
+class SolverFailure(RuntimeError):
+    """The LP solver stopped without an answer the optimal method can use (not an infeasible model)."""
 
 
 def _plan_from_greedy(c: Compiled, raw: list[tuple[int, int, int, int, int]], ok: bool, t0: float) -> Plan:
@@ -198,6 +219,9 @@ def _solve_optimal(c: Compiled, t0: float, time_limit: float | None, prog: _Prog
         stats["algorithm"] = "column-generation"
         stats.update({k: v for k, v in info.items() if k != "bound"})
         if info["bound"] is None:
+            if info.get("lp_status") not in ("Infeasible", "Primal infeasible or unbounded"):
+                raise SolverFailure(f"the LP solver (HiGHS) stopped without a usable answer "
+                                    f"(status {info.get('lp_status')!r})")
             stats["seconds"] = round(time.monotonic() - t0, 4)
             stats["note"] = "the LP is infeasible: a package with fixed flows cannot be completed"
             return Plan("infeasible", round(c.fixed_value, 9), None, tuple(c.inst.fixed_flows), stats)

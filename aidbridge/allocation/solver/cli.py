@@ -1,12 +1,15 @@
-"""Command line: ``--input instance.json --output plan.json [--method optimal|greedy] [--time-limit S]``.
+"""Command line: ``--input instance.json --output plan.json [--method optimal|greedy] [--time-limit S|none]``.
 
-Shows a progress bar on stderr, writes the plan and prints a one-line summary. Exit status 0 on
-success, 2 for bad input (missing file, invalid JSON, invalid instance), 1 if solving failed.
+Shows a progress bar on stderr, writes the plan and prints a one-line summary. The optimal method stops
+after 10 s by default (``--time-limit none`` runs to convergence). Exit status: 0 on success, 1 if solving
+failed, 2 for bad input (missing file, invalid JSON, invalid instance, bad option), 3 if the optimal method
+failed and the greedy baseline's plan was written instead (stderr says "fallback to greedy: <reason>").
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from typing import TextIO
@@ -39,26 +42,45 @@ class ProgressBar:
             self.stream.flush()
 
 
+DEFAULT_TIME_LIMIT = 10.0
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_FALLBACK = 0, 1, 2, 3
+
+
+def _time_limit(text: str) -> float | None:
+    if text.strip().lower() == "none":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds or 'none', got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds or 'none', got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="aidbridge allocate", description="Solve an allocation instance.")
+    ap = argparse.ArgumentParser(
+        prog="aidbridge allocate", description="Solve an allocation instance (docs/allocation.md).",
+        epilog="Exit status: 0 plan written; 1 solving failed (plan status infeasible or error); 2 bad input; "
+               "3 the optimal method failed and the greedy baseline's plan was written instead "
+               "(stderr says 'fallback to greedy: <reason>').")
     ap.add_argument("--input", required=True, help="instance JSON (aidbridge.allocation-instance/1)")
     ap.add_argument("--output", required=True, help="plan JSON to write (aidbridge.allocation-plan/1)")
-    ap.add_argument("--method", choices=METHODS, default="optimal")
-    ap.add_argument("--time-limit", type=float, default=None, metavar="S", help="seconds (optimal method)")
+    ap.add_argument("--method", choices=METHODS, default="optimal", help="default: %(default)s")
+    ap.add_argument("--time-limit", type=_time_limit, default=DEFAULT_TIME_LIMIT, metavar="S|none",
+                    help=f"seconds the optimal method may take (default: {DEFAULT_TIME_LIMIT:g}); "
+                         "'none' runs to convergence, which can take minutes on large instances")
     ap.add_argument("--quiet", action="store_true", help="no progress bar")
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.time_limit is not None and args.time_limit <= 0:
-        print("error: --time-limit must be positive", file=sys.stderr)
-        return 2
     try:
         instance = load_instance(args.input)
     except InstanceError as exc:
         print(f"error: invalid instance: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     bar = None if args.quiet else ProgressBar(sys.stderr)
     try:
         plan = solve(instance, method=args.method, time_limit=args.time_limit, progress=bar)
@@ -69,13 +91,21 @@ def main(argv: list[str] | None = None) -> int:
         dump_plan(plan, args.output)
     except OSError as exc:
         print(f"error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     bound = "n/a" if plan.bound is None else f"{plan.bound:.6g}"
     gap = plan.gap
     gap_s = "n/a" if gap is None else f"{100 * gap:.3f}%"
     print(f"status={plan.status} objective={plan.objective:.6g} bound={bound} gap={gap_s} "
           f"flows={len(plan.flows)} seconds={plan.stats.get('seconds', 0):.2f} method={args.method}")
-    return 0 if plan.status in ("optimal", "feasible") else 1
+    for o in plan.stats.get("overloaded", []):
+        print(f"warning: hub {o['hub']} week {o['week']} is overloaded by fixed flows "
+              f"({o['load_t']:.6g} t of {o['capacity_t']:.6g} t); no new flows planned there", file=sys.stderr)
+    if plan.stats.get("error") and plan.status == "error":
+        print(f"error: {plan.stats['error']}", file=sys.stderr)
+    if plan.stats.get("fallback"):
+        print(f"fallback to greedy: {plan.stats['fallback']}", file=sys.stderr)
+        return EXIT_FALLBACK
+    return EXIT_OK if plan.status in ("optimal", "feasible") else EXIT_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,7 +1,8 @@
 """Numpy view of an instance shared by the solvers (not used by :mod:`evaluate`).
 
-Fixed flows are applied here: they are subtracted from pledge quantities, requirement
-quantities and hub-week capacities; packages touched by a fixed flow are forced to be complete.
+Fixed flows are applied here: they are subtracted from pledge quantities, requirement quantities and
+hub-week capacities (as is ``reserved_t``; a hub-week already full is left at 0, not below); packages
+touched by a fixed flow are forced to be complete.
 A requirement keeps its *original* quantity for the per-unit value ``priority_value / quantity``.
 """
 
@@ -131,6 +132,9 @@ def compile_instance(inst: Instance) -> Compiled:
         pair_p=np.zeros(0, np.int64), pair_r=np.zeros(0, np.int64),
     )
 
+    for hub, by_week in inst.reserved_t.items():
+        for week, t in by_week.items():
+            comp.cap[hub_idx[hub], week] -= t
     fv = 0.0
     for f in inst.fixed_flows:
         p, r, hi = pl_idx[f.pledge], req_idx[f.requirement], hub_idx[f.hub]

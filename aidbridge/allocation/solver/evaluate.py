@@ -1,5 +1,11 @@
-"""Independent plan checker: re-checks feasibility rules 1-8 of ALLOCATION.md and recomputes the
-objective from the rules, without using any solver code (plain Python over the instance)."""
+"""Independent plan checker: re-checks feasibility rules 1-8 of docs/allocation.md and recomputes the
+objective from the rules, without using any solver code (plain Python over the instance).
+
+Rule 7 with fixed flows: the plan's flows that are the instance's fixed flows (matched as a multiset) are
+facts, not decisions, and may overfill a hub-week; so may the instance's ``reserved_t`` (capacity taken by
+other existing allocations). The plan's other (new) flows must fit in what those leave:
+``new load <= max(0, capacity - fixed load - reserved)``, so no new flow may use an overloaded hub-week.
+``hub_week_loads`` are the plan's flows only (reserved tonnes are not included)."""
 
 from __future__ import annotations
 
@@ -22,6 +28,8 @@ class Evaluation:
     fill_by_priority: dict[int, dict[str, float]] = field(default_factory=dict)
     hub_week_loads: dict[tuple[str, int], float] = field(default_factory=dict)
     units_shipped: int = 0
+    #: hub-weeks whose fixed flows alone exceed the capacity: {"hub", "week", "load_t", "capacity_t"}
+    overloaded: list[dict[str, object]] = field(default_factory=list)
 
 
 def evaluate(instance: Instance, plan: Plan) -> Evaluation:
@@ -35,6 +43,13 @@ def evaluate(instance: Instance, plan: Plan) -> Evaluation:
     from_pledge: dict[str, int] = defaultdict(int)
     to_req: dict[str, int] = defaultdict(int)
     load: dict[tuple[str, int], float] = defaultdict(float)
+    fixed_load: dict[tuple[str, int], float] = defaultdict(float)  # fixed flows in the plan + reserved_t
+    for hid, row in inst.reserved_t.items():
+        for week, t in row.items():
+            fixed_load[(hid, week)] += t
+    unmatched_fixed: dict[tuple[str, str, str, int, int, int], int] = defaultdict(int)
+    for f in inst.fixed_flows:
+        unmatched_fixed[(f.pledge, f.requirement, f.hub, f.ship_week, f.dispatch_week, f.quantity)] += 1
     value_by_req: dict[str, float] = defaultdict(float)
     objective = 0.0
     shipped = 0
@@ -70,6 +85,10 @@ def evaluate(instance: Instance, plan: Plan) -> Evaluation:
         to_req[r.id] += q
         weight = items[p.item].weight_t
         load[(f.hub, f.dispatch_week)] += q * weight
+        key = (f.pledge, f.requirement, f.hub, f.ship_week, f.dispatch_week, q)
+        if unmatched_fixed.get(key):
+            unmatched_fixed[key] -= 1
+            fixed_load[(f.hub, f.dispatch_week)] += q * weight
         shipped += q
         late = max(0, arrival - r.due_week)
         decay = max(0.0, 1.0 - inst.lateness_decay_per_week * late)
@@ -83,9 +102,17 @@ def evaluate(instance: Instance, plan: Plan) -> Evaluation:
     for rid, q in sorted(to_req.items()):
         if q > reqs[rid].quantity:
             v.append(f"rule 6: requirement {rid}: {q} units delivered, only {reqs[rid].quantity} required")
-    for (hid, week), t in sorted(load.items()):
+    overloaded: list[dict[str, object]] = []
+    for hid, week in sorted(set(load) | set(fixed_load)):
+        t = load.get((hid, week), 0.0) + inst.reserved_t.get(hid, {}).get(week, 0.0)
         cap = hubs[hid].capacity_t_per_week
-        if t > cap + TOL * max(1.0, cap):
+        fixed = fixed_load.get((hid, week), 0.0)
+        if fixed > cap + TOL * max(1.0, cap):
+            overloaded.append({"hub": hid, "week": week, "load_t": fixed, "capacity_t": cap})
+            if t - fixed > TOL * max(1.0, cap):
+                v.append(f"rule 7: hub {hid} week {week}: existing allocations already use {fixed:.6g} t of "
+                         f"{cap:.6g} t, yet new flows add {t - fixed:.6g} t")
+        elif t > cap + TOL * max(1.0, cap):
             v.append(f"rule 7: hub {hid} week {week}: {t:.6g} t dispatched, capacity {cap:.6g} t")
     for k in inst.packages:
         filled = [to_req.get(m, 0) for m in k.requirements]
@@ -107,4 +134,4 @@ def evaluate(instance: Instance, plan: Plan) -> Evaluation:
         e["value_fill"] = e["value_captured"] / e["value"] if e["value"] else 0.0
     return Evaluation(feasible=not v, violations=v, objective=objective,
                       fill_by_priority=dict(sorted(fill.items())), hub_week_loads=dict(load),
-                      units_shipped=shipped)
+                      units_shipped=shipped, overloaded=overloaded)

@@ -1,7 +1,7 @@
 """Synthetic coalition instances (deterministic for a seed).
 
 ``generate()`` with default parameters builds the coalition-scale benchmark instance of
-ALLOCATION.md: 40 donors, 1,000 items, 10,000 pledges, 5,000 requirements, 6 hubs, 26 weeks.
+docs/allocation.md: 40 donors, 1,000 items, 10,000 pledges, 5,000 requirements, 6 hubs, 26 weeks.
 
 Distributions, and why:
 

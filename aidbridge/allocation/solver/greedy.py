@@ -1,4 +1,4 @@
-"""The greedy baseline of ALLOCATION.md: what a coordination cell does by hand.
+"""The greedy baseline of docs/allocation.md: what a coordination cell does by hand.
 
 Requirements are taken in (priority, due_week) order (ties: instance order). Each is filled from
 the pledges of its item in order of available_week (ties: instance order), each pledge through the

@@ -1,9 +1,9 @@
 """Instance and plan data model, JSON load/dump and validation.
 
 Everything here is plain Python: frozen dataclasses, no Django, no numpy.
-The JSON formats are exactly those of ``ALLOCATION.md``
+The JSON formats are exactly those of ``docs/allocation.md``
 (``aidbridge.allocation-instance/1`` and ``aidbridge.allocation-plan/1``), with one optional
-extension of the instance: ``"fixed_flows"`` (see the package docstring).
+extensions of the instance: ``"fixed_flows"`` and ``"reserved_t"`` (see the package docstring).
 """
 
 from __future__ import annotations
@@ -19,6 +19,17 @@ from typing import Any
 INSTANCE_SCHEMA = "aidbridge.allocation-instance/1"
 PLAN_SCHEMA = "aidbridge.allocation-plan/1"
 STATUSES = ("optimal", "feasible", "infeasible", "error")
+#: The top-level keys an instance may carry; any other key (a typo such as "pledgez") is refused.
+#: ``start_date`` (ISO date of week 0) is informational: the application writes it, the solver ignores it.
+INSTANCE_KEYS = (
+    "schema", "weeks", "items", "hubs", "lead_in_weeks", "lead_out_weeks", "cost_in_per_t", "pledges",
+    "requirements", "packages", "priority_value", "lateness_decay_per_week", "fixed_flows", "reserved_t",
+    "start_date",
+)
+#: The longest horizon accepted (ten years of weeks); the application itself plans at most 104 weeks.
+MAX_WEEKS = 520
+#: Relative and absolute tolerance when comparing a load with a hub-week capacity.
+CAPACITY_TOL = 1e-9
 
 
 class InstanceError(ValueError):
@@ -99,6 +110,8 @@ class Instance:
     priority_value: Mapping[int, float] = field(default_factory=lambda: {1: 1000, 2: 100, 3: 10, 4: 1})
     lateness_decay_per_week: float = 0.1
     fixed_flows: tuple[Flow, ...] = ()
+    #: hub -> {week: tonnes} of hub capacity already taken by allocations that are not fixed flows
+    reserved_t: Mapping[str, Mapping[int, float]] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Instance:
@@ -144,6 +157,8 @@ class Instance:
         }
         if self.fixed_flows:
             out["fixed_flows"] = [f.to_dict() for f in self.fixed_flows]
+        if self.reserved_t:
+            out["reserved_t"] = {h: {str(w): t for w, t in row.items()} for h, row in self.reserved_t.items()}
         return out
 
     def validate(self) -> Instance:
@@ -168,6 +183,26 @@ class Instance:
     @cached_property
     def requirement_by_id(self) -> dict[str, Requirement]:
         return {r.id: r for r in self.requirements}
+
+    @cached_property
+    def overloaded(self) -> list[dict[str, Any]]:
+        """Hub-weeks that existing allocations (fixed flows and ``reserved_t``) already fill beyond capacity,
+        in (hub, week) order: ``[{"hub", "week", "load_t", "capacity_t"}]``. The solver plans them as full."""
+        weight = {i.id: i.weight_t for i in self.items}
+        load: dict[tuple[str, int], float] = {}
+        for hub, row in self.reserved_t.items():
+            for week, t in row.items():
+                load[(hub, week)] = load.get((hub, week), 0.0) + t
+        for f in self.fixed_flows:
+            p = self.pledge_by_id[f.pledge]
+            key = (f.hub, f.dispatch_week)
+            load[key] = load.get(key, 0.0) + f.quantity * weight[p.item]
+        out = []
+        for (hub, week), t in sorted(load.items()):
+            cap = self.hub_by_id[hub].capacity_t_per_week
+            if t > cap * (1 + CAPACITY_TOL) + CAPACITY_TOL:
+                out.append({"hub": hub, "week": week, "load_t": round(t, 6), "capacity_t": cap})
+        return out
 
     @cached_property
     def package_of(self) -> dict[str, str]:

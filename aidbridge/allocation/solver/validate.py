@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Mapping
 from typing import Any
 
 from .model import (
+    INSTANCE_KEYS,
     INSTANCE_SCHEMA,
+    MAX_WEEKS,
     Flow,
     Hub,
     Instance,
@@ -82,9 +85,17 @@ def instance_from_dict(data: Any, require_schema: bool = True) -> Instance:
         raise InstanceError(f"schema: missing, expected {INSTANCE_SCHEMA!r}")
     if schema is not None and schema != INSTANCE_SCHEMA:
         raise InstanceError(f"schema: expected {INSTANCE_SCHEMA!r}, got {schema!r}")
+    for key in data:
+        if key not in INSTANCE_KEYS:
+            close = difflib.get_close_matches(str(key), INSTANCE_KEYS, n=1)
+            hint = f' (did you mean "{close[0]}"?)' if close else ""
+            raise InstanceError(f'"{key}": unknown top-level key{hint}; the known keys are '
+                                + ", ".join(INSTANCE_KEYS))
     if "weeks" not in data:
         raise InstanceError("weeks: missing")
     weeks = _req_int(data["weeks"], "weeks", "weeks", 1)
+    if weeks > MAX_WEEKS:
+        raise InstanceError(f"weeks: the horizon is at most {MAX_WEEKS} weeks (ten years), got {weeks}")
 
     items: list[Item] = []
     seen: set[str] = set()
@@ -193,6 +204,9 @@ def instance_from_dict(data: Any, require_schema: bool = True) -> Instance:
         priority_value=priority_value,
         lateness_decay_per_week=decay,
     )
+    reserved = _reserved(data, inst)
+    if reserved:
+        object.__setattr__(inst, "reserved_t", reserved)
     fixed = tuple(flow_from_dict(f, f"fixed_flows[{i}]")
                   for i, f in enumerate(as_sequence(data.get("fixed_flows"), "fixed_flows")))
     if fixed:
@@ -201,11 +215,39 @@ def instance_from_dict(data: Any, require_schema: bool = True) -> Instance:
     return inst
 
 
+def _reserved(data: Mapping[str, Any], inst: Instance) -> dict[str, dict[int, float]]:
+    """``reserved_t``: {hub: {week: tonnes}} of capacity taken by allocations that are not fixed flows."""
+    raw = data.get("reserved_t")
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise InstanceError(f"reserved_t: expected an object, got {type(raw).__name__}")
+    out: dict[str, dict[int, float]] = {}
+    for hub, row in raw.items():
+        if hub not in inst.hub_by_id:
+            raise InstanceError(f'reserved_t["{hub}"]: unknown hub "{hub}"')
+        if not isinstance(row, Mapping):
+            raise InstanceError(f'reserved_t["{hub}"]: expected an object, got {type(row).__name__}')
+        for week, t in row.items():
+            where = f'reserved_t["{hub}"]["{week}"]'
+            try:
+                w = int(week)
+            except (TypeError, ValueError):
+                raise InstanceError(f"{where}: the week must be an integer") from None
+            if not 0 <= w < inst.weeks:
+                raise InstanceError(f"{where}: week {w} is outside the horizon 0..{inst.weeks - 1}")
+            tonnes = _num(t, where, "tonnes")
+            if tonnes > 0:
+                out.setdefault(str(hub), {})[w] = tonnes
+    return out
+
+
 def _check_fixed(inst: Instance, fixed: tuple[Flow, ...]) -> None:
-    """Fixed flows must each obey rules 1-5 and, together, rules 6-7."""
+    """Fixed flows must each obey rules 1-5 and, together, rule 6. They may overfill a hub-week (rule 7):
+    goods already approved are a fact; the solver then treats that hub-week as full and reports it
+    (``Instance.overloaded``)."""
     used_p: dict[str, int] = {}
     used_r: dict[str, int] = {}
-    load: dict[tuple[str, int], float] = {}
     for i, f in enumerate(fixed):
         where = f"fixed_flows[{i}]"
         p = inst.pledge_by_id.get(f.pledge)
@@ -233,8 +275,3 @@ def _check_fixed(inst: Instance, fixed: tuple[Flow, ...]) -> None:
             raise InstanceError(f'{where}: fixed flows exceed the quantity of pledge "{p.id}"')
         if used_r[r.id] > r.quantity:
             raise InstanceError(f'{where}: fixed flows exceed the quantity of requirement "{r.id}"')
-        key = (f.hub, f.dispatch_week)
-        load[key] = load.get(key, 0.0) + f.quantity * inst.item_by_id[p.item].weight_t
-        if load[key] > inst.hub_by_id[f.hub].capacity_t_per_week * (1 + 1e-9) + 1e-9:
-            raise InstanceError(f'{where}: fixed flows exceed the capacity of hub "{f.hub}" '
-                                f"in week {f.dispatch_week}")

@@ -43,7 +43,8 @@ def _new(world, **overrides):
 
 def test_allocating_a_committed_pledge_is_audited_with_its_status_change(personas, world):
     api = as_user(personas.coordinator)
-    monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
+    # The pledge is available today and DE → PL-RZE takes a week: next Monday is the earliest dispatch week.
+    monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday()) + dt.timedelta(weeks=1)
     with new_events() as events:
         response = api.post("/allocations", _new(world, dispatch_week=monday.isoformat()))
     assert response.status_code == 201, response.content

@@ -26,9 +26,9 @@ def _run(personas, **kw) -> AllocationRun:
 
 def test_instance_is_built_from_validated_requirements_and_committed_pledges(world):
     data = build_instance(start_date=dt.date.today())
-    assert [r["id"] for r in data["requirements"]] == [f"R{world.requirement.pk}"]
+    assert [r["id"] for r in data["requirements"]] == [world.requirement.reference]
     ids = {p["id"] for p in data["pledges"]}
-    assert ids == {f"P{world.pledge_coalition.pk}", f"P{world.pledge_public.pk}"}
+    assert ids == {world.pledge_coalition.reference, world.pledge_public.reference}
     assert {h["id"] for h in data["hubs"]} == {"PL-RZE", "RO-SCV"}
     assert data["lead_out_weeks"]["PL-RZE"]["UA-IEV"] == 1
 

@@ -1,6 +1,8 @@
-"""``aidbridge allocate --input instance.json --output plan.json [--method optimal|greedy] [--time-limit S]``.
+"""``aidbridge allocate --input instance.json --output plan.json [--method optimal|greedy] [--time-limit S|none]``.
 
-The solver needs no database, so this command hands its arguments straight to the solver's own CLI.
+The solver needs no database, so this command hands its arguments straight to the solver's own CLI
+(:mod:`aidbridge.allocation.solver.cli`): a 10 s time limit by default, ``--time-limit none`` to run to
+convergence, exit status 3 with "fallback to greedy: <reason>" on stderr if the optimal method failed.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Solve an allocation instance file (ALLOCATION.md format) and write the plan file."
+    help = "Solve an allocation instance file (docs/allocation.md format) and write the plan file."
     requires_system_checks: list[str] = []
     requires_migrations_checks = False
 
