@@ -7,7 +7,7 @@ from ninja import NinjaAPI, Swagger
 from aidbridge.accounts.api import router as accounts_router
 from aidbridge.allocation.api import router as allocation_router
 from aidbridge.catalogue.api import router as catalogue_router
-from aidbridge.core.api import AUTH, install_exception_handlers
+from aidbridge.core.api import AUTH, install_exception_handlers, install_index
 from aidbridge.locations.api import router as locations_router
 from aidbridge.logistics.api import router as logistics_router
 from aidbridge.pledges.api import router as pledges_router
@@ -33,3 +33,4 @@ install_exception_handlers(api)
 for router in (accounts_router, catalogue_router, locations_router, requirements_router, pledges_router,
                allocation_router, logistics_router):
     api.add_router("", router)
+install_index(api)

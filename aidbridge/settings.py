@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "aidbridge.core.middleware.MethodNotAllowedPageMiddleware",
+    "aidbridge.core.middleware.BusyDatabaseMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [

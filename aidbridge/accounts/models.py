@@ -20,6 +20,8 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
 
 
 class Organisation(models.Model):
+    REFERENCE_FIELD = "short_name"  # how the API accepts an organisation besides its id
+
     class Kind(models.TextChoices):
         DONOR = "donor", "Donor"
         RECIPIENT = "recipient", "Recipient"

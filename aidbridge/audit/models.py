@@ -1,15 +1,29 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
 
+def may_search_trail(p: Any) -> bool:
+    """Auditors (and the platform superuser) search the whole trail; coordinators the trail of what they see."""
+    return bool(p.sees_everything or p.is_coordinator)
+
+
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def for_user(self, user) -> AuditEventQuerySet:  # type: ignore[no-untyped-def]
-        """The whole trail is for auditors (and the platform superuser); a detail page shows one object's."""
+        """The whole trail for auditors (and the platform superuser); for coordinators, the events on objects
+        they may see (each model's ``for_user``); nothing for anyone else. A detail page shows one object's."""
         from aidbridge.accounts.principal import principal
+        from aidbridge.audit.labels import visible_events_q
 
-        return self.all() if principal(user).sees_everything else self.none()
+        p = principal(user)
+        if p.sees_everything:
+            return self.all()
+        if p.is_coordinator:
+            return self.filter(visible_events_q(user))
+        return self.none()
 
     def for_object(self, obj: models.Model) -> AuditEventQuerySet:
         return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))

@@ -1,22 +1,24 @@
-"""The auditors' searchable view of the audit trail."""
+"""The searchable audit trail: all of it for auditors, the events on objects they may see for coordinators."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db import models
+from django.http import Http404
 
 from aidbridge.audit.filtersets import AuditEventFilterSet
-from aidbridge.audit.models import AuditEvent
+from aidbridge.audit.labels import readable_changes
+from aidbridge.audit.models import AuditEvent, may_search_trail
 from aidbridge.core.views import Column, ObjectDetailView, ObjectListView
 
 EVENT_COLUMNS = [
     Column("#", "seq", "link"),
-    Column("Time", "created_at", "datetime"),
+    Column("Time (UTC)", "created_at", "timestamp"),
     Column("Actor", "actor_name"),
     Column("Action", "action"),
     Column("Object", "object_label"),
-    Column("Request", "request_id"),
+    Column("Request", "request_id", "request"),
 ]
 
 
@@ -27,10 +29,8 @@ class AuditEventList(ObjectListView):
     title = "Audit trail"
 
     def get(self, request: Any) -> Any:
-        from django.http import Http404
-
-        if not self.principal.sees_everything:
-            raise Http404("The audit trail is for auditors.")
+        if not may_search_trail(self.principal):
+            raise Http404("The audit trail is for auditors and coordinators.")
         return super().get(request)
 
     def get_queryset(self) -> models.QuerySet:
@@ -43,5 +43,6 @@ class AuditEventDetail(ObjectDetailView):
     template_name = "audit/auditevent_detail.html"
 
     def get_context(self, obj: Any, **overrides: Any) -> dict[str, Any]:
-        # An event's own history would be itself; show its before/after instead.
-        return super().get_context(obj, history=[], title=f"Audit event #{obj.seq}", **overrides)
+        # An event's own history would be itself; show its before/after instead, readable and raw.
+        changes = readable_changes(self.request.user, [obj])[0]
+        return super().get_context(obj, history=[], changes=changes, title=f"Audit event #{obj.seq}", **overrides)

@@ -10,6 +10,8 @@ from aidbridge.core.models import ReferenceQuerySet
 
 
 class Item(models.Model):
+    REFERENCE_FIELD = "code"  # how the API accepts an item besides its id (aidbridge.core.api.Ref)
+
     class SupplyClass(models.TextChoices):
         I = "I", "I — Subsistence"  # noqa: E741
         II = "II", "II — Clothing and equipment"

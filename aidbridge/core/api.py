@@ -7,12 +7,13 @@ The helpers here keep that shape short and make every endpoint answer errors the
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, Literal, Optional, TypeVar, get_type_hints
+from typing import Annotated, Any, Literal, Optional, TypeVar, get_args, get_origin, get_type_hints
 
 import django_filters
 from django.conf import settings
-from django.db import IntegrityError, models
+from django.db import IntegrityError, OperationalError, models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.datastructures import MultiValueDict
 from ninja import Field, NinjaAPI, Schema
@@ -20,11 +21,14 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
-from pydantic import AfterValidator, create_model, field_validator
+from pydantic import AfterValidator, BeforeValidator, WithJsonSchema, create_model, field_validator
+from pydantic_core import PydanticCustomError
 
 from aidbridge.accounts.models import ApiToken
 from aidbridge.accounts.services import authenticate_token
-from aidbridge.core.errors import ServiceError
+from aidbridge.core.errors import BUSY_MESSAGE, ServiceError, is_database_busy
+from aidbridge.core.fields import MAX_QUANTITY, MIN_QUANTITY, parse_quantity
+from aidbridge.core.filters import MAX_DB_INT, MIN_DB_INT, filter_errors, unknown_parameters
 
 M = TypeVar("M", bound=models.Model)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -32,8 +36,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 NOT_FOUND = "Not found."
 PARAM_SOURCES = frozenset({"body", "query", "path", "form", "file", "header", "cookie"})
-# The range of the databases' 64-bit integer columns (primary keys and the ids that point at them).
-MIN_DB_INT, MAX_DB_INT = -(2**63), 2**63 - 1
 # Far past any real list, and inside every database's LIMIT/OFFSET range.
 MAX_OFFSET = 2**31 - 1
 
@@ -121,7 +123,7 @@ def install_exception_handlers(api: NinjaAPI) -> None:
     """Map every refusal to ``{"detail": …, "errors": {field: [messages]}}`` with the right status."""
 
     def on_service_error(request: HttpRequest, exc: Any) -> HttpResponse:
-        return api.create_response(request, _error_body(exc.message, exc.errors), status=exc.status_code)
+        return api.create_response(request, _error_body(exc.detail, exc.errors), status=exc.status_code)
 
     def on_validation_error(request: HttpRequest, exc: Any) -> HttpResponse:
         errors: dict[str, list[str]] = {}
@@ -161,6 +163,50 @@ def install_exception_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(IntegrityError, on_integrity_error)
 
+    def on_operational_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        if is_database_busy(exc):  # SQLite: another writer held the database; nothing was written
+            return api.create_response(request, _error_body(BUSY_MESSAGE), status=409)
+        raise exc
+
+    api.add_exception_handler(OperationalError, on_operational_error)
+
+
+# --- the index ----------------------------------------------------------------------------------------------
+
+class IndexOut(Schema):
+    name: str
+    version: str
+    docs: str = Field(description="The interactive documentation (OpenAPI).")
+    openapi: str = Field(description="The OpenAPI schema.")
+    authentication: str
+    resources: dict[str, str] = Field(description="Resource name → the URL that lists it.")
+
+
+def install_index(api: NinjaAPI) -> None:
+    """``GET /api/v1/``: what a newcomer needs first: the resources, the docs and how to authenticate.
+
+    Call it after the routers are added: the resources are read from them, so the index cannot go stale.
+    """
+
+    @api.get("/", response=IndexOut, auth=None, tags=["index"], summary="Index of the API")
+    def index(request: HttpRequest) -> dict[str, Any]:
+        root = request.path if request.path.endswith("/") else request.path + "/"
+        names: dict[str, None] = {}
+        for _prefix, router in api._routers:
+            for path in router.path_operations:
+                first = path.strip("/").split("/", 1)[0]
+                if first and "{" not in first:
+                    names.setdefault(first)
+        return {
+            "name": api.title,
+            "version": api.version,
+            "docs": root + api.docs_url.lstrip("/") if api.docs_url else "",
+            "openapi": root + api.openapi_url.lstrip("/") if api.openapi_url else "",
+            "authentication": "Send “Authorization: Bearer <token>” (make one with `aidbridge token create "
+                              "--user NAME --scope read-write`; a read token may only read) or log in.",
+            "resources": {name: root + name for name in sorted(names)},
+        }
+
 
 # --- input ------------------------------------------------------------------------------------------------
 
@@ -190,8 +236,34 @@ def require_storable(**values: str) -> None:
 Text = Annotated[str, AfterValidator(storable_text)]
 """A ``str`` parameter (path, query or form) that is refused with 422 unless a database can store it."""
 
-DbInt = Annotated[int, Field(ge=MIN_DB_INT, le=MAX_DB_INT)]
+def _custom_error(message: str) -> PydanticCustomError:
+    # PydanticCustomError, not ValueError: pydantic would prefix the message with "Value error, ".
+    return PydanticCustomError("invalid_value", message)
+
+
+def _db_int(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool) and not MIN_DB_INT <= value <= MAX_DB_INT:
+        raise _custom_error(ID_TOO_LARGE)
+    return value
+
+
+ID_TOO_LARGE = "No record has a number that large; give an id shown on a record."
+
+DbInt = Annotated[int, AfterValidator(_db_int),
+                  WithJsonSchema({"type": "integer", "minimum": MIN_DB_INT, "maximum": MAX_DB_INT})]
 """An integer a database column can be compared with; larger ones answer 422 instead of overflowing."""
+
+
+def _quantity(value: Any) -> int:
+    try:
+        return parse_quantity(value)
+    except ValueError as exc:
+        raise _custom_error(str(exc)) from None
+
+
+Quantity = Annotated[int, BeforeValidator(_quantity),
+                     WithJsonSchema({"type": "integer", "minimum": MIN_QUANTITY, "maximum": MAX_QUANTITY})]
+"""A count of units: the same rules and messages as the forms and the services (``aidbridge.core.fields``)."""
 
 
 class InputSchema(Schema):
@@ -219,25 +291,78 @@ def get_visible_or_404(queryset: models.QuerySet[M], pk: int) -> M:
     return obj
 
 
+def _ref(value: Any) -> Any:
+    if isinstance(value, str):
+        storable_text(value)
+        if value.isascii() and value.isdigit():  # "12" is the id 12, as in the filters
+            digits = value.lstrip("0") or "0"
+            if len(digits) > 19 or int(digits) > MAX_DB_INT:
+                raise _custom_error(ID_TOO_LARGE)
+            return int(digits)
+    return value
+
+
+Ref = Annotated[DbInt | str, AfterValidator(_ref)]
+"""A body field naming an object by its id or by the reference the UI shows for it.
+
+The model says which: ``REFERENCE_FIELD`` (an item's ``code`` "GEN-100KW", a location's ``unlocode`` "UA LWO",
+a hub's ``code`` "PL-RZE", an organisation's ``short_name`` "ua-mod") or ``REFERENCE_PREFIX`` (a pledge's
+"PLG-00431", a requirement's "REQ-00031"). :func:`resolve_refs` turns either into the object.
+"""
+
+
+def reference_lookup(model: type[models.Model], value: Any) -> models.Q | None:
+    """The condition that finds ``value`` (an id, or a reference as the UI shows it) in ``model``.
+
+    ``None`` when the value cannot name any ``model`` row (a reference the model does not take).
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return models.Q(pk=value)
+    if not isinstance(value, str):
+        return None
+    prefix = getattr(model, "REFERENCE_PREFIX", "")
+    if prefix and value[:len(prefix)].upper() == prefix:
+        number = value[len(prefix):]
+        if number.isascii() and number.isdigit() and len(number.lstrip("0")) <= 19 and int(number) <= MAX_DB_INT:
+            return models.Q(pk=int(number))
+        return None
+    field = getattr(model, "REFERENCE_FIELD", "")
+    return models.Q(**{field: value}) if field else None
+
+
+def _reference_hint(model: type[models.Model]) -> str:
+    prefix = getattr(model, "REFERENCE_PREFIX", "")
+    field = getattr(model, "REFERENCE_FIELD", "")
+    if prefix:
+        return f"the id or the reference ({prefix}…)"
+    if field:
+        return f"the id or the {getattr(model._meta.get_field(field), 'verbose_name', field)}"
+    return "the id"
+
+
 def resolve_refs(
     user: Any, data: dict[str, Any], refs: Mapping[str, type[models.Model]]
 ) -> dict[str, Any]:
-    """Replace the ids in ``data`` by the objects they name, among those the user may see.
+    """Replace the ids or references (see :data:`Ref`) in ``data`` by the objects they name, among those the
+    user may see.
 
-    An id that does not exist and one the user may not see get the same 422, naming the field.
+    An id or reference that does not exist and one the user may not see get the same 422, naming the field.
     """
     errors: dict[str, list[str]] = {}
     for field, model in refs.items():
         if field not in data:
             continue
-        pk = data[field]
+        value = data[field]
         label = model._meta.verbose_name
-        if pk is None:
-            errors[field] = [f"Give the id of a {label}."]
+        if value is None:
+            errors[field] = [f"Give {_reference_hint(model)} of a {label}."]
             continue
-        obj = model._default_manager.for_user(user).filter(pk=pk).first()  # type: ignore[attr-defined]
+        lookup = reference_lookup(model, value)
+        obj = (model._default_manager.for_user(user).filter(lookup).first()  # type: ignore[attr-defined]
+               if lookup is not None else None)
         if obj is None:
-            errors[field] = [f"There is no {label} with id {pk}."]
+            named = f"id {value}" if isinstance(value, int) else f"“{value}”"
+            errors[field] = [f"There is no {label} with {named}; give {_reference_hint(model)} of one you can see."]
         else:
             data[field] = obj
     if errors:
@@ -262,7 +387,32 @@ def paginated(func: F) -> F:
     names (its filter schema) are unknown; resolving them here, in the view's module, avoids that.
     """
     func.__annotations__ = get_type_hints(func, include_extras=True)
-    return paginate(Pagination)(func)  # type: ignore[no-any-return]
+    declared = _query_names(func)
+    pagination = list(Pagination.Input.model_fields)
+
+    @functools.wraps(func)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        # ninja drops a query parameter it does not know: ``?due_by=…`` listed everything, unfiltered.
+        errors = unknown_parameters(list(request.GET.keys()), declared, extra=pagination)
+        if errors:
+            raise ServiceError(errors)
+        return func(request, *args, **kwargs)
+
+    return paginate(Pagination)(checked)  # type: ignore[no-any-return]
+
+
+def _query_names(func: Callable[..., Any]) -> list[str]:
+    """The query parameters a view declares: the fields of its schema parameters and its plain parameters."""
+    names: list[str] = []
+    for name, annotation in func.__annotations__.items():
+        if name in ("request", "return"):
+            continue
+        base = get_args(annotation)[0] if get_origin(annotation) is Annotated else annotation
+        if isinstance(base, type) and issubclass(base, Schema):
+            names += [info.alias or field for field, info in base.model_fields.items()]
+        else:
+            names.append(name)
+    return names
 
 
 def filter_schema(
@@ -301,8 +451,10 @@ def _id_or_code(value: str) -> str:
     # The FilterSets read an all-digit value as an id: int("²") raised and int("9" * 20) overflowed.
     if value.isdigit():
         digits = value.lstrip("0") or "0"
-        if not (value.isascii() and len(digits) <= 19 and int(digits) <= MAX_DB_INT):
-            raise ValueError("Give an id (digits 0–9, at most 9223372036854775807) or a code.")
+        if not value.isascii():
+            raise _custom_error("Give an id in the digits 0–9, or a code.")
+        if len(digits) > 19 or int(digits) > MAX_DB_INT:
+            raise _custom_error(ID_TOO_LARGE)
     return value
 
 
@@ -319,8 +471,9 @@ def apply_filters(
         values = value if isinstance(value, list) else [value]
         data.setlist(key, [str(v).lower() if isinstance(v, bool) else str(v) for v in values])
     filterset = filterset_class(data=data, queryset=queryset)
-    if not filterset.is_valid():
-        raise ServiceError({field: list(messages) for field, messages in filterset.errors.items()})
+    errors = filter_errors(filterset)
+    if errors:
+        raise ServiceError(errors)
     return filterset.qs
 
 
@@ -330,7 +483,9 @@ def patch_schema(schema: type[Schema], name: str, *, exclude: tuple[str, ...] = 
     Each keeps its type, so an explicit ``null`` is refused (naming the field) unless the field allows it.
     """
     fields: dict[str, Any] = {
-        field_name: (info.annotation, Field(None, description=info.description))
+        # The field's validators and constraints (its Annotated metadata) come along: a PATCH is checked as a POST.
+        field_name: (Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation,
+                     Field(None, description=info.description))
         for field_name, info in schema.model_fields.items()
         if field_name not in exclude
     }

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from typing import ParamSpec, TypeVar
+
+from django.db import OperationalError, connection
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+BUSY_MESSAGE = "The database is busy; try again."
 
 
 class ServiceError(Exception):
@@ -22,6 +31,15 @@ class ServiceError(Exception):
 
     @property
     def message(self) -> str:
+        """The messages for a person reading a page or a terminal: no internal field names.
+
+        Each message is a sentence that says what it is about; a form shows field messages beside their field.
+        """
+        return " ".join("; ".join(messages) for messages in self.errors.values())
+
+    @property
+    def detail(self) -> str:
+        """The messages for an API client, each prefixed by the field (the API's own name for it) it is about."""
         parts = []
         for field, messages in self.errors.items():
             text = "; ".join(messages)
@@ -45,3 +63,32 @@ class NotPermitted(ServiceError):
     """The actor may see the object but may not make this change."""
 
     status_code = 403
+
+
+def is_database_busy(exc: BaseException) -> bool:
+    """SQLite's "database is locked": another writer held the database longer than the busy timeout.
+
+    Nothing was written (the transaction was rolled back whole), so the person can simply try again.
+    PostgreSQL waits on row locks instead and never raises this.
+    """
+    return isinstance(exc, OperationalError) and connection.vendor == "sqlite" and "locked" in str(exc).lower()
+
+
+def busy_as_conflict(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn SQLite's "database is locked" into a ``Conflict`` the caller can act on, instead of a crash.
+
+    Goes outside ``transaction.atomic``: with IMMEDIATE transactions the losing writer fails when it begins,
+    and the whole transaction must be gone before the caller is told to try again. The web UI, the API and
+    the command line apply the same mapping at their boundary, so it holds for every service.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except OperationalError as exc:
+            if is_database_busy(exc):
+                raise Conflict(BUSY_MESSAGE) from exc
+            raise
+
+    return wrapper

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 
 from aidbridge import data
 
@@ -68,3 +72,62 @@ def validate_fsc(value: str) -> None:
         raise ValidationError(f"“{value}” is not an FSC class: it needs 4 digits.", code="invalid_fsc")
     if value not in data.fsc_classes():
         raise ValidationError(f"“{value}” is not a current Federal Supply Class.", code="unknown_fsc")
+
+
+# --- quantities ---------------------------------------------------------------------------------------------
+# One rule and one message per rule, whichever door a quantity comes in by: the form, the API or a service.
+
+MIN_QUANTITY = 1
+MAX_QUANTITY = 1_000_000_000  # far above any real consignment, far inside every database's integer column
+QUANTITY_NOT_WHOLE = "Enter the quantity as a whole number, such as 12."
+QUANTITY_TOO_SMALL = f"Enter a quantity of at least {MIN_QUANTITY}."
+QUANTITY_TOO_LARGE = f"Enter a quantity of at most {MAX_QUANTITY:,}."
+
+
+def quantity_validators() -> list[Any]:
+    return [MinValueValidator(MIN_QUANTITY, message=QUANTITY_TOO_SMALL),
+            MaxValueValidator(MAX_QUANTITY, message=QUANTITY_TOO_LARGE)]
+
+
+def parse_quantity(value: Any) -> int:
+    """``value`` as a quantity, or ``ValueError`` carrying the one message for the rule it breaks."""
+    if isinstance(value, bool):
+        raise ValueError(QUANTITY_NOT_WHOLE)
+    whole_float = isinstance(value, float) and value.is_integer()
+    if whole_float or (isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]+\s*", value)):
+        value = int(value)
+    if not isinstance(value, int):
+        raise ValueError(QUANTITY_NOT_WHOLE)
+    if value < MIN_QUANTITY:
+        raise ValueError(QUANTITY_TOO_SMALL)
+    if value > MAX_QUANTITY:
+        raise ValueError(QUANTITY_TOO_LARGE)
+    return value
+
+
+class QuantityFormField(forms.IntegerField):
+    """A quantity in a form: the same messages as the API and the services give."""
+
+    default_error_messages = {"invalid": QUANTITY_NOT_WHOLE}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.pop("min_value", None)
+        kwargs.pop("max_value", None)
+        super().__init__(**kwargs)
+        self.validators = [*quantity_validators()]
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        if isinstance(widget, forms.NumberInput):
+            attrs.update(min=str(MIN_QUANTITY), max=str(MAX_QUANTITY), step="1")
+        return attrs
+
+
+class QuantityField(models.PositiveIntegerField):
+    """A count of units, from 1 to :data:`MAX_QUANTITY`, with the messages every front door shares."""
+
+    default_validators = quantity_validators()
+    default_error_messages = {"invalid": QUANTITY_NOT_WHOLE}
+
+    def formfield(self, **kwargs: Any) -> Any:
+        return super().formfield(**{"form_class": QuantityFormField, **kwargs})

@@ -31,8 +31,11 @@ from aidbridge.accounts.principal import Principal, principal
 from aidbridge.audit.models import AuditEvent
 from aidbridge.core import charts
 from aidbridge.core.errors import NotPermitted, ServiceError
+from aidbridge.core.filters import filter_errors
 
 PER_PAGE = 50
+LIST_PARAMETERS = ("page",)  # what a list takes besides its filters
+FILTER_HINT = "use the filters above."
 Predicate = Callable[[Principal, Any], bool]
 
 
@@ -77,13 +80,13 @@ def forbidden(request: HttpRequest, message: str) -> HttpResponse:
 
 
 def apply_service_errors(form: forms.BaseForm, exc: ServiceError) -> None:
-    """Put a service's field errors on the matching form fields; the rest become non-field errors."""
+    """Put a service's field errors on the matching form fields; the rest become non-field errors.
+
+    A non-field error is shown as the service wrote it: the service's internal field names ("run", "lines")
+    mean nothing to the person reading the form.
+    """
     for name, texts in exc.errors.items():
-        if name in form.fields:
-            form.add_error(name, list(texts))
-        else:
-            prefix = "" if name == "__all__" else f"{name.replace('_', ' ').capitalize()}: "
-            form.add_error(None, [prefix + text for text in texts])
+        form.add_error(name if name in form.fields else None, list(texts))
 
 
 def tune_filter_form(form: forms.Form, choices: Mapping[str, list[tuple[Any, str]]],
@@ -143,10 +146,15 @@ class ObjectListView(AppView):
     def get(self, request: HttpRequest) -> HttpResponse:
         qs = self.get_queryset()
         filterset = None
+        errors: list[tuple[str, list[str]]] = []
         if self.filterset_class is not None:
             filterset = self.filterset_class(request.GET or None, queryset=qs, request=request)
             tune_filter_form(filterset.form, self.filter_choices(), self.filter_labels)
-            qs = filterset.qs
+            fields = filterset.form.fields
+            errors = [(str(fields[name].label) if name in fields else name, messages)
+                      for name, messages in filter_errors(filterset, extra=LIST_PARAMETERS, hint=FILTER_HINT).items()]
+            # A filter that cannot be read lists nothing: showing everything would pass for an answer.
+            qs = qs.none() if errors else filterset.qs
         qs = qs.select_related(*self.related)
         for name in self.annotations:  # after filtering: the FilterSet may OR querysets together
             qs = getattr(qs, name)()
@@ -161,10 +169,12 @@ class ObjectListView(AppView):
             "columns": self.columns,
             "create_url": reverse(url_name(self.model, "add")) if create and create(self.principal) else None,
             "links": [(label, reverse(name)) for label, name in self.links],
+            "filter_errors": errors,
         }
         htmx = getattr(request, "htmx", None)
         partial = bool(htmx) and not htmx.history_restore_request and htmx.target == "results"
-        response = render(request, self.results_template if partial else self.template_name, context)
+        response = render(request, self.results_template if partial else self.template_name, context,
+                          status=422 if errors else 200)
         patch_vary_headers(response, ("HX-Request", "HX-Target"))
         return response
 
@@ -388,22 +398,30 @@ def dashboard_context(user: Any) -> dict[str, Any]:
         for currency, rows in sorted(per_donor.items(), key=lambda kv: -sum(v for _, v in kv[1]))
     ]
 
+    # In tonnes: units of different items (cartridges, trucks) are never added up.
     active = requirements.filter(status__in=[Requirement.Status.SUBMITTED, Requirement.Status.VALIDATED,
                                              Requirement.Status.CLOSED])
-    needed = dict(active.order_by().values_list("priority").annotate(q=Sum("quantity")))
+    tonnes = DecimalField(max_digits=24, decimal_places=6)
+    needed = dict(active.order_by().values_list("priority")
+                  .annotate(q=Sum(F("quantity") * F("item__weight_t"), output_field=tonnes)))
+    weight = F("requirement__item__weight_t")
     moved = {row["requirement__priority"]: row for row in
              AllocationLine.objects.filter(requirement__in=active).order_by().values("requirement__priority")
-             .annotate(a=Sum("quantity"), t=Sum("in_transit_quantity"), d=Sum("delivered_quantity"))}
+             .annotate(a=Sum(F("quantity") * weight, output_field=tonnes),
+                       t=Sum(F("in_transit_quantity") * weight, output_field=tonnes),
+                       d=Sum(F("delivered_quantity") * weight, output_field=tonnes))}
     fill_rows = []
     for priority, label in Requirement.Priority.choices:
         row = moved.get(priority, {})
-        need = needed.get(priority) or 0
-        delivered, in_transit = row.get("d") or 0, row.get("t") or 0
-        waiting = max((row.get("a") or 0) - delivered - in_transit, 0)
-        open_ = max(need - delivered - in_transit - waiting, 0)
+        need = Decimal(needed.get(priority) or 0)
+        delivered, in_transit = Decimal(row.get("d") or 0), Decimal(row.get("t") or 0)
+        waiting = max(Decimal(row.get("a") or 0) - delivered - in_transit, Decimal(0))
+        open_ = max(need - delivered - in_transit - waiting, Decimal(0))
         fill_rows.append((label, [delivered, in_transit, waiting, open_]))
-    fill_chart = charts.stacked_bars(fill_rows, ["Delivered", "In transit", "Allocated", "Open"])
+    fill_chart = charts.stacked_bars(fill_rows, ["Delivered", "In transit", "Allocated", "Open"],
+                                     fmt=lambda v: f"{v:,.1f} t")
     return {
+        "scoped": not principal(user).sees_everything,
         "matrix": matrix, "statuses": statuses, "status_totals": status_totals,
         "requirement_total": sum(n for *_, n in status_totals),
         "pledge_status": pledge_status, "pledge_total": sum(pledge_counts.values()),

@@ -11,6 +11,8 @@ from aidbridge.core.models import ReferenceQuerySet
 
 
 class Location(models.Model):
+    REFERENCE_FIELD = "unlocode"  # how the API accepts a location besides its id (aidbridge.core.api.Ref)
+
     unlocode = models.CharField("UN/LOCODE", max_length=6, unique=True, validators=[validate_unlocode])
     name = models.CharField(max_length=200)
     country = models.CharField(max_length=2, validators=[validate_country])
@@ -31,6 +33,8 @@ class Location(models.Model):
 
 
 class Hub(models.Model):
+    REFERENCE_FIELD = "code"  # how the API accepts a hub besides its id (aidbridge.core.api.Ref)
+
     code = models.SlugField(max_length=16, unique=True, help_text="e.g. “PL-RZE”.")
     name = models.CharField(max_length=200)
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="hubs")

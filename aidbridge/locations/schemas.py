@@ -7,7 +7,7 @@ from decimal import Decimal
 from ninja import Field, Schema
 
 from aidbridge.accounts.schemas import OrganisationRef
-from aidbridge.core.api import InputSchema, patch_schema
+from aidbridge.core.api import InputSchema, Ref, patch_schema
 
 
 class LocationRef(Schema):
@@ -55,8 +55,8 @@ class HubOut(Schema):
 class HubIn(InputSchema):
     code: str = Field(description="e.g. “PL-RZE”.")
     name: str
-    location: int = Field(description="Location id.")
-    operator: int = Field(description="Id of the hub-operator organisation.")
+    location: Ref = Field(description="Location id or UN/LOCODE, e.g. “PL RZE”.")
+    operator: Ref = Field(description="Hub-operator organisation id or short name, e.g. “pl-hub”.")
     capacity_t_per_week: Decimal = Field(description="Weekly throughput in tonnes.")
     active: bool = True
 

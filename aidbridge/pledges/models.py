@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from aidbridge.accounts.models import Organisation
 from aidbridge.catalogue.models import Item
 from aidbridge.core import clock
-from aidbridge.core.fields import validate_country, validate_currency
+from aidbridge.core.fields import QuantityField, validate_country, validate_currency
 from aidbridge.core.models import Releasability
 
 
@@ -74,6 +74,8 @@ class SourceDocument(models.Model):
 
 
 class Pledge(models.Model):
+    REFERENCE_PREFIX = "PLG-"  # the API accepts "PLG-00431" for pledge 431 (aidbridge.core.api.Ref)
+
     class Status(models.TextChoices):
         ANNOUNCED = "announced", "Announced"
         COMMITTED = "committed", "Committed"
@@ -98,7 +100,7 @@ class Pledge(models.Model):
 
     donor = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="pledges")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="pledges")
-    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    quantity = QuantityField()
     available_from = models.DateField()
     origin_country = models.CharField(max_length=2, validators=[validate_country], help_text="ISO 3166-1 alpha-2")
     unit_value = models.DecimalField(

@@ -10,7 +10,7 @@ from ninja import Field, Schema
 
 from aidbridge.accounts.schemas import OrganisationRef
 from aidbridge.catalogue.schemas import ItemRef
-from aidbridge.core.api import InputSchema, choices_of, patch_schema
+from aidbridge.core.api import InputSchema, Quantity, Ref, choices_of, patch_schema
 from aidbridge.core.models import Releasability
 from aidbridge.pledges import releasability
 from aidbridge.pledges.models import Pledge, SourceDocument
@@ -94,8 +94,8 @@ class PledgeOut(Schema):
 
 
 class PledgeIn(InputSchema):
-    item: int = Field(description="Item id.")
-    quantity: int
+    item: Ref = Field(description="Item id or code, e.g. “GEN-100KW”.")
+    quantity: Quantity
     available_from: dt.date
     origin_country: str = Field(description="ISO 3166-1 alpha-2")
     unit_value: Decimal
@@ -104,7 +104,8 @@ class PledgeIn(InputSchema):
     releasability: ReleasabilityChoice = Releasability.COALITION.value  # type: ignore[valid-type]
     disclosure_date: dt.date | None = Field(None, description="Required when releasability is public.")
     notes: str = ""
-    donor: int | None = Field(None, description="Donor organisation id; defaults to your own.")
+    donor: Ref | None = Field(
+        None, description="Donor organisation id or short name, e.g. “de-mod”; defaults to your own.")
 
 
 PledgePatch = patch_schema(PledgeIn, "PledgePatch", exclude=("donor",))

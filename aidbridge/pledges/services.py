@@ -87,8 +87,13 @@ def withdraw_pledge(*, actor: Any, pledge: Pledge) -> Pledge:
     from aidbridge.allocation.services import release_unmoved
 
     _require_owner(actor, pledge)
+    # Lock order: the pledge's allocation lines (in id order), then the pledge. Dispatches and receipts lock
+    # their allocation lines before the pledge as well, so a withdrawal racing a dispatch waits instead of
+    # deadlocking.
+    lines = AllocationLine.objects.filter(pledge=pledge)
+    list(lines.select_for_update().order_by("pk").values_list("pk", flat=True))
     pledge = core.transition(actor=actor, obj=pledge, to=Status.WITHDRAWN, action="pledge.withdraw")
-    release_unmoved(actor=actor, lines=AllocationLine.objects.filter(pledge=pledge))
+    release_unmoved(actor=actor, lines=lines)
     return pledge
 
 

@@ -5,9 +5,10 @@ from typing import Any
 from django import forms
 
 from aidbridge.catalogue.models import Item
+from aidbridge.core import clock
 from aidbridge.locations.models import Location
 from aidbridge.requirements.models import Requirement
-from aidbridge.requirements.services import REQUIREMENT_FIELDS
+from aidbridge.requirements.services import LATEST_DUE_DATE, REQUIREMENT_FIELDS
 
 
 class RequirementForm(forms.ModelForm):
@@ -23,3 +24,8 @@ class RequirementForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = Item.objects.for_user(user)
         self.fields["destination"].queryset = Location.objects.for_user(user)
+        # The browser's date picker offers what the service accepts (the service still decides).
+        due = self.fields["due_date"].widget.attrs
+        due["max"] = LATEST_DUE_DATE.isoformat()
+        if self.instance.pk is None:
+            due["min"] = clock.today().isoformat()

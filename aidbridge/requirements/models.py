@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
@@ -8,6 +7,7 @@ from django.db.models.functions import Coalesce
 from aidbridge.accounts.models import Organisation
 from aidbridge.catalogue.models import Item
 from aidbridge.core import clock
+from aidbridge.core.fields import QuantityField
 from aidbridge.core.models import FillLevel
 from aidbridge.locations.models import Location
 
@@ -34,6 +34,8 @@ class RequirementQuerySet(models.QuerySet["Requirement"]):
 
 
 class Requirement(models.Model):
+    REFERENCE_PREFIX = "REQ-"  # the API accepts "REQ-00031" for requirement 31 (aidbridge.core.api.Ref)
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Submitted"
@@ -57,7 +59,7 @@ class Requirement(models.Model):
 
     recipient = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="requirements")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="requirements")
-    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    quantity = QuantityField()
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.P2)
     due_date = models.DateField()
     destination = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="requirements")

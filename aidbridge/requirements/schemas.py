@@ -8,7 +8,7 @@ from ninja import Field, Schema
 
 from aidbridge.accounts.schemas import OrganisationRef
 from aidbridge.catalogue.schemas import ItemRef
-from aidbridge.core.api import InputSchema, choices_of, patch_schema
+from aidbridge.core.api import InputSchema, Quantity, Ref, choices_of, patch_schema
 from aidbridge.core.models import FillLevel
 from aidbridge.locations.schemas import LocationRef
 from aidbridge.requirements.models import Requirement
@@ -45,14 +45,15 @@ class RequirementOut(Schema):
 
 
 class RequirementIn(InputSchema):
-    item: int = Field(description="Item id.")
-    quantity: int
+    item: Ref = Field(description="Item id or code, e.g. “GEN-100KW”.")
+    quantity: Quantity
     priority: Priority = 2  # type: ignore[valid-type]
     due_date: dt.date
-    destination: int = Field(description="Location id.")
+    destination: Ref = Field(description="Location id or UN/LOCODE, e.g. “UA LWO”.")
     package: str = Field("", description="Capability bundle: filled completely or not at all.")
     notes: str = ""
-    recipient: int | None = Field(None, description="Recipient organisation id; defaults to your own.")
+    recipient: Ref | None = Field(
+        None, description="Recipient organisation id or short name, e.g. “ua-mod”; defaults to your own.")
 
 
 RequirementPatch = patch_schema(RequirementIn, "RequirementPatch", exclude=("recipient",))

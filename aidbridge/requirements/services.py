@@ -1,17 +1,46 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import transaction
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import principal
+from aidbridge.core import clock
 from aidbridge.core import services as core
 from aidbridge.core.errors import InvalidTransition, ServiceError
 from aidbridge.requirements.models import Requirement
 
 REQUIREMENT_FIELDS = ("item", "quantity", "priority", "due_date", "destination", "package", "notes")
+LATEST_DUE_DATE = dt.date(2100, 12, 31)
 Status = Requirement.Status
+
+
+def _due_date_errors(due_date: Any) -> dict[str, list[str]]:
+    """A new (or moved) due date is today or later, and no later than 2100."""
+    if not isinstance(due_date, dt.date):
+        return {}
+    today = clock.today()
+    if due_date < today:
+        return {"due_date": [f"The due date {due_date:%d %b %Y} is in the past; give today "
+                             f"({today:%d %b %Y}) or a later date."]}
+    if due_date > LATEST_DUE_DATE:
+        return {"due_date": [f"The due date {due_date:%d %b %Y} is after 2100; give a date no later than "
+                             f"{LATEST_DUE_DATE:%d %b %Y}."]}
+    return {}
+
+
+def _refuse_with(errors: dict[str, list[str]], requirement: Requirement) -> None:
+    """Refuse with ``errors`` and whatever else is wrong with ``requirement``, so one answer names every field."""
+    if not errors:
+        return
+    try:
+        core.full_clean(requirement)
+    except ServiceError as exc:
+        for field, messages in exc.errors.items():
+            errors.setdefault(field, []).extend(messages)
+    raise ServiceError(errors)
 
 
 def _require_owner(actor: Any, requirement: Requirement) -> None:
@@ -35,6 +64,7 @@ def create_requirement(*, actor: Any, recipient: Organisation | None = None, **f
         raise ServiceError("Requirements belong to a recipient organisation.", field="recipient")
     requirement = Requirement(recipient=recipient, status=Status.DRAFT, **fields)
     _require_owner(actor, requirement)
+    _refuse_with(_due_date_errors(fields.get("due_date")), requirement)
     return core.create(actor=actor, obj=requirement, action="requirement.create")
 
 
@@ -48,6 +78,11 @@ def update_requirement(*, actor: Any, requirement: Requirement, changes: dict[st
             "requirements can be edited.",
             field="status",
         )
+    # An overdue requirement can still be edited; only a due date being changed must not be in the past.
+    if "due_date" in changes and changes["due_date"] != requirement.due_date:
+        errors = _due_date_errors(changes["due_date"])
+        if errors:
+            raise ServiceError(errors)
     return core.update(
         actor=actor, obj=requirement, changes=changes, editable=REQUIREMENT_FIELDS, action="requirement.update"
     )

@@ -119,4 +119,5 @@ class RequirementAllocate(DetailFormView, RequirementDetail):
     def perform(self, obj: Requirement, form: forms.BaseForm) -> Any:
         data = form.cleaned_data
         return allocation.allocate(actor=self.request.user, pledge=data["pledge"], requirement=obj,
-                                   hub=data["hub"], quantity=data["quantity"], dispatch_week=data["dispatch_week"])
+                                   hub=data["hub"], quantity=data["quantity"], dispatch_week=data["dispatch_week"],
+                                   override_capacity=data["override_capacity"], override_reason=data["override_reason"])

@@ -109,13 +109,14 @@ class HubSpec:
     weeks_out: tuple[int, int]  # outbound lead time to (Lviv, Kyiv)
 
 
-# Weekly capacities are sized to the scenario's volume, not to a real airfield: in the busiest weeks of the
-# seeded history the hubs run at 65-90% of capacity (PL-RZE peaks at 390-535 t, RO-SCV at 210-260 t a week,
-# depending on the day the scenario is loaded), and the weeks right after today are still partly taken by
-# goods already moving. Every seeded allocation line must fit: the allocate service refuses a full hub-week.
+# Weekly capacities are sized to the scenario's volume, not to a real airfield, and are tight on purpose: in the
+# busiest weeks of the seeded history both hubs run full (a coordinator booking by hand moves a line to the other
+# hub or a week or two later, as the allocate service refuses a full hub-week), the first weeks after today are
+# still taken by goods already moving, and the committed pledges left to plan compete for the rest: PL-RZE stays
+# at 96-100% for about three months of an optimised plan, RO-SCV is full in its first weeks.
 HUBS = (
-    HubSpec("PL-RZE", "Rzeszów-Jasionka logistics hub", RZESZOW, "pl-hub", 600, (0, 1)),
-    HubSpec("RO-SCV", "Suceava logistics hub", SUCEAVA, "ro-hub", 300, (1, 2)),
+    HubSpec("PL-RZE", "Rzeszów-Jasionka logistics hub", RZESZOW, "pl-hub", 200, (0, 1)),
+    HubSpec("RO-SCV", "Suceava logistics hub", SUCEAVA, "ro-hub", 150, (1, 2)),
 )
 
 
@@ -222,10 +223,11 @@ ITEMS = (
     _i("HEATER-STOVE", "Wood-burning space heater", "X", "each", "0.055", "4520", "", "360", (100, 1500, 50)),
 )
 
-# Capability bundles: each requirement of a package is filled completely or not at all.
+# Capability bundles: each requirement of a package is filled completely or not at all. Supply of some members
+# is short (water purifiers, modular shelters), so a bundle is only complete if other needs leave enough of it.
 PACKAGES: dict[str, tuple[Place, int, tuple[tuple[str, int], ...]]] = {
     "field-hospital": (LVIV, 1, (("SURGICAL-SET", 12), ("HOSPITAL-BED", 120), ("GEN-100KW", 4),
-                                 ("WATER-PURIFIER", 2), ("SHELTER-MODULAR", 8), ("TRAUMA-DRESSING", 200))),
+                                 ("WATER-PURIFIER", 4), ("SHELTER-MODULAR", 4), ("TRAUMA-DRESSING", 100))),
     "artillery-battery": (KYIV, 1, (("HOWITZER-155", 6), ("AMMO-155-HE", 3000), ("TRUCK-8T", 8))),
     "winter-kyiv": (KYIV, 2, (("HEATER-STOVE", 600), ("GEN-5KW", 120), ("SHELTER-KIT", 1500))),
 }

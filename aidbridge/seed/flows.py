@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import random
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from aidbridge.allocation import services as allocation
 from aidbridge.allocation.models import AllocationLine
+from aidbridge.core import clock
 from aidbridge.pledges import services as pledge_services
 from aidbridge.pledges.models import Pledge, SourceDocument
 from aidbridge.requirements import services as requirements
@@ -29,12 +31,14 @@ if TYPE_CHECKING:
 
 SEED = 20241014
 REQUIREMENTS = 200
+ENTERED_BEFORE_DUE = dt.timedelta(weeks=8)  # how long before its due date an overdue requirement was entered
 PLEDGES = 430
+HAND_SLIP_WEEKS = 2  # how many weeks later than the earliest a coordinator books a line when hubs are full
 T = TypeVar("T")
 
 REQUIREMENT_PLANS = {"draft": 8, "submitted": 12, "validated": 60, "closed": 12, "cancelled": 8}
 PRIORITIES = {1: 20, 2: 35, 3: 30, 4: 15}
-PLEDGE_PLANS = {"announced": 14, "committed": 24, "allocated": 20, "shipped": 12, "delivered": 22, "withdrawn": 8}
+PLEDGE_PLANS = {"announced": 12, "committed": 34, "allocated": 14, "shipped": 12, "delivered": 20, "withdrawn": 8}
 RELEASABILITY = {"coordinators": 25, "coalition": 55, "public": 20}
 FUNDING = {"stockpile": 55, "procurement": 35, "pooled_fund": 10}
 REQUIREMENT_NOTES = (
@@ -109,18 +113,24 @@ def _requirements(world: World, rng: random.Random, today: dt.date, report: Prog
     needs = []
     for index, spec in enumerate(specs):
         plan = spec.pop("plan")
-        obj = requirements.create_requirement(
-            actor=recipient, **{**spec, "item": world.items[spec["item"]],
-                                "destination": world.places[spec["destination"]]})
-        stage = rng.choice(["draft", "submitted", "validated"]) if plan == "cancelled" else plan
-        if stage == "draft" and rng.random() < 0.4:
-            # Sent back once by the coordinator for rework.
-            obj = requirements.submit_requirement(actor=recipient, requirement=obj)
-            obj = requirements.return_requirement(actor=coordinator, requirement=obj)
-        if stage in ("submitted", "validated", "closed"):
-            obj = requirements.submit_requirement(actor=recipient, requirement=obj)
-        if stage in ("validated", "closed"):
-            obj = requirements.validate_requirement(actor=coordinator, requirement=obj)
+        # A requirement already overdue today was entered (and worked through) weeks before it fell due:
+        # no one may enter a due date in the past.
+        due = spec["due_date"]
+        entered = (clock.at(dt.datetime.combine(due - ENTERED_BEFORE_DUE, dt.time(9), tzinfo=dt.UTC))
+                   if due < today else nullcontext())
+        with entered:
+            obj = requirements.create_requirement(
+                actor=recipient, **{**spec, "item": world.items[spec["item"]],
+                                    "destination": world.places[spec["destination"]]})
+            stage = rng.choice(["draft", "submitted", "validated"]) if plan == "cancelled" else plan
+            if stage == "draft" and rng.random() < 0.4:
+                # Sent back once by the coordinator for rework.
+                obj = requirements.submit_requirement(actor=recipient, requirement=obj)
+                obj = requirements.return_requirement(actor=coordinator, requirement=obj)
+            if stage in ("submitted", "validated", "closed"):
+                obj = requirements.submit_requirement(actor=recipient, requirement=obj)
+            if stage in ("validated", "closed"):
+                obj = requirements.validate_requirement(actor=coordinator, requirement=obj)
         if plan == "cancelled":
             obj = requirements.cancel_requirement(actor=recipient, requirement=obj)
         needs.append(Need(obj=obj, item=spec["item"], plan=plan, remaining=obj.quantity))
@@ -202,7 +212,7 @@ def _assign_donors(rng: random.Random, specs: list[dict[str, Any]]) -> None:
 def _create_pledge(world: World, rng: random.Random, today: dt.date, spec: dict[str, Any]) -> Offer:
     donor = next(d for d in ref.DONORS if d.org.short_name == spec["donor"])
     plan = spec["plan"]
-    days = {"delivered": (-56, -21), "shipped": (-42, -7), "allocated": (-21, 42), "committed": (-14, 140),
+    days = {"delivered": (-56, -21), "shipped": (-42, -7), "allocated": (-21, 42), "committed": (-14, 35),
             "announced": (0, 140), "withdrawn": (-56, 140)}[plan]
     releasability = _pick(rng, RELEASABILITY)
     origin = "DE" if donor.org.country == "US" and rng.random() < 0.25 else donor.org.country
@@ -232,20 +242,25 @@ def _allocate(world: World, rng: random.Random, needs: Sequence[Need], offers: S
     stages = [o for plan in ("delivered", "shipped", "allocated") for o in offers if o.plan == plan]
     for index, offer in enumerate(stages):
         pledge = offer.obj
-        # Packages are left to the optimiser; delivered goods went first to needs that are now closed.
+        # Packages are left to the optimiser; delivered goods went first to needs that are now closed, and by
+        # hand the coordinator serves the most urgent needs first (whatever their priority).
         candidates = [n for n in needs if n.item == offer.item and n.remaining > 0 and not n.obj.package
                       and (n.plan == "validated" or (n.plan == "closed" and offer.plan == "delivered"))]
-        candidates.sort(key=lambda n: (n.plan != "closed", n.obj.priority, n.obj.due_date, n.obj.pk))
+        candidates.sort(key=lambda n: (n.plan != "closed", n.obj.due_date, n.obj.priority, n.obj.pk))
         left, lines = pledge.quantity, []
         for need in candidates[:3]:
-            quantity = min(left, need.remaining)
             kyiv = need.obj.destination_id == world.places[ref.KYIV.unlocode].pk
-            hub = world.hubs["PL-RZE" if rng.random() < (0.55 if kyiv else 0.85) else "RO-SCV"]
-            lead = weeks_in[(pledge.origin_country, hub.code)]
-            lines.append(allocation.allocate(
-                actor=coordinator, pledge=pledge, requirement=need.obj, hub=hub, quantity=quantity,
-                dispatch_week=_monday(pledge.available_from + dt.timedelta(weeks=lead)),
-            ))
+            first = "PL-RZE" if rng.random() < (0.55 if kyiv else 0.85) else "RO-SCV"
+            slot = _hub_week(world, pledge, min(left, need.remaining), first, weeks_in)
+            if slot is None:
+                continue  # both hubs are full for weeks: the coordinator leaves it to the optimiser
+            hub, week, quantity = slot
+            # History is replayed: a dispatch week already past was planned back then, not in the past.
+            with clock.at(min(clock.now(), dt.datetime.combine(week, dt.time(8), tzinfo=dt.UTC))):
+                lines.append(allocation.allocate(
+                    actor=coordinator, pledge=pledge, requirement=need.obj, hub=hub, quantity=quantity,
+                    dispatch_week=week,
+                ))
             need.remaining -= quantity
             left -= quantity
             if left == 0:
@@ -275,6 +290,27 @@ def _allocate(world: World, rng: random.Random, needs: Sequence[Need], offers: S
                 requirements.close_requirement(actor=coordinator, requirement=need.obj)
             else:
                 need.plan = "validated"  # nothing arrived: still open, and now overdue
+
+
+def _hub_week(world: World, pledge: Pledge, quantity: int, first: str,
+              weeks_in: dict[tuple[str, str], int]) -> tuple[Any, dt.date, int] | None:
+    """The hub, dispatch week and quantity a coordinator books by hand: the preferred hub in the first week the
+    goods can leave it, else the other hub, else a week or two later; as many units as fit if none takes all.
+    The allocate service refuses a full hub-week, so no line is ever booked over capacity."""
+    weight = Decimal(pledge.item.weight_t)
+    codes = [first] + [h.code for h in ref.HUBS if h.code != first]
+    best: tuple[Any, dt.date, int] | None = None
+    for slip in range(HAND_SLIP_WEEKS + 1):
+        for code in codes:
+            hub = world.hubs[code]
+            week = _monday(pledge.available_from + dt.timedelta(weeks=weeks_in[(pledge.origin_country, code)] + slip))
+            room = Decimal(hub.capacity_t_per_week) - allocation.hub_week_load_t(hub, week)
+            fit = min(quantity, int(room / weight)) if weight > 0 else quantity
+            if fit == quantity:
+                return hub, week, quantity
+            if fit > 0 and (best is None or fit > best[2]):
+                best = (hub, week, fit)
+    return best
 
 
 # --- the source article -------------------------------------------------------------------------------------

@@ -37,6 +37,15 @@ class Row:
         return float(100 * self.delivered_units / self.units) if self.units else 0.0
 
     @property
+    def delivered_tonnes_percent(self) -> float:
+        """Delivered share by weight: tonnes are comparable across items, units (cartridges, trucks) are not."""
+        return float(100 * self.delivered_tonnes / self.tonnes) if self.tonnes else 0.0
+
+    @property
+    def undelivered_tonnes(self) -> Decimal:
+        return self.tonnes - self.delivered_tonnes
+
+    @property
     def value_label(self) -> str:
         return ", ".join(f"{amount:,.0f} {currency}" for currency, amount in sorted(self.value.items())) or "—"
 

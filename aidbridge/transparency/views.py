@@ -21,9 +21,10 @@ def index(request: HttpRequest) -> HttpResponse:
         "class_chart": charts.horizontal_bars([(r.label, r.tonnes) for r in summary.by_class], fmt=tonnes),
         "month_chart": charts.horizontal_bars([(r.label, r.tonnes) for r in summary.by_month], fmt=tonnes,
                                               label_width=90),
+        # Tonnes, not units: a headline never adds cartridges to trucks.
         "delivery_chart": charts.stacked_bars(
-            [(r.label, [r.delivered_units, r.units - r.delivered_units]) for r in summary.by_donor],
-            ["Delivered", "Not yet delivered"],
+            [(r.label, [r.delivered_tonnes, r.undelivered_tonnes]) for r in summary.by_donor],
+            ["Delivered", "Not yet delivered"], label_width=220, fmt=tonnes,
         ),
         "as_of": clock.today(),
     }

@@ -1,11 +1,12 @@
 """Issue #8: on the seeded demo data a run plans with contested hub-weeks and no overload, names pledges and
-requirements by their references, and the optimiser's plan is no worse than the greedy baseline, overall and on
-P1. The instance is built from the database as a run does."""
+requirements by their references, and the optimiser's plan beats the greedy baseline visibly (at least 1.15 times
+its priority points) while doing no worse on P1. The instance is built from the database as a run does."""
 
 from __future__ import annotations
 
 import pytest
 
+from aidbridge.allocation import review
 from aidbridge.allocation.instance import build_instance, clean_for_solver
 from aidbridge.allocation.solver import Instance, evaluate, solve
 from aidbridge.core import clock
@@ -18,11 +19,11 @@ def demo(loaded, db):  # noqa: F811
     inst = Instance.from_dict(clean_for_solver(data))
     greedy = solve(inst, "greedy")
     optimal = solve(inst, "optimal", time_limit=60)
-    return inst, greedy, optimal
+    return inst, greedy, optimal, data
 
 
 def test_demo_plans_are_feasible_and_ids_are_references(demo):
-    inst, greedy, optimal = demo
+    inst, greedy, optimal, _data = demo
     for plan in (greedy, optimal):
         assert plan.status in ("optimal", "feasible") and "fallback" not in plan.stats
         assert evaluate(inst, plan).feasible
@@ -31,7 +32,7 @@ def test_demo_plans_are_feasible_and_ids_are_references(demo):
 
 
 def test_demo_peak_weeks_are_contested_without_overload(demo):
-    inst, _greedy, optimal = demo
+    inst, _greedy, optimal, _data = demo
     assert inst.overloaded == [] and "overloaded" not in optimal.stats
     # lines whose goods are already moving still take capacity in the weeks they leave the hub
     assert inst.reserved_t and all(t > 0 for row in inst.reserved_t.values() for t in row.values())
@@ -44,9 +45,12 @@ def test_demo_peak_weeks_are_contested_without_overload(demo):
     assert any(0.7 <= u <= 1 for u in use.values())
 
 
-def test_demo_optimal_is_no_worse_than_greedy_overall_and_on_p1(demo):
-    inst, greedy, optimal = demo
+def test_demo_optimal_beats_greedy_visibly_and_is_no_worse_on_p1(demo):
+    inst, greedy, optimal, data = demo
     eg, eo = evaluate(inst, greedy), evaluate(inst, optimal)
-    assert eo.objective >= eg.objective - 1e-6
-    # P1 in priority points, as the review page and the objective count it (lateness included)
-    assert eo.fill_by_priority[1]["value_fill"] >= eg.fill_by_priority[1]["value_fill"] - 1e-9
+    assert eg.objective > 0 and eo.objective >= 1.15 * eg.objective
+    # P1 in priority points, as the review page counts them (lateness included), and the evaluator agrees
+    p1 = review.priority_fill(data, optimal.to_dict(), greedy.to_dict())[0]
+    assert p1.priority == 1 and p1.requirements > 0
+    assert p1.planned_points >= p1.greedy_points - 1e-6
+    assert eo.fill_by_priority[1]["value_captured"] >= eg.fill_by_priority[1]["value_captured"] - 1e-6

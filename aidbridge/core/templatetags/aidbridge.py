@@ -6,7 +6,9 @@ Bars are small inline SVGs sized with attributes (not ``style=``), so a strict C
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlencode
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -104,6 +106,11 @@ def cell(obj: Any, column: Column) -> SafeString:
         return format_html('<time datetime="{}">{}</time>', value.isoformat(), date_format(value, "j M Y"))
     if kind == "month":  # a date reduced to its month (releasability)
         return format_html('<time datetime="{}">{}</time>', value.strftime("%Y-%m"), date_format(value, "M Y"))
+    if kind == "timestamp":  # to the second, as the audit trail records it
+        return format_html('<time datetime="{}">{}</time>', value.isoformat(), date_format(value, "Y-m-d H:i:s"))
+    if kind == "request":  # a request id, linked to the audit search of everything that request did
+        href = reverse("audit:auditevent_list") + "?" + urlencode({"request_id": value})
+        return format_html('<a href="{}" title="{}"><code>{}</code></a>', href, value, str(value)[:8])
     if kind == "datetime":
         return format_html('<time datetime="{}">{}</time>', value.isoformat(), date_format(value, "j M Y H:i"))
     if kind == "bool":
@@ -153,7 +160,7 @@ def fill(requirement: Any) -> SafeString:
     """Compact fill widget: one stacked bar plus allocated / in transit / delivered badges."""
     q, a, t, d = requirement.quantity, requirement.allocated, requirement.in_transit, requirement.delivered
     pa, pt, pd = _percent(a, q), _percent(t, q), _percent(d, q)
-    label = f"Allocated {a} of {q}, in transit {t}, delivered {d}"
+    label = f"Allocated {intcomma(a)} of {intcomma(q)}, in transit {intcomma(t)}, delivered {intcomma(d)}"
     bar = _bar(label, [("bar-allocated", 0, pa), ("bar-transit", pd, min(pt, 100 - pd)), ("bar-delivered", 0, pd)])
     badges = format_html("{}{}{}", fill_badge("allocated", requirement.allocated_fill),
                          fill_badge("in transit", requirement.in_transit_fill),
@@ -167,10 +174,56 @@ def use(pledge: Any) -> SafeString:
     """Allocated versus pledged quantity."""
     q, a = pledge.quantity, pledge.allocated
     delivered = int(getattr(pledge, "delivered_qty", 0) or 0)
-    bar = _bar(f"Allocated {a} of {q}, delivered {delivered}",
+    bar = _bar(f"Allocated {intcomma(a)} of {intcomma(q)}, delivered {intcomma(delivered)}",
                [("bar-allocated", 0, _percent(a, q)), ("bar-delivered", 0, _percent(delivered, q))])
     return format_html('<div class="fill-cell">{}<span class="fill-nums">{} / {}</span><div class="badges">{}</div>'
                        '</div>', bar, intcomma(a), intcomma(q), fill_badge("allocated", FillLevel.of(a, q)))
+
+
+@register.simple_tag(takes_context=True)
+def history_rows(context: template.Context, events: Any, obj: Any = None) -> list[SimpleNamespace]:
+    """An object's history as people read it: labels for the objects an event mentions (only those the viewer
+    may see, resolved in one query per kind), and the request id linked to the audit search for those who may
+    use it. Events without their own ``object_type`` (redacted histories) are read as events on ``obj``."""
+    from aidbridge.accounts.principal import principal
+    from aidbridge.audit.labels import readable_changes
+    from aidbridge.audit.models import may_search_trail
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    events = list(events)
+    fallback = obj._meta.label_lower if isinstance(obj, models.Model) else ""
+    typed = [e if getattr(e, "object_type", "") else SimpleNamespace(**{**vars(e), "object_type": fallback})
+             for e in events]
+    search = reverse("audit:auditevent_list") if may_search_trail(principal(user)) else ""
+    rows = []
+    for event, changes in zip(events, readable_changes(user, typed), strict=True):
+        request_id = getattr(event, "request_id", "") or ""
+        rows.append(SimpleNamespace(
+            event=event, changes=changes, request_id=request_id,
+            request_url=f"{search}?{urlencode({'request_id': request_id})}" if search and request_id else "",
+        ))
+    return rows
+
+
+@register.simple_tag
+def audit_value(value: Any) -> SafeString:
+    """One side of a readable change: a link to an object the viewer may open, a muted note for one they may
+    not see, or plain text."""
+    if value is None:
+        return DASH
+    if getattr(value, "url", ""):
+        return format_html('<a href="{}">{}</a>', value.url, value.text)
+    if getattr(value, "hidden", False):
+        return format_html('<span class="muted">{}</span>', value.text)
+    return format_html("{}", value)
+
+
+@register.simple_tag
+def hidden_allocation(pledge: Any, visible_lines: Any) -> int:
+    """Units of ``pledge`` allocated on lines the viewer may not see: its allocated total less the visible
+    lines, so the total and the list of allocations tell one story."""
+    return max(int(pledge.allocated or 0) - sum(int(line.quantity) for line in visible_lines), 0)
 
 
 @register.simple_tag

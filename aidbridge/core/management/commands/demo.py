@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from aidbridge.core.management.commands.serve import add_server_arguments, run_server
+from aidbridge.core.management.commands.serve import add_server_arguments, exit_if_port_in_use, run_server
 from aidbridge.core.management.tables import format_table
 from aidbridge.core.progress import ProgressBar
 from aidbridge.core.requestid import request_id
@@ -32,6 +32,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from aidbridge.seed import scenario
 
+        if not options["no_serve"]:  # before migrating and loading, not after a minute's work
+            exit_if_port_in_use(options["host"], options["port"], self.stderr)
         if options["reset"]:
             self._reset()
         call_command("migrate", interactive=False, verbosity=0)
