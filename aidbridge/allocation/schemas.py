@@ -7,7 +7,7 @@ import datetime as dt
 from ninja import Field, Schema
 
 from aidbridge.allocation.models import AllocationRun
-from aidbridge.core.api import InputSchema, choices_of
+from aidbridge.core.api import InputSchema, Ref, choices_of
 from aidbridge.locations.schemas import HubRef
 from aidbridge.pledges.schemas import PledgeRef
 from aidbridge.requirements.schemas import RequirementRef
@@ -26,9 +26,10 @@ class AllocationOut(Schema):
 
 
 class AllocationIn(InputSchema):
-    pledge: int = Field(description="Pledge id (committed or allocated).")
-    requirement: int = Field(description="Requirement id (validated).")
-    hub: int = Field(description="Hub id: reachable from the pledge's origin and serving the destination.")
+    pledge: Ref = Field(description="Pledge id or reference, e.g. PLG-00431 (committed or allocated).")
+    requirement: Ref = Field(description="Requirement id or reference, e.g. REQ-00031 (validated).")
+    hub: Ref = Field(description="Hub id or code, e.g. PL-RZE: reachable from the pledge's origin and serving the "
+                     "destination.")
     quantity: int
     dispatch_week: dt.date | None = Field(
         None, description="Monday of the planned hub dispatch week: this week or later, and no earlier than the "

@@ -163,7 +163,7 @@ def install_exception_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(IntegrityError, on_integrity_error)
 
-    def on_operational_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_operational_error(request: HttpRequest, exc: Any) -> HttpResponse:
         if is_database_busy(exc):  # SQLite: another writer held the database; nothing was written
             return api.create_response(request, _error_body(BUSY_MESSAGE), status=409)
         raise exc

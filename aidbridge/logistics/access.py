@@ -1,4 +1,4 @@
-"""Who may act on a shipment or a hub's ledger, and the SQLite "database is busy" guard of every write.
+"""Who may act on a shipment or a hub's ledger.
 
 Hub operators act only at their own hubs (receipts there, issues, adjustments, write-offs, dispatching the
 outbound legs); donors dispatch the inbound legs of their own pledges; the recipient receives outbound legs
@@ -7,38 +7,11 @@ and signs for them; coordinators may do everything.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
-
-from django.db import OperationalError, connection
+from typing import Any
 
 from aidbridge.accounts.principal import Principal, principal
 from aidbridge.core import services as core
-from aidbridge.core.errors import Conflict
 from aidbridge.locations.models import Hub
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def busy_as_conflict(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn SQLite's "database is locked" into a 409 the user can act on, instead of a 500.
-
-    Goes outside ``transaction.atomic``: with IMMEDIATE transactions the losing writer fails when it begins,
-    and the whole transaction must be gone before the caller is told to try again.
-    """
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except OperationalError as exc:
-            if connection.vendor == "sqlite" and "locked" in str(exc).lower():
-                raise Conflict("The database is busy; try again.") from exc
-            raise
-
-    return wrapper
 
 
 def is_coordinator(p: Principal) -> bool:

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.db.models import OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 from ninja import File, Form, Query, Router, Status, UploadedFile
 
@@ -23,24 +25,29 @@ from aidbridge.core.api import (
     filter_schema,
     get_visible_or_404,
     paginated,
+    reference_lookup,
     require_storable,
+    resolve_refs,
 )
 from aidbridge.core.errors import ServiceError
 from aidbridge.locations.models import Hub
 from aidbridge.logistics import services
 from aidbridge.logistics.filtersets import ShipmentFilterSet, StockMovementFilterSet
-from aidbridge.logistics.models import Shipment, StockBalance, StockMovement
+from aidbridge.logistics.models import Shipment, ShipmentLine, StockBalance, StockMovement, delta_expression
 from aidbridge.logistics.schemas import (
     ArriveIn,
     CancelIn,
     DispatchIn,
     HubStockOut,
+    PickIn,
     ProofOut,
     ReceiptIn,
     ReceiptOut,
+    RemoveLinesIn,
     ShipmentDetailOut,
     ShipmentIn,
     ShipmentOut,
+    SplitIn,
     StockMovementIn,
     StockMovementOut,
     TrackIn,
@@ -64,10 +71,11 @@ def _detail(user: Any, shipment: Shipment) -> Shipment:
     return shipment
 
 
-def _hub_ledger(user: Any, hub_id: int) -> Hub:
-    """The hub if the user may see (and so perhaps write) its ledger; everyone else gets 404."""
-    hub = get_visible_or_404(Hub.objects.for_user(user), hub_id)
-    if not sees_hub_stock(user, hub):
+def _hub_ledger(user: Any, hub_ref: int | str) -> Hub:
+    """The hub (by id or code) if the user may see (and so perhaps write) its ledger; everyone else gets 404."""
+    lookup = reference_lookup(Hub, hub_ref)
+    hub = Hub.objects.for_user(user).filter(lookup).first() if lookup is not None else None
+    if hub is None or not sees_hub_stock(user, hub):
         raise Http404(NOT_FOUND)
     return hub
 
@@ -82,9 +90,7 @@ def list_shipments(request: HttpRequest, filters: Query[ShipmentFilters]) -> Any
 def create_shipment(request: HttpRequest, payload: ShipmentIn) -> Any:
     """Plan one shipment by hand from (allocation line, units) pairs routed through one hub."""
     user = actor(request)
-    hub = Hub.objects.for_user(user).filter(pk=payload.hub).first()
-    if hub is None:
-        raise ServiceError(f"There is no hub with id {payload.hub}.", field="hub")
+    hub = resolve_refs(user, {"hub": payload.hub}, {"hub": Hub})["hub"]
     known = AllocationLine.objects.for_user(user).select_related("pledge", "requirement", "hub").in_bulk(
         [line.allocation_line for line in payload.lines])
     missing = [line.allocation_line for line in payload.lines if line.allocation_line not in known]
@@ -143,6 +149,37 @@ def cancel_shipment(request: HttpRequest, shipment_id: int, payload: CancelIn) -
     return _act(request, shipment_id, services.cancel_shipment, reason=payload.reason)
 
 
+def _picked(shipment: Shipment, picks: list[PickIn]) -> list[tuple[ShipmentLine, int]]:
+    on_board = {line.pk: line for line in shipment.lines.all()}
+    unknown = [pick.line for pick in picks if pick.line not in on_board]
+    if unknown:
+        raise ServiceError({"lines": [f"Line {pk} is not on {shipment.reference}." for pk in unknown]})
+    return [(on_board[pick.line], pick.quantity) for pick in picks]
+
+
+@router.post("/shipments/{shipment_id}/split", response={201: ShipmentDetailOut, **ERRORS})
+def split_shipment(request: HttpRequest, shipment_id: int, payload: SplitIn) -> Any:
+    """Move lines, or parts of lines, of a planned shipment onto a new planned shipment, which is returned.
+
+    For the operator of the shipment's hub and coordinators; at least one unit stays on the original.
+    """
+    user = actor(request)
+    shipment = get_visible_or_404(_shipments(user), shipment_id)
+    new = services.split_shipment(actor=user, shipment=shipment, lines=_picked(shipment, payload.lines),
+                                  week=payload.week, note=payload.note)
+    return Status(201, _detail(user, _shipments(user).get(pk=new.pk)))
+
+
+@router.post("/shipments/{shipment_id}/remove-lines", response={200: ShipmentDetailOut, **ERRORS})
+def remove_shipment_lines(request: HttpRequest, shipment_id: int, payload: RemoveLinesIn) -> Any:
+    """Take lines, or parts of lines, off a planned shipment (say why); those units can be planned again."""
+    user = actor(request)
+    shipment = get_visible_or_404(_shipments(user), shipment_id)
+    services.remove_shipment_lines(actor=user, shipment=shipment, lines=_picked(shipment, payload.lines),
+                                   reason=payload.reason)
+    return _detail(user, _shipments(user).get(pk=shipment.pk))
+
+
 @router.post("/shipments/{shipment_id}/receipts", response={201: ReceiptOut, **ERRORS})
 def receive_shipment(request: HttpRequest, shipment_id: int, payload: ReceiptIn) -> Any:
     """Count goods off: per shipment line, units good, damaged and lost (with a reason for any discrepancy)."""
@@ -160,6 +197,13 @@ def receive_shipment(request: HttpRequest, shipment_id: int, payload: ReceiptIn)
     return Status(201, receipt)
 
 
+def _read_upload(document: UploadedFile) -> bytes:
+    if document.size is not None and document.size > settings.MAX_UPLOAD_BYTES:
+        raise ServiceError(f"The file is {document.size:,} bytes; the limit is {settings.MAX_UPLOAD_BYTES:,}.",
+                           field="document")
+    return bytes(document.read())
+
+
 @router.post("/shipments/{shipment_id}/proof-of-delivery", response={201: ProofOut, **ERRORS})
 def record_proof_of_delivery(
     request: HttpRequest, shipment_id: int, signatory: Form[str], document: File[UploadedFile | None] = None,
@@ -168,17 +212,24 @@ def record_proof_of_delivery(
     user = actor(request)
     shipment = get_visible_or_404(_shipments(user), shipment_id)
     require_storable(signatory=signatory)
-    content = None
-    if document is not None:
-        if document.size is not None and document.size > settings.MAX_UPLOAD_BYTES:
-            raise ServiceError(f"The file is {document.size:,} bytes; the limit is {settings.MAX_UPLOAD_BYTES:,}.",
-                               field="document")
-        content = document.read()
+    content = _read_upload(document) if document is not None else None
     proof = services.record_proof_of_delivery(
         actor=user, shipment=shipment, signatory=signatory, content=content,
         filename=(document.name or "") if document is not None else "",
     )
     return Status(201, proof)
+
+
+@router.post("/shipments/{shipment_id}/proof-of-delivery/document", response={200: ProofOut, **ERRORS})
+def attach_proof_document(request: HttpRequest, shipment_id: int, document: File[UploadedFile]) -> Any:
+    """Multipart ``document``: the scan of the signed delivery note, for a proof of delivery recorded without one.
+
+    A scan once attached is never replaced (409).
+    """
+    user = actor(request)
+    shipment = get_visible_or_404(_shipments(user), shipment_id)
+    return services.attach_proof_document(actor=user, shipment=shipment, content=_read_upload(document),
+                                          filename=document.name or "")
 
 
 @router.get("/stock-movements", response={200: list[StockMovementOut], **READ_ERRORS})
@@ -192,22 +243,26 @@ def list_stock_movements(request: HttpRequest, filters: Query[MovementFilters]) 
 def create_stock_movement(request: HttpRequest, payload: StockMovementIn) -> Any:
     """Issue, adjust or write off stock at a hub you operate. Taking out more than is on hand answers 409.
 
+    An issue takes free stock only: issuing units reserved for allocations answers 409 (field
+    ``override_reason``) unless ``override_reason`` says why; the override is kept on the movement and audited.
+
     Receipts are recorded by counting a shipment in (``POST /shipments/{id}/receipts``), so ``receipt`` is
     refused here with 422.
     """
     user = actor(request)
     hub = _hub_ledger(user, payload.hub)
-    item = Item.objects.for_user(user).filter(pk=payload.item).first()
-    if item is None:
-        raise ServiceError(f"There is no item with id {payload.item}.", field="item")
+    item = resolve_refs(user, {"item": payload.item}, {"item": Item})["item"]
     movement = record_movement(actor=user, hub=hub, item=item, kind=payload.kind, quantity=payload.quantity,
-                               reason=payload.reason, note=payload.note)
+                               reason=payload.reason, note=payload.note, override_reason=payload.override_reason)
     return Status(201, movement)
 
 
 @router.get("/hubs/{hub_id}/stock", response={200: list[HubStockOut], **READ_ERRORS})
 @paginated
 def hub_stock(request: HttpRequest, hub_id: int) -> Any:
-    """On-hand quantity per item at the hub, by item code."""
+    """On hand, reserved for allocations still to be sent on, and free (on hand − reserved) per item, by item code."""
     hub = _hub_ledger(actor(request), hub_id)
-    return StockBalance.objects.filter(hub=hub).order_by("item__code", "item_id")
+    reserved = (StockMovement.objects.filter(hub=OuterRef("hub"), item=OuterRef("item"), allocation_line__isnull=False)
+                .order_by().values("item").annotate(units=Sum(delta_expression())).values("units"))
+    return (StockBalance.objects.filter(hub=hub).annotate(reserved=Coalesce(Subquery(reserved), 0))
+            .order_by("item__code", "item_id"))

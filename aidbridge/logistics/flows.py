@@ -48,6 +48,16 @@ class Flow:
         return self.inbound_damaged + self.inbound_lost + self.hub_losses
 
     @property
+    def at_hub(self) -> int:
+        """Units of the allocation in its hub's stock: counted in good, not yet sent on or written off there."""
+        return self.inbound_good - self.outbound_shipped - self.hub_losses
+
+    @property
+    def outbound_waiting(self) -> int:
+        """Units on planned outbound legs, still in the hub's stock until those legs are dispatched."""
+        return self.outbound_planned - self.outbound_shipped
+
+    @property
     def in_transit(self) -> int:
         """Shipped and neither delivered nor written off: on a lorry or in a hub's stock."""
         return self.shipped - self.delivered - self.damaged - self.lost

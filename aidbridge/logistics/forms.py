@@ -42,7 +42,61 @@ class CancelForm(_UserForm):
 class ProofForm(_UserForm):
     prefix = "proof"
     signatory = forms.CharField(max_length=200, help_text="Who signed for the goods.")
-    document = forms.FileField(required=False, help_text="Scan of the signed delivery note: PDF, PNG, JPEG or text.")
+    document = forms.FileField(required=False, help_text="Scan of the signed delivery note: PDF, PNG, JPEG or "
+                                                         "text. It may also be attached later.")
+
+
+class ProofDocumentForm(_UserForm):
+    prefix = "scan"
+    document = forms.FileField(help_text="Scan of the signed delivery note: PDF, PNG, JPEG or text. Once attached, "
+                                         "it is never replaced.")
+
+
+class _LinesForm(_UserForm):
+    """One units field per line of a planned shipment; ``entries()`` gives the (line, units) pairs filled in."""
+
+    field_prefix = ""
+    help = ""
+
+    def __init__(self, *args: Any, lines: list[Any] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.lines = list(lines)
+        self.line_fields: dict[int, str] = {}
+        for line in self.lines:
+            name = f"{self.field_prefix}_{line.pk}"
+            self.fields[name] = forms.IntegerField(
+                min_value=0, max_value=line.quantity, required=False,
+                label=f"{line.item.code} of {line.allocation_line.pledge.reference} → "
+                      f"{line.allocation_line.requirement.reference} ({line.quantity} on board)")
+            self.line_fields[line.pk] = name
+        self.order_fields([*self.line_fields.values()])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors and not self.entries():
+            raise forms.ValidationError(f"Give the units to {self.help} on at least one line.")
+        return data
+
+    def entries(self) -> list[tuple[Any, int]]:
+        data = getattr(self, "cleaned_data", {})
+        return [(line, data[name]) for line in self.lines if (name := self.line_fields[line.pk]) in data
+                and data[name]]
+
+
+class SplitForm(_LinesForm):
+    prefix = "split"
+    field_prefix = "move"
+    help = "move"
+    week = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                           help_text="Dispatch week of the new shipment (any day of it); default: this one's.")
+    note = forms.CharField(max_length=300, required=False, help_text="Why, for the timeline (optional).")
+
+
+class RemoveLinesForm(_LinesForm):
+    prefix = "remove"
+    field_prefix = "remove"
+    help = "take off"
+    reason = forms.CharField(max_length=300, help_text="Why these units are taken off. They can be planned again.")
 
 
 REASON_CHOICES = [("", "—"), *DiscrepancyReason.choices]
@@ -85,6 +139,9 @@ class StockMovementForm(_UserForm):
     reason = forms.ChoiceField(choices=[("", "—"), *StockMovement.Reason.choices], required=False,
                                help_text="Required for adjustments and write-offs.")
     note = forms.CharField(max_length=300, required=False)
+    override_reason = forms.CharField(
+        max_length=300, required=False, label="Override reason",
+        help_text="Issues only: to take units reserved for allocations, say why. The override is audited.")
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

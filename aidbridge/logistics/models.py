@@ -269,6 +269,9 @@ class StockMovement(AppendOnlyModel):
     quantity = models.IntegerField()
     reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)
     note = models.CharField(max_length=300, blank=True)
+    override_reason = models.CharField(
+        max_length=300, blank=True,
+        help_text="Issues by hand only: why this issue took units reserved for allocations still to be sent on.")
     shipment = models.ForeignKey(Shipment, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="stock_movements")
     shipment_line = models.ForeignKey(ShipmentLine, null=True, blank=True, on_delete=models.PROTECT,
@@ -292,6 +295,7 @@ class StockMovement(AppendOnlyModel):
                 condition=~Q(kind="write_off") | Q(reason__in=["damaged", "lost", "expired", "other"]),
                 name="stock_write_off_reason"),
             models.CheckConstraint(condition=~Q(kind="adjustment") | ~Q(reason=""), name="stock_adjustment_reason"),
+            models.CheckConstraint(condition=Q(override_reason="") | Q(kind="issue"), name="stock_override_on_issues"),
         ]
         indexes = [models.Index(fields=["hub", "item"], name="stock_movement_hub_item")]
 

@@ -2,9 +2,13 @@
 
 Inbound legs (donor → hub) are grouped by donor, origin country, hub and dispatch week. That week is the
 allocation's hub dispatch week less the inbound lead time, and never before the pledge is available; an
-allocation without a dispatch week leaves when the pledge becomes available. Outbound legs (hub → destination)
-are grouped by hub, destination and dispatch week. Units written off on the inbound leg are not planned
-outbound, so planning again after losses does not try to ship what no longer exists.
+allocation without a dispatch week leaves when the pledge becomes available.
+
+Outbound legs (hub → destination) carry only units that are at the hub: counted in good and not yet on another
+outbound leg. A shipment that waited for goods still on the road could not leave (the hub cannot issue what
+it does not hold), so units that have not arrived wait, and are planned onward when they are counted in
+(:func:`plan_onward`, called by the hub receipt) or when planning runs again. Outbound legs are grouped by hub,
+destination and dispatch week: the allocation's hub dispatch week, or the week the goods are ready if later.
 """
 
 from __future__ import annotations
@@ -20,10 +24,10 @@ from aidbridge.allocation.models import AllocationLine
 from aidbridge.audit.services import snapshot
 from aidbridge.core import clock
 from aidbridge.core import services as core
-from aidbridge.core.errors import ServiceError
+from aidbridge.core.errors import ServiceError, busy_as_conflict
 from aidbridge.locations.models import Hub, InboundLeadTime, Location, OutboundLeadTime
 from aidbridge.logistics import lifecycle
-from aidbridge.logistics.access import busy_as_conflict, is_coordinator, operates, require_coordinator
+from aidbridge.logistics.access import is_coordinator, operates, require_coordinator
 from aidbridge.logistics.flows import Flow, flows
 from aidbridge.logistics.models import Shipment, ShipmentLine
 from aidbridge.pledges.models import Pledge
@@ -48,6 +52,14 @@ def _lead_out(hub_id: int, destination_id: int) -> int:
     weeks = OutboundLeadTime.objects.filter(hub_id=hub_id, destination_id=destination_id).values_list(
         "weeks", flat=True)
     return int(weeks.first() or 0)
+
+
+def lead_weeks(shipment: Shipment) -> int:
+    """The lead time of a shipment's leg, from its hub's lead-time tables."""
+    if shipment.leg == Leg.INBOUND:
+        return _lead_in(shipment.hub_id, shipment.origin_country)
+    assert shipment.destination_id is not None  # an outbound leg always has one (shipment_leg_endpoints)
+    return _lead_out(shipment.hub_id, shipment.destination_id)
 
 
 def inbound_week(line: AllocationLine) -> dt.date:
@@ -76,9 +88,17 @@ def inbound_remaining(line: AllocationLine, flow: Flow) -> int:
 
 
 def outbound_remaining(line: AllocationLine, flow: Flow) -> int:
+    """Units still to be planned outbound, arrived or not (what was lost on the way in never will be)."""
     if moved_directly(line, flow):
         return 0
     return max(0, line.quantity - flow.outbound_planned - flow.inbound_losses)
+
+
+def outbound_ready(line: AllocationLine, flow: Flow) -> int:
+    """Units that an outbound leg may carry now: at the hub and not yet on an outbound leg."""
+    if moved_directly(line, flow):
+        return 0
+    return max(0, min(flow.at_hub - flow.outbound_waiting, outbound_remaining(line, flow)))
 
 
 def _locked_lines(lines: Iterable[AllocationLine] | None) -> list[AllocationLine]:
@@ -92,6 +112,9 @@ def _locked_lines(lines: Iterable[AllocationLine] | None) -> list[AllocationLine
     return list(rows.order_by("pk"))
 
 
+Touched = dict[int, tuple[Shipment, dict[str, Any] | None]]  # shipment id → (shipment, snapshot before)
+
+
 @busy_as_conflict
 @transaction.atomic
 def generate_shipments(
@@ -99,30 +122,31 @@ def generate_shipments(
 ) -> list[Shipment]:
     """Plan shipments for every unit of ``lines`` (default: all allocations) not yet on one. Idempotent.
 
+    Inbound, every unit still at the donor; outbound, only units that are at the hub (:func:`outbound_ready`).
     Units join a planned, generated shipment with the same leg, parties and week if there is one, so running
     this again after new approvals tops up this week's lorries instead of adding new ones. ``at`` back-dates
     the planning (for importers and the seed scenario); by default it is now.
     """
     require_coordinator(actor, "plan shipments")
-    candidates = _locked_lines(lines)
-    known = flows(line.pk for line in candidates)
-    touched: dict[int, tuple[Shipment, dict[str, Any] | None]] = {}
-    for line in candidates:
-        flow = known.get(line.pk, Flow())
-        inbound = inbound_remaining(line, flow)
-        if inbound:
-            week = inbound_week(line)
-            key = dict(leg=Leg.INBOUND, donor_id=line.pledge.donor_id, origin_country=line.pledge.origin_country,
-                       hub_id=line.hub_id, week=week)
-            lead = _lead_in(line.hub_id, line.pledge.origin_country)
-            _add(actor, touched, key, expected_arrival(week, lead), line, inbound, at)
-        outbound = outbound_remaining(line, flow)
-        if outbound:
-            week = outbound_week(line)
-            key = dict(leg=Leg.OUTBOUND, hub_id=line.hub_id, destination_id=line.requirement.destination_id,
-                       week=week)
-            lead = _lead_out(line.hub_id, line.requirement.destination_id)
-            _add(actor, touched, key, expected_arrival(week, lead), line, outbound, at)
+    touched = _plan(actor, _locked_lines(lines), at=at, inbound=True, note="Planned from approved allocations.")
+    return record_plans(actor=actor, touched=touched)
+
+
+def plan_onward(*, actor: Any, lines: Iterable[AllocationLine], at: dt.datetime | None = None) -> Touched:
+    """Plan the outbound leg of units of ``lines`` that have just been counted in at their hub.
+
+    Runs inside the calling service's transaction (the hub receipt), which has checked the actor. It locks the
+    allocation lines and writes shipments but no audit event: the caller passes the result to
+    :func:`record_plans` after its own last row lock, as the lock order of ``services`` requires.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("plan_onward must run inside the calling service's transaction")
+    return _plan(actor, _locked_lines(list(lines)), at=at, inbound=False,
+                 note="Planned onward: the goods are at the hub.")
+
+
+def record_plans(*, actor: Any, touched: Touched) -> list[Shipment]:
+    """One audit event per shipment planned (``shipment.plan``) or topped up (``shipment.extend``)."""
     result = []
     for shipment, before in touched.values():
         lifecycle.audit(actor=actor, action="shipment.plan" if before is None else "shipment.extend",
@@ -131,8 +155,32 @@ def generate_shipments(
     return result
 
 
-def _add(actor: Any, touched: dict[int, tuple[Shipment, dict[str, Any] | None]], key: dict[str, Any],
-         arrival: dt.date, line: AllocationLine, quantity: int, at: dt.datetime | None) -> None:
+def _plan(actor: Any, candidates: list[AllocationLine], *, at: dt.datetime | None, inbound: bool,
+          note: str) -> Touched:
+    known = flows(line.pk for line in candidates)
+    ready_week = monday(at.date() if at else clock.today())  # an outbound leg cannot leave in a past week
+    touched: Touched = {}
+    for line in candidates:
+        flow = known.get(line.pk, Flow())
+        units = inbound_remaining(line, flow) if inbound else 0
+        if units:
+            week = inbound_week(line)
+            key = dict(leg=Leg.INBOUND, donor_id=line.pledge.donor_id, origin_country=line.pledge.origin_country,
+                       hub_id=line.hub_id, week=week)
+            lead = _lead_in(line.hub_id, line.pledge.origin_country)
+            _add(actor, touched, key, expected_arrival(week, lead), line, units, at, note)
+        units = outbound_ready(line, flow)
+        if units:
+            week = max(outbound_week(line), ready_week)
+            key = dict(leg=Leg.OUTBOUND, hub_id=line.hub_id, destination_id=line.requirement.destination_id,
+                       week=week)
+            lead = _lead_out(line.hub_id, line.requirement.destination_id)
+            _add(actor, touched, key, expected_arrival(week, lead), line, units, at, note)
+    return touched
+
+
+def _add(actor: Any, touched: Touched, key: dict[str, Any], arrival: dt.date, line: AllocationLine, quantity: int,
+         at: dt.datetime | None, note: str) -> None:
     # SKIP LOCKED: a shipment being dispatched right now holds its row lock and is waiting for our allocation
     # locks; waiting for it in turn would dead-lock, so the units go on a new shipment instead.
     shipment = (Shipment.objects.select_for_update(skip_locked=True, of=("self",))
@@ -140,7 +188,7 @@ def _add(actor: Any, touched: dict[int, tuple[Shipment, dict[str, Any] | None]],
     if shipment is None:
         shipment = Shipment.objects.create(generated=True, expected_arrival=arrival, created_at=at or clock.now(),
                                            created_by=actor if getattr(actor, "pk", None) else None, **key)
-        lifecycle.timeline(actor=actor, shipment=shipment, at=at, note="Planned from approved allocations.")
+        lifecycle.timeline(actor=actor, shipment=shipment, at=at, note=note)
         touched[shipment.pk] = (shipment, None)
     elif shipment.pk not in touched:
         touched[shipment.pk] = (shipment, snapshot(shipment))
@@ -216,10 +264,17 @@ def create_shipment(
     errors: list[str] = []
     for line in rows:
         label = f"{line.pledge.reference} → {line.requirement.reference}"
-        left = (inbound_remaining if leg == Leg.INBOUND else outbound_remaining)(line, known.get(line.pk, Flow()))
-        if not 1 <= wanted[line.pk] <= left:
-            errors.append(f"{label}: between 1 and {left} units can still be planned on the {leg} leg."
-                          if left else f"{label}: no units are left to plan on the {leg} leg.")
+        flow = known.get(line.pk, Flow())
+        if leg == Leg.INBOUND:
+            left = inbound_remaining(line, flow)
+            if not 1 <= wanted[line.pk] <= left:
+                errors.append(f"{label}: between 1 and {left} units can still be planned on the inbound leg."
+                              if left else f"{label}: no units are left to plan on the inbound leg.")
+        elif not 1 <= wanted[line.pk] <= (left := outbound_ready(line, flow)):
+            errors.append(f"{label}: between 1 and {left} units are at {hub.code} and not yet on an outbound "
+                          "shipment." if left else
+                          f"{label}: no units are at {hub.code} waiting to go on; an outbound leg carries only "
+                          "goods that have arrived.")
     if errors:
         raise ServiceError({"lines": errors})
     shipment = Shipment(leg=leg, hub=hub, origin=origin, origin_text=origin_text, week=monday(week),

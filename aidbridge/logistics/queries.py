@@ -10,12 +10,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
 from aidbridge.catalogue.models import Item
 from aidbridge.core import clock
 from aidbridge.locations.models import Hub
-from aidbridge.logistics.models import ReceiptLine, Shipment, ShipmentEvent, ShipmentLine, StockBalance
+from aidbridge.logistics.models import (
+    ReceiptLine,
+    Shipment,
+    ShipmentEvent,
+    ShipmentLine,
+    StockBalance,
+    StockMovement,
+    delta_expression,
+)
 from aidbridge.logistics.planning import monday
 from aidbridge.logistics.visibility import sees_hub_stock
 from aidbridge.pledges.models import Pledge
@@ -23,23 +31,43 @@ from aidbridge.pledges.models import Pledge
 
 @dataclass(frozen=True)
 class StockRow:
+    """One item at a hub: on hand, of which reserved for allocations still to be sent on; the rest is free."""
+
     item: Item
     on_hand: int
+    reserved: int = 0
+
+    @property
+    def free(self) -> int:
+        """Negative when reserved units are missing: issued by override, or short on a count."""
+        return self.on_hand - self.reserved
+
+    @property
+    def shortfall(self) -> int:
+        return max(0, -self.free)
 
     @property
     def tonnes(self) -> Decimal:
         return self.item.weight_t * self.on_hand
 
 
+def reserved_by_item(hub: Hub) -> dict[int, int]:
+    """Item id → units at ``hub`` belonging to allocations still to be sent on (one query)."""
+    rows = (StockMovement.objects.filter(hub=hub, allocation_line__isnull=False).order_by().values("item_id")
+            .annotate(units=Sum(delta_expression())))
+    return {row["item_id"]: row["units"] for row in rows if row["units"]}
+
+
 def stock_on_hand(hub: Hub, *, user: Any = None) -> list[StockRow]:
-    """On-hand quantity per item at ``hub``, by item code. ``user=None`` is the command line (sees all).
+    """On hand, reserved and free per item at ``hub``, by item code. ``user=None`` is the command line (sees all).
 
     A hub's whole ledger is for coordinators, auditors and its operator; anyone else gets an empty list.
     """
     if user is not None and not sees_hub_stock(user, hub):
         return []
+    reserved = reserved_by_item(hub)
     balances = StockBalance.objects.filter(hub=hub).select_related("item").order_by("item__code")
-    return [StockRow(item=b.item, on_hand=b.on_hand) for b in balances]
+    return [StockRow(item=b.item, on_hand=b.on_hand, reserved=reserved.get(b.item_id, 0)) for b in balances]
 
 
 @dataclass(frozen=True)
@@ -111,7 +139,7 @@ class Handover:
     to_party: str
     where: str
     person: str  # who recorded it, or who signed
-    quantity: int
+    quantity: int  # dispatched: units loaded; received and signed: units good
     damaged: int = 0
     lost: int = 0
     carrier: str = ""
@@ -164,9 +192,13 @@ def chain_of_custody(pledge: Pledge, *, user: Any) -> list[Handover]:
             ))
         proof = getattr(s, "proof_of_delivery", None) if not inbound else None
         if proof is not None:
+            # The signature covers what was counted off good, never what was loaded: the same figures as the
+            # receipts above it on the page.
+            counted = [row for rows in receipts.values() for row in rows]
             result.append(Handover(
                 at=proof.received_at, event="signed", shipment=s, from_party=carrier, to_party=receiver,
-                where=str(s.destination), person=proof.signatory, quantity=sum(x.quantity for x in shipment_lines),
+                where=str(s.destination), person=proof.signatory, quantity=sum(x.good for x in counted),
+                damaged=sum(x.damaged for x in counted), lost=sum(x.lost for x in counted),
             ))
     return sorted(result, key=lambda h: (h.at, h.shipment.pk, h.event))
 

@@ -8,6 +8,12 @@ on hand + issued + written off (damaged included), and the damaged goods stay vi
 On the allocation, damaged and lost units are counted as lost wherever they happen; good units received at
 the destination (outbound leg) count as delivered. So for every pledge and shipment:
 shipped = good + damaged + lost + still in transit.
+
+Good units counted in at a hub are planned onward at once (:func:`.planning.plan_onward`): outbound legs carry
+only goods that have arrived, so this is the moment they can be planned.
+
+A proof of delivery states what the recipient signed for: the units received good on that shipment. The scan
+of the signed note may follow the signature (:func:`attach_proof_document`).
 """
 
 from __future__ import annotations
@@ -27,9 +33,9 @@ from aidbridge.allocation import services as allocation
 from aidbridge.allocation.models import AllocationLine
 from aidbridge.audit.services import record_event, snapshot
 from aidbridge.core import clock
-from aidbridge.core.errors import Conflict, ServiceError
+from aidbridge.core.errors import Conflict, ServiceError, busy_as_conflict
 from aidbridge.logistics import lifecycle
-from aidbridge.logistics.access import busy_as_conflict, require_receiver
+from aidbridge.logistics.access import require_receiver
 from aidbridge.logistics.models import (
     DiscrepancyReason,
     ProofOfDelivery,
@@ -39,6 +45,7 @@ from aidbridge.logistics.models import (
     ShipmentLine,
     StockMovement,
 )
+from aidbridge.logistics.planning import Touched, plan_onward, record_plans
 from aidbridge.logistics.stock import post_movement
 from aidbridge.pledges.services import sniff_content_type
 
@@ -137,9 +144,13 @@ def receive_shipment(
             for e in entries]
     ReceiptLine.objects.bulk_create(rows)
     movements: list[StockMovement] = []
+    onward: Touched = {}
     if inbound:
         for row in sorted(rows, key=lambda r: (r.shipment_line.item_id, r.shipment_line.pk)):
             movements.extend(_into_stock(actor, shipment, row, at))
+        # Before any audit event: planning locks the allocation lines (in id order, as _move_allocations does).
+        onward = plan_onward(actor=actor, lines=[row.shipment_line.allocation_line for row in rows if row.good],
+                             at=at)
     _move_allocations(actor, rows, inbound=inbound)
     complete = not any(line.quantity > n for line, n in _accounted(shipment, on_board))
     lifecycle.advance(shipment, Status.RECEIVED if complete else Status.PARTIALLY_RECEIVED,
@@ -149,8 +160,9 @@ def receive_shipment(
     lifecycle.audit(
         actor=actor, action="shipment.receive", shipment=shipment, before=before, receipt=receipt.pk,
         lines=[[r.shipment_line_id, r.good, r.damaged, r.lost, r.reason] for r in rows],
-        movements=[m.pk for m in movements],
+        movements=[m.pk for m in movements], planned_onward=sorted(onward),
     )
+    record_plans(actor=actor, touched=onward)
     return receipt
 
 
@@ -215,14 +227,52 @@ def record_proof_of_delivery(
     signatory = (signatory or "").strip()
     if not signatory:
         raise ServiceError("Give the name of the person who signed.", field="signatory")
+    good = received_good(shipment)
     proof = ProofOfDelivery(shipment=shipment, received_by=actor if getattr(actor, "pk", None) else None,
                             received_at=received_at or clock.now(), signatory=signatory[:200])
     if content is not None:
         _attach(proof, content, filename)
     proof.save()
     lifecycle.timeline(actor=actor, shipment=shipment, at=proof.received_at, location=shipment.destination,
-                       note=f"Proof of delivery signed by {signatory}.")
-    record_event(actor=actor, action="shipment.proof_of_delivery", obj=proof, after=snapshot(proof))
+                       note=f"Proof of delivery signed by {signatory} for {good} unit{'s' if good != 1 else ''} "
+                            "received good.")
+    record_event(actor=actor, action="shipment.proof_of_delivery", obj=proof,
+                 after={**snapshot(proof), "received_good": good})
+    return proof
+
+
+def received_good(shipment: Shipment) -> int:
+    """What a proof of delivery signs for: the units counted off the shipment good (not what was shipped)."""
+    return int(ReceiptLine.objects.filter(shipment_line__shipment=shipment).aggregate(n=Sum("good"))["n"] or 0)
+
+
+@busy_as_conflict
+@transaction.atomic
+def attach_proof_document(
+    *, actor: Any, shipment: Shipment, content: bytes, filename: str = "", at: dt.datetime | None = None,
+) -> ProofOfDelivery:
+    """Attach the scan of the signed delivery note to a proof of delivery recorded without one.
+
+    The signature often comes first and the scan later. A scan once attached is evidence and is never replaced.
+    ``at`` back-dates the timeline row (for importers and the seed scenario); by default it is now.
+    """
+    shipment = lifecycle.lock(shipment)
+    require_receiver(actor, shipment, f"attach the signed delivery note of {shipment.reference}")
+    proof = ProofOfDelivery.objects.select_for_update().filter(shipment=shipment).first()
+    if proof is None:
+        raise ServiceError(f"{shipment.reference} has no proof of delivery yet; record the signature first.",
+                           field="shipment")
+    if proof.document:
+        raise Conflict(f"The proof of delivery of {shipment.reference} already has its signed scan "
+                       f"(SHA-256 {proof.sha256[:16]}…); a scan is never replaced.", field="document")
+    if content is None:
+        raise ServiceError("Choose the scanned file.", field="document")
+    before = snapshot(proof)
+    _attach(proof, content, filename)
+    proof.save(update_fields=["document", "original_name", "content_type", "size", "sha256"])
+    lifecycle.timeline(actor=actor, shipment=shipment, at=at, location=shipment.destination,
+                       note=f"Signed delivery note attached: {proof.original_name} (SHA-256 {proof.sha256[:16]}…).")
+    record_event(actor=actor, action="shipment.proof_document", obj=proof, before=before, after=snapshot(proof))
     return proof
 
 

@@ -7,8 +7,9 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from aidbridge.core.api import DbInt, InputSchema, choices_of
+from aidbridge.core.api import DbInt, InputSchema, Quantity, Ref, choices_of
 from aidbridge.logistics.models import DiscrepancyReason, Shipment, StockMovement
+from aidbridge.logistics.receiving import received_good
 
 LegChoice = choices_of(Shipment.Leg)
 ReasonChoice = Literal[("", *DiscrepancyReason.values)]  # type: ignore[valid-type]
@@ -108,7 +109,7 @@ class LineIn(InputSchema):
 
 class ShipmentIn(InputSchema):
     leg: LegChoice  # type: ignore[valid-type]
-    hub: DbInt = Field(description="Hub id.")
+    hub: Ref = Field(description="Hub id or code, e.g. PL-RZE.")
     lines: list[LineIn]
     origin_text: str = ""
     week: dt.date | None = Field(None, description="Planned dispatch week (any day of it); default: the earliest.")
@@ -137,6 +138,23 @@ class ArriveIn(InputSchema):
 
 
 class CancelIn(InputSchema):
+    reason: str
+
+
+class PickIn(InputSchema):
+    line: DbInt = Field(description="Shipment line id.")
+    quantity: Quantity = Field(description="Units of that line.")
+
+
+class SplitIn(InputSchema):
+    lines: list[PickIn] = Field(description="The lines, or parts of lines, that move to the new shipment.")
+    week: dt.date | None = Field(None, description="The new shipment's dispatch week (any day of it); default: "
+                                                   "the same week.")
+    note: str = ""
+
+
+class RemoveLinesIn(InputSchema):
+    lines: list[PickIn] = Field(description="The lines, or parts of lines, to take off; they become unplanned.")
     reason: str
 
 
@@ -197,6 +215,7 @@ class ProofOut(Schema):
     shipment: int
     signatory: str
     received_at: dt.datetime
+    received_good: int = Field(description="Units signed for: counted off the shipment good (not units shipped).")
     has_file: bool
     original_name: str
     content_type: str
@@ -211,14 +230,20 @@ class ProofOut(Schema):
     def resolve_has_file(obj: Any) -> bool:
         return bool(obj.document)
 
+    @staticmethod
+    def resolve_received_good(obj: Any) -> int:
+        return received_good(obj.shipment)
+
 
 class StockMovementIn(InputSchema):
-    hub: DbInt = Field(description="Hub id.")
-    item: DbInt = Field(description="Item id.")
+    hub: Ref = Field(description="Hub id or code, e.g. PL-RZE.")
+    item: Ref = Field(description="Item id or code, e.g. GEN-100KW.")
     kind: KindChoice  # type: ignore[valid-type]
     quantity: int = Field(description="Units; signed for adjustments.")
     reason: str = Field("", description="Adjustments: damaged|lost|expired|count|other; write-offs: not count.")
     note: str = ""
+    override_reason: str = Field("", description="Issues: why units reserved for allocations are taken. Without it "
+                                                 "an issue may take only free stock (409 otherwise).")
 
 
 class StockMovementOut(Schema):
@@ -230,6 +255,7 @@ class StockMovementOut(Schema):
     delta: int = Field(description="The effect on on-hand stock.")
     reason: str
     note: str
+    override_reason: str = Field(description="Set when an issue took stock reserved for allocations.")
     shipment: int | None
     reverses: int | None
     at: dt.datetime
@@ -254,6 +280,12 @@ class StockMovementOut(Schema):
 class HubStockOut(Schema):
     item: int = Field(description="Item id.")
     on_hand: int
+    reserved: int = Field(description="On-hand units that belong to allocations still to be sent on.")
+    free: int = Field(description="On hand − reserved; negative when reserved units are missing.")
+
+    @staticmethod
+    def resolve_free(obj: Any) -> int:
+        return int(obj.on_hand - obj.reserved)
 
     @staticmethod
     def resolve_item(obj: Any) -> int:

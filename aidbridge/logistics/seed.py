@@ -3,7 +3,8 @@
 ``load_logistics_history(rng)`` runs after the seed scenario (``aidbridge.seed``) has loaded. It takes the
 allocations that have not started moving, plans their shipments, and walks them through their lives as the
 people involved would: donors dispatch inbound legs, hubs count them in (a few units arrive damaged or go
-missing), hubs send the outbound legs on, and the recipient counts them off and signs proofs of delivery.
+missing) and so plan them onward, hub operators split a lorry and hold a line back, hubs send the outbound legs
+on, and the recipient counts them off and signs proofs of delivery (some scans follow the signature).
 Shipments end up in every status, and events are dated in the past relative to each shipment's week, so
 that overdue lists and hub charts look like a running operation. Allocations the scenario already moved
 directly (without shipments) are left alone.
@@ -18,13 +19,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 
 from aidbridge.accounts.models import Membership, Organisation
 from aidbridge.allocation.models import AllocationLine
 from aidbridge.core import clock
 from aidbridge.locations.models import Hub
 from aidbridge.logistics import services
-from aidbridge.logistics.models import DiscrepancyReason, ProofOfDelivery, ReceiptLine, Shipment, StockMovement
+from aidbridge.logistics.models import (
+    DiscrepancyReason,
+    ProofOfDelivery,
+    Receipt,
+    ReceiptLine,
+    Shipment,
+    StockMovement,
+)
 from aidbridge.logistics.stock import units_at_hub
 
 Status = Shipment.Status
@@ -55,6 +64,7 @@ class Cast:
     hubs: dict[int, Any]  # hub id → its operator's editor, or the coordinator
     # The demo must show both kinds of discrepancy whatever the dice say: the first full counts take these.
     owed: list[str] = field(default_factory=lambda: ["damaged", "lost"])
+    owed_scan: bool = True  # and a scan attached after the signature
 
 
 def _editor(organisation_id: int | None) -> Any:
@@ -78,11 +88,17 @@ def _cast() -> Cast:
 
 
 class Clock:
-    """Event times for one shipment: from its planned week, in order, and never in the future."""
+    """Event times for one shipment: from its planned week (and after ``not_before``), in order, never in the future."""
 
-    def __init__(self, rng: random.Random, week: dt.date, now: dt.datetime) -> None:
+    def __init__(self, rng: random.Random, week: dt.date, now: dt.datetime,
+                 not_before: dt.datetime | None = None) -> None:
         start = dt.datetime.combine(week, dt.time(7), tzinfo=dt.UTC) + dt.timedelta(hours=rng.randint(0, 72))
-        self.rng, self.now, self.t = rng, now, min(start, now - dt.timedelta(days=2))
+        latest = now - dt.timedelta(days=2)
+        if not_before is not None:  # an outbound leg leaves after its goods were counted in
+            floor = not_before + dt.timedelta(hours=rng.randint(2, 20))
+            start = max(start, floor)
+            latest = max(latest, min(floor, now - dt.timedelta(minutes=30)))
+        self.rng, self.now, self.t = rng, now, min(start, latest)
 
     def after(self, hours: tuple[int, int]) -> dt.datetime:
         self.t = min(self.t + dt.timedelta(hours=self.rng.randint(*hours)), self.now - dt.timedelta(minutes=5))
@@ -129,7 +145,7 @@ def _walk(rng: random.Random, cast: Cast, shipment: Shipment, fate: str, now: dt
     inbound = shipment.leg == Shipment.Leg.INBOUND
     sender = cast.donors.get(shipment.donor_id or 0, cast.coordinator) if inbound else cast.hubs[shipment.hub_id]
     receiver = cast.hubs[shipment.hub_id] if inbound else cast.recipient
-    clock = Clock(rng, shipment.week, now)
+    clock = Clock(rng, shipment.week, now, None if inbound else _goods_arrived(shipment))
     if fate == Status.CANCELLED:
         services.cancel_shipment(actor=cast.coordinator, shipment=shipment, reason="Consolidated with a later load.")
         return
@@ -162,12 +178,16 @@ def _walk(rng: random.Random, cast: Cast, shipment: Shipment, fate: str, now: dt
                               lines=[_received(rng, cast, line, line.quantity) for line in lines])
     if not inbound:
         signatory = rng.choice(SIGNATORIES)
-        scan = None
-        if rng.random() < 0.35:
-            scan = (f"%PDF-1.4\n% Delivery note {shipment.reference}, signed by {signatory}\n%%EOF\n").encode()
+        scan = f"%PDF-1.4\n% Delivery note {shipment.reference}, signed by {signatory}\n%%EOF\n".encode()
+        filename = f"{shipment.reference}-delivery-note.pdf"
+        roll = rng.random()
         services.record_proof_of_delivery(actor=receiver, shipment=shipment, signatory=signatory,
-                                          received_at=clock.after((0, 2)), content=scan,
-                                          filename=f"{shipment.reference}-delivery-note.pdf")
+                                          received_at=clock.after((0, 2)), content=scan if roll < 0.35 else None,
+                                          filename=filename)
+        if 0.35 <= roll < 0.6 or (roll >= 0.35 and cast.owed_scan):  # the note signed at the gate, scanned later
+            cast.owed_scan = False
+            services.attach_proof_document(actor=receiver, shipment=shipment, content=scan, filename=filename,
+                                           at=clock.after((2, 30)))
 
 
 def _received(rng: random.Random, cast: Cast, line: Any, quantity: int) -> services.Received:
@@ -176,10 +196,12 @@ def _received(rng: random.Random, cast: Cast, line: Any, quantity: int) -> servi
     return services.Received(line, good=good, damaged=damaged, lost=lost, reason=reason)
 
 
-def _ready(shipment: Shipment) -> bool:
-    """Every unit on this outbound leg is at the hub already."""
-    return all(units_at_hub(line.allocation_line) >= line.quantity
-               for line in shipment.lines.select_related("allocation_line"))
+def _goods_arrived(shipment: Shipment) -> dt.datetime | None:
+    """When the last of an outbound leg's goods was counted in at its hub, or the leg last rearranged."""
+    receipts = Receipt.objects.filter(shipment__leg=Shipment.Leg.INBOUND, shipment__hub_id=shipment.hub_id,
+                                      lines__shipment_line__allocation_line__shipment_lines__shipment=shipment)
+    times = [receipts.aggregate(last=Max("received_at"))["last"], shipment.events.aggregate(last=Max("at"))["last"]]
+    return max((t for t in times if t is not None), default=None)
 
 
 @transaction.atomic
@@ -194,39 +216,52 @@ def load_logistics_history(rng: random.Random, *, now: dt.datetime | None = None
         return _summary()
     earliest = min(line.pledge.available_from for line in unmoved)
     planned_at = dt.datetime.combine(earliest, dt.time(9), tzinfo=dt.UTC) - dt.timedelta(days=14)
+    # Inbound legs only: nothing is at the hubs yet, and an outbound leg carries only goods that have arrived.
     services.generate_shipments(actor=cast.coordinator, lines=unmoved, at=min(planned_at, now))
     inbound = list(Shipment.objects.filter(leg="inbound", status=Status.PLANNED).order_by("week", "pk"))
     # Legs whose week is still weeks ahead stay planned; the rest have had time to happen.
     due = [s for s in inbound if s.week <= now.date() + dt.timedelta(days=7)]
     _move_all(rng, cast, due, INBOUND_FATES, now, completed=len(due) // 2)
-    # Hubs send on what has arrived: a due outbound leg still waiting for some of its goods (or for goods lost
-    # on the way in) is split, and what is at the hub leaves on a shipment of its own.
-    ready = []
-    for shipment in Shipment.objects.filter(leg="outbound", status=Status.PLANNED).order_by("week", "pk"):
-        if _ready(shipment):
-            ready.append(shipment)
-        elif shipment.week <= now.date() + dt.timedelta(days=7):
-            split = _send_what_is_here(cast, shipment)
-            if split is not None:
-                ready.append(split)
+    # Each hub receipt planned its good units onward. Operators rearrange a few lorries by hand, then send on
+    # what is due; every planned outbound leg carries only goods at the hub, so none is refused.
+    _rearrange(rng, cast, now)
+    outbound = Shipment.objects.filter(leg="outbound", status=Status.PLANNED).order_by("week", "pk")
+    ready = [s for s in outbound if s.week <= now.date() + dt.timedelta(days=7)]
     _move_all(rng, cast, ready, OUTBOUND_FATES, now, completed=len(ready) // 2)
-    # Whatever was split off or cancelled above is planned again, after the moves so as not to top up a lorry
-    # that is about to leave.
+    # Whatever was taken off a lorry or cancelled above is planned again, after the moves so as not to top up a
+    # lorry that is about to leave.
     services.generate_shipments(actor=cast.coordinator, lines=unmoved, at=now - dt.timedelta(days=1))
     _hub_housekeeping(rng, cast, now)
     return _summary()
 
 
-def _send_what_is_here(cast: Cast, shipment: Shipment) -> Shipment | None:
-    here = [(line.allocation_line, min(line.quantity, units_at_hub(line.allocation_line)))
-            for line in shipment.lines.select_related("allocation_line__pledge", "allocation_line__requirement")]
-    here = [(allocation_line, n) for allocation_line, n in here if n > 0]
-    if not here:
-        return None
-    operator = cast.hubs[shipment.hub_id]
-    services.cancel_shipment(actor=operator, shipment=shipment, reason="Split: sending on what has arrived.")
-    return services.create_shipment(actor=operator, leg=Shipment.Leg.OUTBOUND, hub=shipment.hub, lines=here,
-                                    week=shipment.week, notes=f"Split from {shipment.reference}.")
+def _rearrange(rng: random.Random, cast: Cast, now: dt.datetime) -> None:
+    """At each hub, the operator splits the fullest planned lorry and holds one line of another back, a few hours
+    after the goods were planned onward."""
+
+    def soon_after(shipment: Shipment) -> dt.datetime:
+        last = shipment.events.aggregate(last=Max("at"))["last"] or now
+        return min(last + dt.timedelta(hours=rng.randint(1, 8)), now - dt.timedelta(minutes=30))
+
+    for hub in Hub.objects.order_by("code"):
+        operator = cast.hubs[hub.pk]
+        planned = [s for s in Shipment.objects.filter(leg="outbound", status=Status.PLANNED, hub=hub)
+                   .order_by("week", "pk") if s.lines.count() >= 2]
+        if not planned:
+            continue
+        fullest = max(planned, key=lambda s: (s.lines.count(), -s.pk))
+        lines = list(fullest.lines.order_by("pk"))
+        moving = [(line, line.quantity) for line in lines[len(lines) // 2:]]
+        if moving[0][0].quantity >= 2:
+            moving[0] = (moving[0][0], moving[0][0].quantity // 2)  # part of a line moves, the rest stays
+        services.split_shipment(actor=operator, shipment=fullest, lines=moving, at=soon_after(fullest),
+                                note="Over the weight limit for one lorry: a second lorry takes the rest.")
+        others = [s for s in planned if s.pk != fullest.pk]
+        if others:
+            held = rng.choice(others)
+            line = rng.choice(list(held.lines.order_by("pk")))
+            services.remove_shipment_lines(actor=operator, shipment=held, lines=[(line, line.quantity)],
+                                           reason="Pallets held back for a quality check.", at=soon_after(held))
 
 
 def _move_all(rng: random.Random, cast: Cast, shipments: list[Shipment], weights: dict[str, int],

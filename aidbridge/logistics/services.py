@@ -7,11 +7,17 @@ pledge status (``pledge.ship``/``pledge.deliver``), exactly as when the allocati
 
 Locks are always taken in one order: shipment → stock balances (by item) → allocation lines → pledges → the
 audit chain head. Every audit event is written after the last row lock, so two services never wait on each
-other in a cycle. Under SQLite a writer that loses the database lock gets ``Conflict("The database is busy;
-try again.")`` (see :func:`busy_as_conflict`).
+other in a cycle. Two refinements keep it so: planning onward at a receipt and trimming planned legs at a
+write-off reach other shipments after these locks only with SKIP LOCKED, never waiting; and a service that
+writes rows referencing allocation lines locks those lines first, because PostgreSQL checks the (deferred)
+foreign keys only at COMMIT, when the audit chain head is already held.
 
-Planning lives in :mod:`.planning`, receipts in :mod:`.receiving`, the ledger in :mod:`.stock`; they are
-re-exported here so that callers need only this module.
+Under SQLite a writer that loses the database lock gets ``Conflict("The database is busy; try again.")`` (see
+:func:`busy_as_conflict`).
+
+Planning lives in :mod:`.planning`, splitting and taking lines off planned shipments in :mod:`.rearranging`,
+receipts and proof of delivery in :mod:`.receiving`, the ledger in :mod:`.stock`; they are re-exported here so
+that callers need only this module.
 """
 
 from __future__ import annotations
@@ -27,11 +33,10 @@ from aidbridge.allocation.models import AllocationLine
 from aidbridge.audit.services import snapshot
 from aidbridge.core import clock
 from aidbridge.core import services as core
-from aidbridge.core.errors import Conflict, InvalidTransition, ServiceError
+from aidbridge.core.errors import Conflict, InvalidTransition, ServiceError, busy_as_conflict
 from aidbridge.locations.models import Location
 from aidbridge.logistics import lifecycle
 from aidbridge.logistics.access import (
-    busy_as_conflict,
     receiver_ok,
     require_coordinator,
     require_sender,
@@ -39,7 +44,13 @@ from aidbridge.logistics.access import (
 )
 from aidbridge.logistics.models import Shipment, StockMovement
 from aidbridge.logistics.planning import create_shipment, generate_shipments
-from aidbridge.logistics.receiving import Received, receive_shipment, record_proof_of_delivery
+from aidbridge.logistics.rearranging import remove_shipment_lines, split_shipment
+from aidbridge.logistics.receiving import (
+    Received,
+    attach_proof_document,
+    receive_shipment,
+    record_proof_of_delivery,
+)
 from aidbridge.logistics.stock import (
     adjust_stock,
     issue_stock,
@@ -52,9 +63,10 @@ from aidbridge.logistics.stock import (
 from aidbridge.pledges.models import Pledge
 
 __all__ = [
-    "Received", "adjust_stock", "busy_as_conflict", "cancel_shipment", "create_shipment", "dispatch_shipment",
-    "generate_shipments", "issue_stock", "mark_arrived", "receive_shipment", "record_proof_of_delivery",
-    "report_in_transit", "reverse_movement", "write_off_stock",
+    "Received", "adjust_stock", "attach_proof_document", "busy_as_conflict", "cancel_shipment", "create_shipment",
+    "dispatch_shipment", "generate_shipments", "issue_stock", "mark_arrived", "receive_shipment",
+    "record_proof_of_delivery", "remove_shipment_lines", "report_in_transit", "reverse_movement", "split_shipment",
+    "write_off_stock",
 ]
 
 Status = Shipment.Status
@@ -93,6 +105,10 @@ def dispatch_shipment(
     if shipment.leg == Leg.OUTBOUND:
         for item_id in sorted({line.item_id for line in lines}):  # balances locked in item order
             lock_balance(shipment.hub, next(line.item for line in lines if line.item_id == item_id))
+        # The issues reference the allocations, which PostgreSQL checks (FOR KEY SHARE) only at COMMIT, after our
+        # audit event holds the chain head; a planner holding them and waiting for the chain head would dead-lock
+        # with us. Lock them now, in the services' order (shipment → balances → allocation lines).
+        _lock_allocations(lines)
         _check_units_at_hub(shipment, lines)
         for line in lines:
             movements.append(post_movement(
@@ -125,9 +141,19 @@ def dispatch_shipment(
 
 
 def _lock_allocations(lines: list[Any]) -> dict[int, AllocationLine]:
+    """Lock the allocations on board, in id order (the order ``withdraw_pledge`` uses too).
+
+    An allocation released while we waited for its lock (its pledge was withdrawn, say) is gone: the shipment
+    changed under the sender's feet, so the dispatch is refused with the pledge named, never a crash.
+    """
     rows = (AllocationLine.objects.select_for_update(of=("self",)).select_related("pledge", "requirement")
             .filter(pk__in={line.allocation_line_id for line in lines}).order_by("pk"))
-    return {row.pk: row for row in rows}
+    locked = {row.pk: row for row in rows}
+    gone = sorted({line.allocation_line.pledge.reference for line in lines if line.allocation_line_id not in locked})
+    if gone:
+        raise Conflict(f"{', '.join(gone)} was withdrawn or released while this shipment was being dispatched; "
+                       "nothing was dispatched. Reload the shipment.", field="lines")
+    return locked
 
 
 def _check_units_at_hub(shipment: Shipment, lines: list[Any]) -> None:

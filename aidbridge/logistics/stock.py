@@ -4,6 +4,10 @@ Every movement locks the hub's :class:`StockBalance` row for that item (``SELECT
 new figure under the lock, and writes the movement and the new balance in the same transaction. Two operators
 issuing the last units at the same moment therefore run one after the other, and the second is refused:
 stock never goes negative. Nothing is ever edited or deleted; a mistake is corrected by a reversing entry.
+
+Units at a hub that belong to an allocation (received on its inbound leg) are *reserved*: they wait for the
+outbound leg that takes them to their requirement. The rest is *free*. An issue by hand takes free stock; taking
+reserved units needs an override that says why, kept on the movement and in its audit event.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ from aidbridge.allocation.models import AllocationLine
 from aidbridge.audit.services import record_event, snapshot
 from aidbridge.catalogue.models import Item
 from aidbridge.core import clock
-from aidbridge.core.errors import Conflict, ServiceError
+from aidbridge.core.errors import Conflict, ServiceError, busy_as_conflict
 from aidbridge.locations.models import Hub
-from aidbridge.logistics.access import busy_as_conflict, require_hub
+from aidbridge.logistics.access import require_hub
 from aidbridge.logistics.models import Shipment, ShipmentLine, StockBalance, StockMovement, delta_expression
+from aidbridge.logistics.rearranging import Trims, hold_planned_outbound, record_trims, trim_planned_outbound
 
 Kind = StockMovement.Kind
 Reason = StockMovement.Reason
@@ -52,6 +57,12 @@ def units_at_hub(line: AllocationLine) -> int:
     return int(moves.aggregate(total=Sum(delta_expression()))["total"] or 0)
 
 
+def reserved_at_hub(hub: Hub, item: Item) -> int:
+    """Units of ``item`` at ``hub`` that belong to allocations still to be sent on (free = on hand − reserved)."""
+    moves = StockMovement.objects.filter(hub=hub, item=item, allocation_line__isnull=False)
+    return int(moves.aggregate(total=Sum(delta_expression()))["total"] or 0)
+
+
 def _positive(quantity: Any, field: str = "quantity") -> int:
     try:
         value = int(quantity)
@@ -76,6 +87,7 @@ def post_movement(
     allocation_line: AllocationLine | None = None,
     reverses: StockMovement | None = None,
     at: dt.datetime | None = None,
+    override_reason: str = "",
 ) -> StockMovement:
     """Append one movement and move the balance with it. Writes no audit event: the calling service does."""
     if not transaction.get_connection().in_atomic_block:
@@ -85,6 +97,7 @@ def post_movement(
         hub=hub, item=item, kind=kind, quantity=quantity, reason=reason, note=note[:300], shipment=shipment,
         shipment_line=shipment_line, allocation_line=allocation_line, reverses=reverses,
         actor=actor if getattr(actor, "pk", None) else None, at=at or clock.now(),
+        override_reason=override_reason[:300],
     )
     if balance.on_hand + movement.delta < 0:
         raise Conflict(
@@ -98,19 +111,43 @@ def post_movement(
     return movement
 
 
-def _audit(actor: Any, action: str, movement: StockMovement) -> StockMovement:
-    record_event(actor=actor, action=action, obj=movement, after={**snapshot(movement), "delta": movement.delta})
+def _audit(actor: Any, action: str, movement: StockMovement, **extra: Any) -> StockMovement:
+    record_event(actor=actor, action=action, obj=movement,
+                 after={**snapshot(movement), "delta": movement.delta, **extra})
     return movement
 
 
 @busy_as_conflict
 @transaction.atomic
-def issue_stock(*, actor: Any, hub: Hub, item: Item, quantity: int, note: str = "") -> StockMovement:
-    """Take units out of a hub's stock other than on a shipment (for example, handed to a unit on site)."""
+def issue_stock(
+    *, actor: Any, hub: Hub, item: Item, quantity: int, note: str = "", override_reason: str = "",
+) -> StockMovement:
+    """Take units out of a hub's stock other than on a shipment (for example, handed to a unit on site).
+
+    Free stock only, unless ``override_reason`` says why reserved units must go: the override and its reason are
+    kept on the movement and in the ``stock.issue`` event, with the reserved and free figures it overrode. A
+    reason given when only free units are taken is not an override and is not recorded as one.
+    """
     require_hub(actor, hub, "issue stock")
     quantity = _positive(quantity)
-    movement = post_movement(actor=actor, hub=hub, item=item, kind=Kind.ISSUE, quantity=quantity, note=note)
-    return _audit(actor, "stock.issue", movement)
+    override_reason = (override_reason or "").strip()
+    balance = lock_balance(hub, item)  # reserved and free are read under the lock that serialises issues
+    held = reserved_at_hub(hub, item)
+    free = max(0, balance.on_hand - held)
+    taken_from_reserve = quantity - free if free < quantity <= balance.on_hand else 0
+    if taken_from_reserve and not override_reason:
+        raise Conflict(
+            f"Only {free} {item.get_unit_display()} of {item.code} at {hub.code} are free: {balance.on_hand} on "
+            f"hand, {held} reserved for allocations still to be sent on. To issue reserved stock, give the reason "
+            "for the override.",
+            field="override_reason",
+        )
+    movement = post_movement(actor=actor, hub=hub, item=item, kind=Kind.ISSUE, quantity=quantity, note=note,
+                             override_reason=override_reason if taken_from_reserve else "")
+    stock: dict[str, Any] = {"on_hand_before": balance.on_hand, "reserved": held, "free_before": free}
+    if taken_from_reserve:
+        stock["override"] = {"reason": override_reason, "reserved_units_taken": taken_from_reserve}
+    return _audit(actor, "stock.issue", movement, stock=stock)
 
 
 @busy_as_conflict
@@ -150,15 +187,22 @@ def write_off_stock(
         allocation_line = AllocationLine.objects.select_related("pledge").get(pk=allocation_line.pk)
         if allocation_line.hub_id != hub.pk or allocation_line.pledge.item_id != item.pk:
             raise ServiceError(f"That allocation does not hold {item.code} at {hub.code}.", field="allocation_line")
+        hold_planned_outbound(allocation_line)  # shipments before the balance, as every service locks them
     movement = post_movement(actor=actor, hub=hub, item=item, kind=Kind.WRITE_OFF, quantity=quantity,
                              reason=reason, note=note, allocation_line=allocation_line)
+    trimmed: Trims = {}
     if allocation_line is not None:
         # Checked after the balance lock, which serialises every movement of this item at this hub.
         if units_at_hub(allocation_line) < 0:
             raise Conflict(f"Only {units_at_hub(allocation_line) + quantity} units of that allocation are at "
                            f"{hub.code}.", field="quantity")
+        # A planned outbound leg cannot carry what was destroyed: it takes fewer units, so that it can still leave.
+        trimmed = trim_planned_outbound(actor=actor, line=allocation_line,
+                                        note=f"written off at {hub.code} ({movement.get_reason_display().lower()}).")
         allocation.move_units(actor=actor, line=allocation_line, lost=quantity, action="allocation.lose")
-    return _audit(actor, "stock.write_off", movement)
+    _audit(actor, "stock.write_off", movement, **({"trimmed_shipments": sorted(trimmed)} if trimmed else {}))
+    record_trims(actor=actor, trimmed=trimmed)
+    return movement
 
 
 @busy_as_conflict

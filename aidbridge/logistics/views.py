@@ -36,8 +36,11 @@ from aidbridge.logistics.forms import (
     ArriveForm,
     CancelForm,
     DispatchForm,
+    ProofDocumentForm,
     ProofForm,
     ReceiveForm,
+    RemoveLinesForm,
+    SplitForm,
     StockMovementForm,
     TrackForm,
 )
@@ -81,6 +84,20 @@ def may_sign(p: Principal, s: Shipment) -> bool:
             and not ProofOfDelivery.objects.filter(shipment=s).exists() and receiver_ok(p, s))
 
 
+def may_attach_scan(p: Principal, s: Shipment, proof: ProofOfDelivery | None) -> bool:
+    return proof is not None and not proof.document and receiver_ok(p, s)
+
+
+def may_rearrange(p: Principal, s: Shipment) -> bool:
+    """Split a planned shipment or take lines off it: its hub's operator or a coordinator."""
+    return s.status == Status.PLANNED and operates(p, s.hub)
+
+
+def planned_lines(shipment: Shipment) -> list[Any]:
+    return list(shipment.lines.select_related("item", "allocation_line__pledge", "allocation_line__requirement")
+                .order_by("pk"))
+
+
 def outstanding_lines(shipment: Shipment) -> list[tuple[Any, int]]:
     lines = list(shipment.lines.select_related("item", "allocation_line__pledge").order_by("pk"))
     done = dict(ReceiptLine.objects.filter(shipment_line__shipment=shipment).values_list("shipment_line_id")
@@ -122,18 +139,25 @@ class ShipmentDetail(ObjectDetailView):
                          .select_related("receipt__received_by", "receipt__location", "shipment_line__item",
                                          "shipment_line__allocation_line__pledge").order_by("receipt_id", "pk"))
         proof = ProofOfDelivery.objects.filter(shipment=obj).first()
+        rearrange = may_rearrange(p, obj)
         return {
             "lines": (obj.lines.for_user(user).select_related("item", "allocation_line__pledge",
                                                               "allocation_line__requirement__recipient")),
             "events": obj.events.select_related("recorded_by", "location"),
             "receipt_lines": receipt_lines,
             "proof": proof,
+            # Over the lines this user may see: a donor on a shared lorry learns nothing of the others' goods.
+            "received_good": (receipt_lines.aggregate(n=Sum("good"))["n"] or 0) if proof else None,
+            "shipped": (obj.lines.for_user(user).aggregate(n=Sum("quantity"))["n"] or 0) if proof else None,
             "dispatch_form": DispatchForm() if may_dispatch(p, obj) else None,
             "track_form": TrackForm() if may_track(p, obj) else None,
             "arrive_form": ArriveForm() if may_arrive(p, obj) else None,
             "cancel_form": CancelForm() if may_cancel(p, obj) else None,
             "receive_form": ReceiveForm(lines=outstanding_lines(obj)) if may_receive(p, obj) else None,
             "proof_form": ProofForm() if may_sign(p, obj) else None,
+            "scan_form": ProofDocumentForm() if may_attach_scan(p, obj, proof) else None,
+            "split_form": SplitForm(lines=planned_lines(obj)) if rearrange else None,
+            "remove_form": RemoveLinesForm(lines=planned_lines(obj)) if rearrange else None,
         }
 
 
@@ -216,6 +240,46 @@ class ShipmentProof(_ShipmentForm):
             content=upload.read() if upload else None, filename=upload.name if upload else "")
 
 
+class ShipmentProofDocument(_ShipmentForm):
+    form_class = ProofDocumentForm
+    form_name = "scan_form"
+    success_message = "Signed delivery note attached."
+
+    def perform(self, obj: Shipment, form: forms.BaseForm) -> Any:
+        upload = form.cleaned_data["document"]
+        return services.attach_proof_document(actor=self.request.user, shipment=obj, content=upload.read(),
+                                              filename=upload.name)
+
+
+class ShipmentSplit(_ShipmentForm):
+    form_class = SplitForm
+    form_name = "split_form"
+
+    def get_form(self, obj: Shipment) -> forms.BaseForm:
+        return SplitForm(self.request.POST, lines=planned_lines(obj))
+
+    def perform(self, obj: Shipment, form: forms.BaseForm) -> Any:
+        d = form.cleaned_data
+        new = services.split_shipment(actor=self.request.user, shipment=obj, lines=form.entries(),  # type: ignore[attr-defined]
+                                      week=d["week"], note=d["note"])
+        self.success_message = f"Split: {new.reference} now carries the units moved."
+        return new
+
+
+class ShipmentRemoveLines(_ShipmentForm):
+    form_class = RemoveLinesForm
+    form_name = "remove_form"
+    success_message = "Taken off the shipment; those units can be planned again."
+
+    def get_form(self, obj: Shipment) -> forms.BaseForm:
+        return RemoveLinesForm(self.request.POST, lines=planned_lines(obj))
+
+    def perform(self, obj: Shipment, form: forms.BaseForm) -> Any:
+        return services.remove_shipment_lines(actor=self.request.user, shipment=obj,
+                                              lines=form.entries(),  # type: ignore[attr-defined]
+                                              reason=form.cleaned_data["reason"])
+
+
 class ProofDownload(AppView):
     """The scanned delivery note, only to users who may see its shipment, always as a download."""
 
@@ -293,7 +357,8 @@ class StockMovementAdd(HubStock):
             d = form.cleaned_data
             try:
                 record_movement(actor=request.user, hub=hub, item=d["item"], kind=d["kind"],
-                                quantity=d["quantity"], reason=d["reason"], note=d["note"])
+                                quantity=d["quantity"], reason=d["reason"], note=d["note"],
+                                override_reason=d["override_reason"])
             except NotPermitted as exc:
                 return forbidden(request, exc.message)
             except ServiceError as exc:
@@ -305,10 +370,15 @@ class StockMovementAdd(HubStock):
 
 
 def record_movement(*, actor: Any, hub: Hub, item: Any, kind: str, quantity: int, reason: str = "",
-                    note: str = "") -> StockMovement:
-    """Dispatch a manual ledger entry to its service. Receipts come only from shipments."""
+                    note: str = "", override_reason: str = "") -> StockMovement:
+    """Dispatch a manual ledger entry to its service. Receipts come only from shipments.
+
+    ``override_reason`` lets an issue take stock reserved for allocations; other kinds record what happened to
+    the stock and need no override.
+    """
     if kind == Kind.ISSUE:
-        return services.issue_stock(actor=actor, hub=hub, item=item, quantity=quantity, note=note)
+        return services.issue_stock(actor=actor, hub=hub, item=item, quantity=quantity, note=note,
+                                    override_reason=override_reason)
     if kind == Kind.ADJUSTMENT:
         return services.adjust_stock(actor=actor, hub=hub, item=item, quantity=quantity, reason=reason, note=note)
     if kind == Kind.WRITE_OFF:

@@ -8,6 +8,7 @@ import pytest
 
 from aidbridge.allocation import services
 from aidbridge.allocation.models import AllocationLine
+from aidbridge.core import clock
 from aidbridge.core.tests.api_helpers import (
     ListEndpointChecks,
     as_user,
@@ -174,3 +175,26 @@ def test_filters_narrow_the_list(personas, world, allocate_line):
     assert ids(requirement=world.requirement.pk) == {first.pk, via_ro.pk, us_line.pk}
     assert ids(requirement=world.draft_requirement.pk) == set()
     assert_refused(api.get("/allocations", {"hub": "PL-RZE"}), 422, field="hub")
+
+
+def test_an_allocation_can_name_its_pledge_requirement_and_hub_by_reference(personas, world):
+    api = as_user(personas.coordinator)
+    monday = clock.today() + dt.timedelta(days=7 - clock.today().weekday())
+    with new_events() as events:
+        response = api.post("/allocations", {
+            "pledge": world.pledge_coalition.reference, "requirement": world.requirement.reference,
+            "hub": world.hub.code, "quantity": 5, "dispatch_week": monday.isoformat()})
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["pledge"]["id"], body["requirement"]["id"], body["hub"]["id"]) == (
+        world.pledge_coalition.pk, world.requirement.pk, world.hub.pk)
+    assert [e.action for e in events] == ["allocation.create", "pledge.allocate"]
+
+
+def test_a_reference_the_coordinator_cannot_see_is_refused_like_an_unknown_one(personas, world):
+    api = as_user(personas.coordinator)
+    response = api.post("/allocations", {"pledge": "PLG-99999", "requirement": world.requirement.reference,
+                                         "hub": "XX-NOPE", "quantity": 5})
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert set(errors) == {"pledge", "hub"} and "PLG-99999" in errors["pledge"][0]

@@ -72,8 +72,8 @@ def test_ledger_verify_names_an_over_received_line_and_a_wrong_status(delivered)
 def test_stock_prints_the_hubs_holdings(world, personas, at_hub):
     out, _ = run("stock", "--hub", "PL-RZE")
     lines = out.splitlines()
-    assert lines[0].split() == ["code", "name", "on", "hand", "unit"]
-    assert lines[1].split() == ["GEN-100KW", "Generator", "100", "kW", "10", "each"]
+    assert lines[0].split() == ["code", "name", "on", "hand", "reserved", "free", "unit"]
+    assert lines[1].split() == ["GEN-100KW", "Generator", "100", "kW", "10", "10", "0", "each"]
 
 
 def test_stock_of_an_empty_hub(world):

@@ -20,6 +20,7 @@ from hypothesis.stateful import (
 from aidbridge.allocation import services as allocation
 from aidbridge.core.errors import ServiceError
 from aidbridge.logistics import services
+from aidbridge.logistics.flows import flows
 from aidbridge.logistics.invariants import verify
 from aidbridge.logistics.models import Receipt, ReceiptLine, Shipment, StockMovement
 from aidbridge.requirements.models import Requirement
@@ -93,6 +94,21 @@ def test_no_sequence_of_logistics_operations_breaks_the_invariants(world, person
             if shipment is not None:
                 services.cancel_shipment(actor=c, shipment=shipment, reason="Re-planned")
 
+        @rule(data=st.data(), remove=st.booleans())
+        def rearrange(self, data: Any, remove: bool) -> None:
+            """A hub operator splits a planned lorry, or takes (part of) a line off it."""
+            shipment = pick(data, list(Shipment.objects.filter(status="planned").order_by("pk")))
+            line = pick(data, list(shipment.lines.order_by("pk"))) if shipment is not None else None
+            if line is None:
+                return
+            quantity = data.draw(st.integers(1, line.quantity))
+            with contextlib.suppress(ServiceError):  # refused when nothing would remain on the lorry
+                if remove:
+                    services.remove_shipment_lines(actor=c, shipment=shipment, lines=[(line, quantity)],
+                                                   reason="Held back")
+                else:
+                    services.split_shipment(actor=c, shipment=shipment, lines=[(line, quantity)])
+
         @rule(data=st.data(), over=st.booleans())
         def receive(self, data: Any, over: bool) -> None:
             shipment = pick(data, list(Shipment.objects.filter(status__in=MOVING).order_by("pk")))
@@ -124,7 +140,8 @@ def test_no_sequence_of_logistics_operations_breaks_the_invariants(world, person
             hub = hubs[data.draw(st.sampled_from(["pl", "ro"]))]
             try:
                 if kind == "issue":
-                    services.issue_stock(actor=c, hub=hub, item=world.item, quantity=quantity)
+                    services.issue_stock(actor=c, hub=hub, item=world.item, quantity=quantity,
+                                         override_reason=data.draw(st.sampled_from(["", "Urgent handover"])))
                 elif kind == "adjust":
                     services.adjust_stock(actor=c, hub=hub, item=world.item, reason="count",
                                           quantity=quantity * data.draw(st.sampled_from([1, -1])))
@@ -145,6 +162,11 @@ def test_no_sequence_of_logistics_operations_breaks_the_invariants(world, person
         def everything_verifies(self) -> None:
             report = verify()
             assert report.ok, report.violations
+
+        @invariant()
+        def planned_outbound_legs_carry_only_goods_at_the_hub(self) -> None:
+            for line_id, flow in flows().items():
+                assert flow.outbound_waiting <= flow.at_hub, (line_id, flow)
 
         @invariant()
         def no_fill_level_exceeds_100_percent(self) -> None:

@@ -40,7 +40,7 @@ def test_the_balance_follows_every_kind_of_movement(world, personas, stocked):
 def test_stock_never_goes_negative(world, personas, stocked):
     with pytest.raises(Conflict) as exc:
         services.issue_stock(actor=personas.hub_pl, hub=world.hub, item=world.item, quantity=11)
-    assert str(exc.value) == "quantity: Only 10 each of GEN-100KW on hand at PL-RZE; cannot take out 11."
+    assert exc.value.errors == {"quantity": ["Only 10 each of GEN-100KW on hand at PL-RZE; cannot take out 11."]}
     assert exc.value.status_code == 409
     with pytest.raises(Conflict):
         services.adjust_stock(actor=personas.hub_pl, hub=world.hub, item=world.item, quantity=-11, reason="count")
@@ -112,12 +112,22 @@ def test_a_write_off_against_an_allocation_counts_as_lost_there(world, personas,
                              note="Forklift", allocation_line=at_hub.line)
     at_hub.line.refresh_from_db()
     assert (at_hub.line.in_transit_quantity, at_hub.line.lost_quantity) == (8, 2)
-    with pytest.raises(Conflict, match="10 units to ship but only 8 have arrived"):
-        services.dispatch_shipment(actor=personas.hub_pl, shipment=at_hub.outbound)
-    services.cancel_shipment(actor=personas.hub_pl, shipment=at_hub.outbound, reason="Two destroyed at the hub")
-    (replacement,) = services.generate_shipments(actor=personas.coordinator)
-    assert only_line(replacement).quantity == 8
-    services.dispatch_shipment(actor=personas.hub_pl, shipment=replacement)
+    # The planned outbound leg no longer carries the destroyed units, so it can still leave.
+    assert only_line(at_hub.outbound).quantity == 8
+    event = AuditEvent.objects.get(action="shipment.remove_lines")
+    assert event.object_id == str(at_hub.outbound.pk) and event.after["removed"] == [[at_hub.line.pk, 2]]
+    assert "written off at PL-RZE" in at_hub.outbound.events.latest("pk").note
+    assert services.generate_shipments(actor=personas.coordinator) == []
+    services.dispatch_shipment(actor=personas.hub_pl, shipment=at_hub.outbound)
+    assert verify().ok
+
+
+def test_writing_off_everything_cancels_the_planned_outbound_leg(world, personas, at_hub):
+    services.write_off_stock(actor=personas.hub_pl, hub=world.hub, item=world.item, quantity=10, reason="lost",
+                             note="Warehouse fire", allocation_line=at_hub.line)
+    at_hub.outbound.refresh_from_db()
+    assert at_hub.outbound.status == "cancelled" and not at_hub.outbound.lines.exists()
+    assert AuditEvent.objects.filter(action="shipment.cancel", object_id=str(at_hub.outbound.pk)).count() == 1
     assert verify().ok
 
 

@@ -3,18 +3,25 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from aidbridge.core import clock
 from aidbridge.logistics import queries, services
+from aidbridge.logistics.models import Shipment
 from aidbridge.logistics.planning import monday
 
 
 def test_weekly_tonnes_count_each_leg_in_its_week(world, personas, legs):
     start = legs.inbound.week
+    services.dispatch_shipment(actor=personas.donor_de, shipment=legs.inbound)
+    # Ten 2.1 t generators arrive when expected, after the one-week lead time, and leave the same week.
+    with clock.at(dt.datetime.combine(legs.inbound.expected_arrival, dt.time(10), tzinfo=dt.UTC)):
+        services.receive_shipment(actor=personas.hub_pl, shipment=legs.inbound,
+                                  lines=[(legs.inbound.lines.get(), 10)])
+    outbound = Shipment.objects.get(leg="outbound")
     weeks = queries.weekly_tonnes(world.hub, user=personas.hub_pl, start=start, weeks=4)
     assert [w.week for w in weeks] == [start + dt.timedelta(weeks=n) for n in range(4)]
     by_week = {w.week: (w.inbound_t, w.outbound_t) for w in weeks}
-    # Ten 2.1 t generators arrive after the one-week lead time and leave the same week.
     arrival = monday(legs.inbound.expected_arrival)
-    assert arrival == legs.outbound.week == start + dt.timedelta(weeks=1)
+    assert arrival == outbound.week == start + dt.timedelta(weeks=1)
     assert by_week[arrival] == (Decimal("21"), Decimal("21"))
     assert by_week[start] == (Decimal("0"), Decimal("0"))
     assert all(w.capacity_t == Decimal("800") and not w.over_capacity for w in weeks)

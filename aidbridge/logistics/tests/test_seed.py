@@ -5,10 +5,13 @@ from __future__ import annotations
 import random
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from aidbridge.audit.models import AuditEvent
+from aidbridge.core.errors import ServiceError
 from aidbridge.core.requestid import request_id
+from aidbridge.logistics import services
 from aidbridge.logistics.invariants import verify
 from aidbridge.logistics.models import ProofOfDelivery, ReceiptLine, Shipment
 from aidbridge.logistics.seed import load_logistics_history
@@ -53,6 +56,28 @@ def test_the_history_was_written_through_the_audited_services(loaded):
     assert AuditEvent.objects.filter(action="shipment.dispatch").count() == Shipment.objects.exclude(
         status__in=["planned", "cancelled"]).count()
     assert AuditEvent.objects.filter(action="shipment.proof_of_delivery").count() == loaded["proofs_of_delivery"]
+
+
+def test_every_planned_outbound_shipment_can_leave_its_hub(loaded):
+    """Issue #8: every planned outbound shipment tried at PL-RZE was refused ("only 0 have arrived")."""
+    coordinator = get_user_model().objects.get(username="coordinator")
+    planned = list(Shipment.objects.filter(leg="outbound", status="planned").order_by("pk"))
+    assert {s.hub.code for s in planned} == {"PL-RZE", "RO-SCV"}
+    refused = []
+    for shipment in planned:
+        try:
+            with transaction.atomic():
+                services.dispatch_shipment(actor=coordinator, shipment=shipment)
+                transaction.set_rollback(True)
+        except ServiceError as exc:
+            refused.append(f"{shipment.reference}: {exc}")
+    assert refused == []
+
+
+def test_the_history_shows_lorries_rearranged_by_hand_and_scans_attached_later(loaded):
+    for action in ("shipment.split", "shipment.remove_lines", "shipment.proof_document"):
+        assert AuditEvent.objects.filter(action=action).exists(), action
+    assert ProofOfDelivery.objects.filter(shipment__events__note__startswith="Signed delivery note attached").exists()
 
 
 def test_loading_again_changes_nothing(loaded):

@@ -8,7 +8,14 @@ from aidbridge.allocation.models import AllocationLine
 from aidbridge.audit.models import AuditEvent
 from aidbridge.core.errors import Conflict, InvalidTransition, NotPermitted, ServiceError
 from aidbridge.logistics import services
-from aidbridge.logistics.models import ProofOfDelivery, Receipt, ReceiptLine, Shipment, StockMovement
+from aidbridge.logistics.models import (
+    ProofOfDelivery,
+    Receipt,
+    ReceiptLine,
+    Shipment,
+    ShipmentLine,
+    StockMovement,
+)
 from aidbridge.logistics.tests.conftest import only_line
 from aidbridge.pledges.models import Pledge
 from aidbridge.requirements.models import Requirement
@@ -123,13 +130,17 @@ def test_outbound_dispatch_issues_from_stock(world, personas, at_hub):
     assert (issue.shipment, issue.allocation_line, issue.quantity) == (at_hub.outbound, at_hub.line, 10)
 
 
-def test_outbound_units_must_have_arrived_at_the_hub(world, personas, legs):
+def test_dispatch_still_refuses_units_that_are_not_at_the_hub(world, personas, legs):
+    """Planning never puts such units on an outbound leg; the dispatch guard stays, against a stale plan."""
     services.dispatch_shipment(actor=personas.donor_de, shipment=legs.inbound)
     services.receive_shipment(actor=personas.hub_pl, shipment=legs.inbound, lines=[(only_line(legs.inbound), 4)])
+    outbound = Shipment.objects.get(leg="outbound")
+    assert only_line(outbound).quantity == 4
+    ShipmentLine.objects.filter(shipment=outbound).update(quantity=10)  # a plan changed behind the services' back
     with pytest.raises(Conflict) as exc:
-        services.dispatch_shipment(actor=personas.hub_pl, shipment=legs.outbound)
+        services.dispatch_shipment(actor=personas.hub_pl, shipment=outbound)
     assert "10 units to ship but only 4 have arrived at PL-RZE" in str(exc.value)
-    assert refresh(legs.outbound).status == Shipment.Status.PLANNED
+    assert refresh(outbound).status == Shipment.Status.PLANNED
 
 
 def test_only_the_hub_or_a_coordinator_dispatches_an_outbound_leg(personas, at_hub):

@@ -1,4 +1,4 @@
-"""``aidbridge stock --hub CODE``: what a hub holds, by item."""
+"""``aidbridge stock --hub CODE``: what a hub holds, by item: on hand, reserved for allocations, and free."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from aidbridge.logistics.queries import stock_on_hand
 
 
 class Command(BaseCommand):
-    help = "Print the on-hand stock of one hub by item: code, name, on hand, unit."
+    help = ("Print one hub's stock by item: on hand, reserved for allocations and free. Reserved units belong to "
+            "allocations and wait for their outbound leg; free = on hand − reserved.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--hub", required=True, metavar="CODE", help="Hub code, e.g. PL-RZE.")
@@ -28,7 +29,8 @@ class Command(BaseCommand):
             return
         width = max(len("code"), *(len(r.item.code) for r in rows))
         name_width = min(50, max(len("name"), *(len(r.item.name) for r in rows)))
-        self.stdout.write(f"{'code':<{width}}  {'name':<{name_width}}  {'on hand':>10}  unit")
+        self.stdout.write(f"{'code':<{width}}  {'name':<{name_width}}  {'on hand':>10}  {'reserved':>10}  "
+                          f"{'free':>10}  unit")
         for row in rows:
             self.stdout.write(f"{row.item.code:<{width}}  {row.item.name[:name_width]:<{name_width}}  "
-                              f"{row.on_hand:>10,}  {row.item.unit}")
+                              f"{row.on_hand:>10,}  {row.reserved:>10,}  {row.free:>10,}  {row.item.unit}")
