@@ -103,6 +103,34 @@ class Change:
 
 
 HIDDEN_FIELDS = {"id", "created_at", "updated_at", "token_hash"}
+
+# Keys whose value is a list of ``[id, units]`` pairs naming rows of another model, by (audited model, key):
+# a shipment's ``lines`` (and the lines taken off it) name allocation lines.
+PAIRED_REFERENCES: dict[tuple[str, str], str] = {
+    ("logistics.shipment", "lines"): "allocation.allocationline",
+    ("logistics.shipment", "removed"): "allocation.allocationline",
+    ("logistics.shipment", "moved"): "allocation.allocationline",
+}
+
+
+def _pairs(value: Any) -> list[tuple[Any, Any]]:
+    """``[[id, units], …]`` as pairs; anything else (old or malformed history) as no pairs."""
+    if not isinstance(value, list):
+        return []
+    return [(pair[0], pair[1]) for pair in value if isinstance(pair, list | tuple) and len(pair) == 2]
+
+
+def _reference(label: str, pk: Any) -> str:
+    prefix = next((p for p, model in REFERENCE_PREFIXES.items() if model == label), "")
+    return f"{prefix}-{int(pk):05d}" if prefix and isinstance(pk, int) else str(pk)
+
+
+def _allocation_label(obj: Any) -> str:
+    """"PLG-00262 → REQ-00022" from the ids alone, so that a history of many lines costs no extra queries."""
+    pledge = _reference("pledges.pledge", obj.pledge_id)
+    return f"{pledge} → {_reference('requirements.requirement', obj.requirement_id)}"
+
+
 EMPTY: tuple[Any, ...] = (None, "", [])
 
 
@@ -167,6 +195,12 @@ def readable_changes(user: Any, events: Iterable[Any]) -> list[list[Change]]:
         fields = _fields(model_for(getattr(event, "object_type", "") or ""))
         rows = []
         for key, old, new in _changed_keys(event):
+            paired = model_for(PAIRED_REFERENCES.get((getattr(event, "object_type", ""), key), ""))
+            if paired is not None:
+                for value in (old, new):
+                    wanted[paired].update(pk for pk, _ in _pairs(value))
+                rows.append((key, None, paired, old, new))
+                continue
             field = fields.get(key)
             related = field.related_model if field is not None and field.is_relation else None
             if isinstance(related, type) and issubclass(related, models.Model):
@@ -207,11 +241,24 @@ def readable_changes(user: Any, events: Iterable[Any]) -> list[list[Change]]:
             return Value(f"{article} {noun} you cannot see", hidden=True)
         return Value(default_label(obj), _detail_url(obj))
 
+    def show_pairs(related: type[models.Model], value: Any) -> Value:
+        parts = []
+        for pk, units in _pairs(value):
+            obj = found.get(related, {}).get(str(pk))
+            what = _allocation_label(obj) if obj is not None else f"a {related._meta.verbose_name} you cannot see"
+            parts.append(f"{what}: {_plain(None, units)}")
+        return Value("; ".join(parts) if parts else "—")
+
     out = []
     for event, rows in zip(events, raw, strict=True):
         changes = []
         for key, field, related, old, new in rows:
             name = (key[:-3] if key.endswith("_id") and related is not None else key).replace("_", " ")
+            if (getattr(event, "object_type", ""), key) in PAIRED_REFERENCES and related is not None:
+                before = None if event.before is None else show_pairs(related, old)
+                after = None if event.after is None else show_pairs(related, new)
+                changes.append(Change(name, before, after))
+                continue
             before = None if event.before is None else show(field, related, old)
             after = None if event.after is None else show(field, related, new)
             changes.append(Change(name, before, after))

@@ -5,6 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from aidbridge.audit.labels import visible_events_q
+
 
 def may_search_trail(p: Any) -> bool:
     """Auditors (and the platform superuser) search the whole trail; coordinators the trail of what they see."""
@@ -16,7 +18,6 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         """The whole trail for auditors (and the platform superuser); for coordinators, the events on objects
         they may see (each model's ``for_user``); nothing for anyone else. A detail page shows one object's."""
         from aidbridge.accounts.principal import principal
-        from aidbridge.audit.labels import visible_events_q
 
         p = principal(user)
         if p.sees_everything:

@@ -43,10 +43,17 @@ def _set_stats(run: AllocationRun, **stats) -> None:
 def test_the_page_explains_its_measures_with_a_unit(done_run, personas, login):
     page = _page(login, personas, done_run)
     assert "What these numbers mean" in page
-    assert re.search(r"Objective</span><span class=\"v\">[\d.]+ <small>priority points</small>", page)
+    assert re.search(r"Objective</span><span class=\"v\">[\d,.]+ <small>priority points</small>", page)
     assert "P1 1000, P2 100, P3 10, P4 1 points" in page
     assert "each week late takes 10% of it off" in page
     assert "the same measure as the objective" in page
+
+
+def test_large_numbers_have_thousands_separators(done_run, personas, login):
+    page = _page(login, personas, done_run)
+    # P1's points possible: one validated P1 requirement is worth 1000 priority points.
+    assert '<td class="num">1,000</td>' in page
+    assert '<td class="num">1000</td>' not in page
 
 
 def _instance() -> dict:

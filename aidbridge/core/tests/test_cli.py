@@ -163,6 +163,9 @@ def waitress_calls(monkeypatch, settings, tmp_path):
     calls = _Calls()
     monkeypatch.setattr(waitress, "serve", lambda *args, **kwargs: calls.append((args, kwargs)))
     monkeypatch.setattr("aidbridge.core.worker.start_background_worker", lambda **kw: calls.workers.append(True))
+    # Nothing listens here, so the port is whatever the test names, even if something on this machine (a demo
+    # served while the suite runs) holds it. The busy-port check itself is tested with a real listener.
+    monkeypatch.setattr("aidbridge.core.management.commands.serve._can_bind", lambda host, port: True)
     return calls
 
 
