@@ -193,7 +193,7 @@ def readable_changes(user: Any, events: Iterable[Any]) -> list[list[Change]]:
     wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
     for event in events:
         fields = _fields(model_for(getattr(event, "object_type", "") or ""))
-        rows = []
+        rows: list[tuple[str, models.Field | None, type[models.Model] | None, Any, Any]] = []
         for key, old, new in _changed_keys(event):
             paired = model_for(PAIRED_REFERENCES.get((getattr(event, "object_type", ""), key), ""))
             if paired is not None:
