@@ -6,6 +6,7 @@ from ninja import NinjaAPI, Swagger
 
 from aidbridge.accounts.api import router as accounts_router
 from aidbridge.allocation.api import router as allocation_router
+from aidbridge.audit.api import router as audit_router
 from aidbridge.catalogue.api import router as catalogue_router
 from aidbridge.core.api import AUTH, install_exception_handlers, install_index
 from aidbridge.locations.api import router as locations_router
@@ -31,6 +32,6 @@ api = NinjaAPI(
 install_exception_handlers(api)
 
 for router in (accounts_router, catalogue_router, locations_router, requirements_router, pledges_router,
-               allocation_router, logistics_router):
+               allocation_router, logistics_router, audit_router):
     api.add_router("", router)
 install_index(api)

@@ -13,6 +13,7 @@ from aidbridge.allocation import services as allocation
 from aidbridge.allocation.instance import build_instance, fingerprint, key_pk, monday, week_start
 from aidbridge.allocation.models import AllocationRun
 from aidbridge.audit.services import record_event, snapshot
+from aidbridge.audit.tasks import checkpoint_log
 from aidbridge.core import clock
 from aidbridge.core import services as core
 from aidbridge.core.errors import Conflict, InvalidTransition, ServiceError
@@ -187,4 +188,5 @@ def approve_run(*, actor: Any, run: AllocationRun) -> list[Any]:
     record_event(actor=actor, action="allocation_run.approve", obj=run,
                  before={k: before[k] for k in ("status",)},
                  after={"status": run.status, "lines": len(lines)})
+    transaction.on_commit(checkpoint_log.enqueue)  # sign a transparency-log checkpoint covering the approval
     return lines

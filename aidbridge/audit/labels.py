@@ -3,7 +3,10 @@ and the events a user may read.
 
 The audit app sits below the apps whose objects it records, so it never imports their models: it finds them
 through ``django.apps`` by their label (``pledges.pledge``) and asks each model's own ``for_user`` what the
-viewer may see. An id the viewer may not see is described ("a pledge you cannot see"), never labelled.
+viewer may see. An id the viewer may not see is described ("a pledge you cannot see"), never labelled; in the
+lists a shipment's history keeps (its lines, movements, the shipments it was split into or from), ids the viewer
+may not see are left out altogether. Fields a model withholds from a viewer (``withheld_history_fields``, e.g.
+a shipment's origin country) are not shown.
 """
 
 from __future__ import annotations
@@ -105,12 +108,29 @@ class Change:
 HIDDEN_FIELDS = {"id", "created_at", "updated_at", "token_hash"}
 
 # Keys whose value is a list of ``[id, units]`` pairs naming rows of another model, by (audited model, key):
-# a shipment's ``lines`` (and the lines taken off it) name allocation lines.
+# a shipment's ``lines`` (and the lines taken off it) name allocation lines. Only the pairs naming rows the
+# viewer may see are shown; the others are left out entirely (neither their units nor how many there are).
 PAIRED_REFERENCES: dict[tuple[str, str], str] = {
     ("logistics.shipment", "lines"): "allocation.allocationline",
     ("logistics.shipment", "removed"): "allocation.allocationline",
     ("logistics.shipment", "moved"): "allocation.allocationline",
 }
+
+# Keys whose value is a list of ids of another model: only the rows the viewer may see are shown.
+LISTED_REFERENCES: dict[tuple[str, str], str] = {
+    ("logistics.shipment", "movements"): "logistics.stockmovement",
+    ("logistics.shipment", "planned_onward"): "logistics.shipment",
+    ("logistics.stockmovement", "trimmed_shipments"): "logistics.shipment",
+}
+
+# Keys whose value is one id of another model, shown only when the viewer may see that row (else no change row).
+SINGLE_REFERENCES: dict[tuple[str, str], str] = {
+    ("logistics.shipment", "into"): "logistics.shipment",
+    ("logistics.shipment", "split_from"): "logistics.shipment",
+}
+
+# How a row of an event is read: a model field, [id, units] pairs, a list of ids, or one id.
+FIELD, PAIRS, LISTED, SINGLE = "field", "pairs", "listed", "single"
 
 
 def _pairs(value: Any) -> list[tuple[Any, Any]]:
@@ -182,24 +202,69 @@ def _detail_url(obj: models.Model) -> str:
         return ""
 
 
+def _ids(value: Any) -> list[Any]:
+    """A list of ids; anything else (old or malformed history) as no ids."""
+    return [pk for pk in value if isinstance(pk, int | str)] if isinstance(value, list) else []
+
+
+def withheld_keys(user: Any, events: list[Any]) -> dict[tuple[str, str], frozenset[str]]:
+    """(object type, object id) → the keys of that object's snapshots that ``user`` may not read.
+
+    A model that withholds some of its fields from some viewers says which, per object, with a classmethod
+    ``withheld_history_fields(user, ids)`` (one query per such model on the page).
+    """
+    ids: dict[str, set[str]] = defaultdict(set)
+    for event in events:
+        ids[getattr(event, "object_type", "") or ""].add(str(getattr(event, "object_id", "") or ""))
+    out: dict[tuple[str, str], frozenset[str]] = {}
+    for label, pks in ids.items():
+        model = model_for(label)
+        hook = getattr(model, "withheld_history_fields", None)
+        if model is None or not callable(hook):
+            continue
+        clean = [pk for pk in pks if pk.isdigit()]
+        for pk, keys in hook(user, clean).items():
+            out[(label, str(pk))] = frozenset(keys)
+    return out
+
+
 def readable_changes(user: Any, events: Iterable[Any]) -> list[list[Change]]:
     """For each event, its changes with ids replaced by labels of the objects ``user`` may see.
 
     All ids of one related model are read in one query through that model's ``for_user``, so a page of
-    history costs one query per kind of object it mentions, not one per id.
+    history costs one query per kind of object it mentions, not one per id. Keys the object's model withholds
+    from ``user`` (:func:`withheld_keys`) are left out, and so are lists of ids whose visible part did not change.
     """
     events = list(events)
+    withheld = withheld_keys(user, events)
     raw = []
     wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
     for event in events:
-        fields = _fields(model_for(getattr(event, "object_type", "") or ""))
-        rows: list[tuple[str, models.Field | None, type[models.Model] | None, Any, Any]] = []
+        object_type = getattr(event, "object_type", "") or ""
+        hidden_keys = withheld.get((object_type, str(getattr(event, "object_id", "") or "")), frozenset())
+        fields = _fields(model_for(object_type))
+        rows: list[tuple[str, str, models.Field | None, type[models.Model] | None, Any, Any]] = []
         for key, old, new in _changed_keys(event):
-            paired = model_for(PAIRED_REFERENCES.get((getattr(event, "object_type", ""), key), ""))
+            if key in hidden_keys:
+                continue
+            paired = model_for(PAIRED_REFERENCES.get((object_type, key), ""))
             if paired is not None:
                 for value in (old, new):
                     wanted[paired].update(pk for pk, _ in _pairs(value))
-                rows.append((key, None, paired, old, new))
+                rows.append((PAIRS, key, None, paired, old, new))
+                continue
+            listed = model_for(LISTED_REFERENCES.get((object_type, key), ""))
+            if listed is not None:
+                for value in (old, new):
+                    wanted[listed].update(_ids(value))
+                rows.append((LISTED, key, None, listed, old, new))
+                continue
+            single = model_for(SINGLE_REFERENCES.get((object_type, key), ""))
+            if single is not None:
+                for value in (old, new):
+                    if value not in EMPTY:
+                        wanted[single].add(value)
+                rows.append((SINGLE, key, None, single, old, new))
                 continue
             field = fields.get(key)
             related = field.related_model if field is not None and field.is_relation else None
@@ -207,7 +272,7 @@ def readable_changes(user: Any, events: Iterable[Any]) -> list[list[Change]]:
                 for value in (old, new):
                     if value not in EMPTY:
                         wanted[related].add(value)
-            rows.append((key, field, related, old, new))
+            rows.append((FIELD, key, field, related, old, new))
         raw.append(rows)
 
     from aidbridge.accounts.principal import principal
@@ -242,21 +307,38 @@ def readable_changes(user: Any, events: Iterable[Any]) -> list[list[Change]]:
         return Value(default_label(obj), _detail_url(obj))
 
     def show_pairs(related: type[models.Model], value: Any) -> Value:
+        """Only the pairs naming rows ``user`` may see: the others leave no trace, not even a count."""
         parts = []
         for pk, units in _pairs(value):
             obj = found.get(related, {}).get(str(pk))
-            what = _allocation_label(obj) if obj is not None else f"a {related._meta.verbose_name} you cannot see"
-            parts.append(f"{what}: {_plain(None, units)}")
+            if obj is not None:
+                parts.append(f"{_allocation_label(obj)}: {_plain(None, units)}")
         return Value("; ".join(parts) if parts else "—")
+
+    def show_listed(related: type[models.Model], value: Any) -> Value:
+        objs = [obj for pk in _ids(value) if (obj := found.get(related, {}).get(str(pk))) is not None]
+        return Value(", ".join(default_label(obj) for obj in objs) if objs else "—")
+
+    def show_single(related: type[models.Model], value: Any) -> Value | None:
+        """The row's label, ``None`` when ``user`` may not see it (the change is then left out)."""
+        if value in EMPTY:
+            return Value("—")
+        obj = found.get(related, {}).get(str(value))
+        return None if obj is None else Value(default_label(obj), _detail_url(obj))
 
     out = []
     for event, rows in zip(events, raw, strict=True):
         changes = []
-        for key, field, related, old, new in rows:
+        for mode, key, field, related, old, new in rows:
             name = (key[:-3] if key.endswith("_id") and related is not None else key).replace("_", " ")
-            if (getattr(event, "object_type", ""), key) in PAIRED_REFERENCES and related is not None:
-                before = None if event.before is None else show_pairs(related, old)
-                after = None if event.after is None else show_pairs(related, new)
+            if mode != FIELD and related is not None:
+                render: Any = {PAIRS: show_pairs, LISTED: show_listed, SINGLE: show_single}[mode]
+                before = None if event.before is None else render(related, old)
+                after = None if event.after is None else render(related, new)
+                if (event.before is not None and before is None) or (event.after is not None and after is None):
+                    continue  # names a row the viewer may not see
+                if (before.text if before else "—") == (after.text if after else "—"):
+                    continue  # nothing the viewer may see changed
                 changes.append(Change(name, before, after))
                 continue
             before = None if event.before is None else show(field, related, old)

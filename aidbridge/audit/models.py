@@ -87,3 +87,22 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head #{self.seq}"
+
+
+class TransparencyCheckpoint(models.Model):
+    """A signed tree head of the transparency log: the Merkle root over the first ``tree_size`` events.
+
+    Signed with the log's Ed25519 key (kept in a file, never in the database); see ``aidbridge.audit.log``.
+    """
+
+    tree_size = models.PositiveBigIntegerField()
+    root_hash = models.CharField(max_length=64)
+    timestamp = models.DateTimeField()
+    key_id = models.CharField(max_length=64)
+    signature = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"checkpoint of {self.tree_size} events"

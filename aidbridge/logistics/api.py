@@ -149,8 +149,14 @@ def cancel_shipment(request: HttpRequest, shipment_id: int, payload: CancelIn) -
     return _act(request, shipment_id, services.cancel_shipment, reason=payload.reason)
 
 
-def _picked(shipment: Shipment, picks: list[PickIn]) -> list[tuple[ShipmentLine, int]]:
-    on_board = {line.pk: line for line in shipment.lines.all()}
+def _on_board(user: Any, shipment: Shipment) -> dict[int, ShipmentLine]:
+    """The lines of ``shipment`` that ``user`` may see, by id. Any other id, on the lorry or not, gets one answer,
+    so that no line id of another donor's goods can be learnt by trying it."""
+    return {line.pk: line for line in shipment.lines.for_user(user)}
+
+
+def _picked(user: Any, shipment: Shipment, picks: list[PickIn]) -> list[tuple[ShipmentLine, int]]:
+    on_board = _on_board(user, shipment)
     unknown = [pick.line for pick in picks if pick.line not in on_board]
     if unknown:
         raise ServiceError({"lines": [f"Line {pk} is not on {shipment.reference}." for pk in unknown]})
@@ -165,7 +171,7 @@ def split_shipment(request: HttpRequest, shipment_id: int, payload: SplitIn) -> 
     """
     user = actor(request)
     shipment = get_visible_or_404(_shipments(user), shipment_id)
-    new = services.split_shipment(actor=user, shipment=shipment, lines=_picked(shipment, payload.lines),
+    new = services.split_shipment(actor=user, shipment=shipment, lines=_picked(user, shipment, payload.lines),
                                   week=payload.week, note=payload.note)
     return Status(201, _detail(user, _shipments(user).get(pk=new.pk)))
 
@@ -175,7 +181,7 @@ def remove_shipment_lines(request: HttpRequest, shipment_id: int, payload: Remov
     """Take lines, or parts of lines, off a planned shipment (say why); those units can be planned again."""
     user = actor(request)
     shipment = get_visible_or_404(_shipments(user), shipment_id)
-    services.remove_shipment_lines(actor=user, shipment=shipment, lines=_picked(shipment, payload.lines),
+    services.remove_shipment_lines(actor=user, shipment=shipment, lines=_picked(user, shipment, payload.lines),
                                    reason=payload.reason)
     return _detail(user, _shipments(user).get(pk=shipment.pk))
 
@@ -185,7 +191,7 @@ def receive_shipment(request: HttpRequest, shipment_id: int, payload: ReceiptIn)
     """Count goods off: per shipment line, units good, damaged and lost (with a reason for any discrepancy)."""
     user = actor(request)
     shipment = get_visible_or_404(_shipments(user), shipment_id)
-    on_board = {line.pk: line for line in shipment.lines.all()}
+    on_board = _on_board(user, shipment)
     unknown = [row.line for row in payload.lines if row.line not in on_board]
     if unknown:
         raise ServiceError({"lines": [f"Line {pk} is not on {shipment.reference}." for pk in unknown]})

@@ -9,6 +9,9 @@ concurrent issues and stock can never go negative.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -109,6 +112,28 @@ class Shipment(models.Model):
         if self.leg == self.Leg.INBOUND:
             return f"{self.origin_country or '?'} → {self.hub.code}"
         return f"{self.hub.code} → {self.destination.unlocode if self.destination else '?'}"
+
+    @property
+    def released_origin_country(self) -> str:
+        """The origin country as the viewer may see it: set by ``Shipment.objects.for_user`` (withheld below a
+        full view of the pledges on board); a shipment read any other way shows none."""
+        return str(getattr(self, "origin_released", "") or "")
+
+    @property
+    def released_route(self) -> str:
+        """:attr:`route` with :attr:`released_origin_country` in place of the origin country."""
+        if self.leg == self.Leg.INBOUND:
+            return f"{self.released_origin_country or '?'} → {self.hub.code}"
+        return self.route
+
+    @classmethod
+    def withheld_history_fields(cls, user: Any, ids: Iterable[Any]) -> dict[str, frozenset[str]]:
+        """For the audit history: per shipment id, the snapshot keys ``user`` may not read (its origin)."""
+        hidden = cls.objects.filter(pk__in=list(ids)).origin_withheld(user).values_list("pk", flat=True)
+        return {str(pk): WITHHELD_HISTORY for pk in hidden}
+
+
+WITHHELD_HISTORY = frozenset({"origin_country"})
 
 
 class ShipmentLine(models.Model):
@@ -238,6 +263,18 @@ class ProofOfDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"Proof of delivery for {self.shipment.reference}, signed by {self.signatory}"
+
+    @classmethod
+    def withheld_history_fields(cls, user: Any, ids: Iterable[Any]) -> dict[str, frozenset[str]]:
+        """For the audit history: the units signed for count every line of the shipment, so a viewer who may
+        not see one of them (a donor on a shared lorry) does not read them."""
+        visible = ShipmentLine.objects.for_user(user).values("pk")
+        hidden = (ShipmentLine.objects.filter(shipment__proof_of_delivery__pk__in=list(ids)).exclude(pk__in=visible)
+                  .values_list("shipment__proof_of_delivery__pk", flat=True).distinct())
+        return {str(pk): WITHHELD_PROOF_HISTORY for pk in hidden}
+
+
+WITHHELD_PROOF_HISTORY = frozenset({"received_good"})
 
 
 class StockMovement(AppendOnlyModel):

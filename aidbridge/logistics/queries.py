@@ -90,12 +90,13 @@ def weekly_tonnes(hub: Hub, *, user: Any, start: dt.date, weeks: int) -> list[Hu
     """Tonnes arriving at and leaving ``hub`` per week, against its weekly capacity (for a chart).
 
     An inbound leg counts in the week it arrived, or is expected to; an outbound leg in the week it left, or
-    is planned to. Cancelled shipments count nowhere.
+    is planned to. Cancelled shipments count nowhere. Only the shipment lines ``user`` may see are summed.
     """
     first = monday(start)
     inbound: dict[dt.date, Decimal] = defaultdict(Decimal)
     outbound: dict[dt.date, Decimal] = defaultdict(Decimal)
-    lines = (ShipmentLine.objects.filter(shipment__in=Shipment.objects.for_user(user).filter(hub=hub))
+    # Only the lines the viewer may see: a donor's chart never adds the other donors' goods on a shared lorry.
+    lines = (ShipmentLine.objects.for_user(user).filter(shipment__hub=hub)
              .exclude(shipment__status=Shipment.Status.CANCELLED).select_related("shipment", "item"))
     for line in lines:
         s = line.shipment
@@ -160,6 +161,7 @@ def chain_of_custody(pledge: Pledge, *, user: Any) -> list[Handover]:
     by_shipment: dict[int, list[ShipmentLine]] = defaultdict(list)
     for line in lines:
         by_shipment[line.shipment_id].append(line)
+    withheld = set(Shipment.objects.filter(pk__in=by_shipment).origin_withheld(user).values_list("pk", flat=True))
     dispatches = {e.shipment_id: e for e in ShipmentEvent.objects.filter(
         shipment_id__in=by_shipment, status=Shipment.Status.DISPATCHED).select_related("recorded_by", "location")}
     result: list[Handover] = []
@@ -173,7 +175,7 @@ def chain_of_custody(pledge: Pledge, *, user: Any) -> list[Handover]:
         event = dispatches.get(s.pk)
         result.append(Handover(
             at=s.dispatched_at or s.created_at, event="dispatched", shipment=s, from_party=sender, to_party=carrier,
-            where=(event.where if event else "") or s.origin_text or s.origin_country,
+            where=(event.where if event else "") or s.origin_text or ("" if s.pk in withheld else s.origin_country),
             person=_name(event.recorded_by if event else None), quantity=sum(line.quantity for line in shipment_lines),
             carrier=s.carrier, tracking_reference=s.tracking_reference,
         ))

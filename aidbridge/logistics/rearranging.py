@@ -34,10 +34,6 @@ Status = Shipment.Status
 Entries = Sequence[tuple[ShipmentLine, int]]  # (line on the shipment, units of it)
 
 
-def _units(n: int) -> str:
-    return f"{n} unit{'s' if n != 1 else ''}"
-
-
 def _on_board(shipment: Shipment) -> dict[int, ShipmentLine]:
     lines = shipment.lines.select_related("item", "allocation_line__pledge").order_by("pk")
     return {line.pk: line for line in lines}
@@ -147,17 +143,18 @@ def split_shipment(
         origin_id=shipment.origin_id, origin_text=shipment.origin_text, destination_id=shipment.destination_id,
         week=new_week, carrier=shipment.carrier, generated=False,
         expected_arrival=arrival,
-        notes=f"Split from {shipment.reference}." + (f" {note}" if note else ""),
+        notes="Split off another shipment." + (f" {note}" if note else ""),
         created_by=actor if getattr(actor, "pk", None) else None, created_at=at or clock.now(),
     )
     lifecycle.full(new)
     new.save()
     moved = _take_off(on_board, chosen, onto=new)
     _arranged_by_hand(shipment)
-    units = _units(sum(chosen.values()))
-    lifecycle.timeline(actor=actor, shipment=shipment, at=at, note=f"Split: {units} moved to {new.reference}."
+    # The timeline is read by everyone who sees the shipment, a donor on a shared lorry too: it names no units
+    # and no other shipment. Which lines moved, how many units and where to is in the history, per viewer.
+    lifecycle.timeline(actor=actor, shipment=shipment, at=at, note="Split: units moved to a new shipment."
                        + (f" {note}" if note else ""))
-    lifecycle.timeline(actor=actor, shipment=new, at=at, note=f"Split from {shipment.reference}: {units}."
+    lifecycle.timeline(actor=actor, shipment=new, at=at, note="Split off another shipment."
                        + (f" {note}" if note else ""))
     lifecycle.audit(actor=actor, action="shipment.split", shipment=shipment, before=before,
                     lines=lifecycle.lines_payload(shipment), moved=moved, into=new.pk, note=note)
@@ -190,7 +187,7 @@ def remove_shipment_lines(
     removed = _take_off(on_board, chosen)
     _arranged_by_hand(shipment)
     lifecycle.timeline(actor=actor, shipment=shipment, at=at,
-                       note=f"Taken off: {_units(sum(chosen.values()))}. {reason}")
+                       note=f"Units taken off. {reason}")  # how many: in the history, per viewer
     lifecycle.audit(actor=actor, action="shipment.remove_lines", shipment=shipment, before=before,
                     lines=lifecycle.lines_payload(shipment), removed=removed, reason=reason)
     return shipment
@@ -248,12 +245,12 @@ def trim_planned_outbound(*, actor: Any, line: AllocationLine, note: str) -> Tri
         excess -= quantity
     for trim in trims.values():
         shipment = trim.shipment
-        units = _units(sum(n for _, n in trim.removed))
+        # No unit counts: the timeline is shared by every viewer of the shipment (see split_shipment).
         if shipment.lines.exists():
-            trim.note = f"Taken off: {units}, {note}"
+            trim.note = f"Units taken off, {note}"
         else:
             lifecycle.advance(shipment, Status.CANCELLED)
-            trim.note = f"Cancelled: its {units} were {note}"
+            trim.note = f"Cancelled: its units were {note}"
         lifecycle.timeline(actor=actor, shipment=shipment, note=trim.note)
     return trims
 

@@ -234,8 +234,8 @@ def record_proof_of_delivery(
         _attach(proof, content, filename)
     proof.save()
     lifecycle.timeline(actor=actor, shipment=shipment, at=proof.received_at, location=shipment.destination,
-                       note=f"Proof of delivery signed by {signatory} for {good} unit{'s' if good != 1 else ''} "
-                            "received good.")
+                       # Not the units: a donor on a shared lorry reads this timeline too (the history has them).
+                       note=f"Proof of delivery signed by {signatory}.")
     record_event(actor=actor, action="shipment.proof_of_delivery", obj=proof,
                  after={**snapshot(proof), "received_good": good})
     return proof

@@ -24,7 +24,7 @@ class ShipmentOut(Schema):
     hub: int = Field(description="Hub id: where an inbound leg ends and an outbound leg starts.")
     hub_code: str
     donor: int | None = Field(description="Inbound legs: the donor organisation id.")
-    origin_country: str
+    origin_country: str = Field(description="Inbound legs: withheld (\"\") unless you see its pledges in full.")
     origin_text: str
     destination: int | None = Field(description="Outbound legs: the destination location id.")
     week: dt.date
@@ -53,6 +53,10 @@ class ShipmentOut(Schema):
     @staticmethod
     def resolve_destination(obj: Shipment) -> int | None:
         return obj.destination_id
+
+    @staticmethod
+    def resolve_origin_country(obj: Shipment) -> str:
+        return obj.released_origin_country
 
 
 class ShipmentLineOut(Schema):

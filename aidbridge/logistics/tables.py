@@ -5,7 +5,7 @@ from aidbridge.core.views import Column
 SHIPMENT_COLUMNS = [
     Column("Reference", "reference", "link"),
     Column("Leg", "leg", "choice"),
-    Column("Route", "route"),
+    Column("Route", "released_route"),
     Column("Hub", "hub", "object"),
     Column("Donor", "donor", "object"),
     Column("Week", "week", "date"),
@@ -16,11 +16,11 @@ SHIPMENT_COLUMNS = [
 
 SHIPMENT_FIELDS = [
     Column("Leg", "leg", "choice"),
-    Column("Route", "route"),
+    Column("Route", "released_route"),
     Column("Hub", "hub", "object"),
     Column("Donor", "donor", "object"),
     Column("Origin", "origin_text"),
-    Column("Origin country", "origin_country"),
+    Column("Origin country", "released_origin_country"),
     Column("Destination", "destination", "object"),
     Column("Week", "week", "date"),
     Column("Expected arrival", "expected_arrival", "date"),

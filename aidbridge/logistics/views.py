@@ -93,13 +93,15 @@ def may_rearrange(p: Principal, s: Shipment) -> bool:
     return s.status == Status.PLANNED and operates(p, s.hub)
 
 
-def planned_lines(shipment: Shipment) -> list[Any]:
-    return list(shipment.lines.select_related("item", "allocation_line__pledge", "allocation_line__requirement")
-                .order_by("pk"))
+def planned_lines(shipment: Shipment, user: Any) -> list[Any]:
+    """The lines of ``shipment`` that ``user`` may see: a form never names another donor's goods."""
+    return list(shipment.lines.for_user(user)
+                .select_related("item", "allocation_line__pledge", "allocation_line__requirement").order_by("pk"))
 
 
-def outstanding_lines(shipment: Shipment) -> list[tuple[Any, int]]:
-    lines = list(shipment.lines.select_related("item", "allocation_line__pledge").order_by("pk"))
+def outstanding_lines(shipment: Shipment, user: Any) -> list[tuple[Any, int]]:
+    """The lines of ``shipment`` that ``user`` may see and that still have units to count, with those units."""
+    lines = list(shipment.lines.for_user(user).select_related("item", "allocation_line__pledge").order_by("pk"))
     done = dict(ReceiptLine.objects.filter(shipment_line__shipment=shipment).values_list("shipment_line_id")
                 .annotate(n=Sum("good") + Sum("damaged") + Sum("lost")))
     return [(line, line.quantity - (done.get(line.pk) or 0)) for line in lines
@@ -141,6 +143,7 @@ class ShipmentDetail(ObjectDetailView):
         proof = ProofOfDelivery.objects.filter(shipment=obj).first()
         rearrange = may_rearrange(p, obj)
         return {
+            "title": f"{obj.reference} {obj.released_route}",  # not str(obj): its origin may be withheld
             "lines": (obj.lines.for_user(user).select_related("item", "allocation_line__pledge",
                                                               "allocation_line__requirement__recipient")),
             "events": obj.events.select_related("recorded_by", "location"),
@@ -153,11 +156,11 @@ class ShipmentDetail(ObjectDetailView):
             "track_form": TrackForm() if may_track(p, obj) else None,
             "arrive_form": ArriveForm() if may_arrive(p, obj) else None,
             "cancel_form": CancelForm() if may_cancel(p, obj) else None,
-            "receive_form": ReceiveForm(lines=outstanding_lines(obj)) if may_receive(p, obj) else None,
+            "receive_form": ReceiveForm(lines=outstanding_lines(obj, user)) if may_receive(p, obj) else None,
             "proof_form": ProofForm() if may_sign(p, obj) else None,
             "scan_form": ProofDocumentForm() if may_attach_scan(p, obj, proof) else None,
-            "split_form": SplitForm(lines=planned_lines(obj)) if rearrange else None,
-            "remove_form": RemoveLinesForm(lines=planned_lines(obj)) if rearrange else None,
+            "split_form": SplitForm(lines=planned_lines(obj, user)) if rearrange else None,
+            "remove_form": RemoveLinesForm(lines=planned_lines(obj, user)) if rearrange else None,
         }
 
 
@@ -219,7 +222,7 @@ class ShipmentReceive(_ShipmentForm):
     success_message = "Receipt recorded."
 
     def get_form(self, obj: Shipment) -> forms.BaseForm:
-        return ReceiveForm(self.request.POST, lines=outstanding_lines(obj))
+        return ReceiveForm(self.request.POST, lines=outstanding_lines(obj, self.request.user))
 
     def perform(self, obj: Shipment, form: forms.BaseForm) -> Any:
         entries = [services.Received(line, good, damaged, lost, reason)
@@ -256,7 +259,7 @@ class ShipmentSplit(_ShipmentForm):
     form_name = "split_form"
 
     def get_form(self, obj: Shipment) -> forms.BaseForm:
-        return SplitForm(self.request.POST, lines=planned_lines(obj))
+        return SplitForm(self.request.POST, lines=planned_lines(obj, self.request.user))
 
     def perform(self, obj: Shipment, form: forms.BaseForm) -> Any:
         d = form.cleaned_data
@@ -272,7 +275,7 @@ class ShipmentRemoveLines(_ShipmentForm):
     success_message = "Taken off the shipment; those units can be planned again."
 
     def get_form(self, obj: Shipment) -> forms.BaseForm:
-        return RemoveLinesForm(self.request.POST, lines=planned_lines(obj))
+        return RemoveLinesForm(self.request.POST, lines=planned_lines(obj, self.request.user))
 
     def perform(self, obj: Shipment, form: forms.BaseForm) -> Any:
         return services.remove_shipment_lines(actor=self.request.user, shipment=obj,

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import Case, CharField, F, Q, Sum, When
+from django.db.models import Value as V
 
 from aidbridge.accounts.principal import Principal, principal
 from aidbridge.logistics.appendonly import AppendOnlyQuerySet
@@ -37,18 +38,46 @@ class ShipmentLineQuerySet(models.QuerySet):
         )
 
 
+def origin_visible_q(user: Any) -> Q | None:
+    """The shipments whose origin country ``user`` may see; ``None``: all of them.
+
+    An inbound leg's origin is its pledges' origin, which is withheld below a full view of the pledge
+    (:mod:`aidbridge.pledges.releasability`): so only coordinators, auditors and the shipment's donor see it.
+    Outbound legs have no origin country.
+    """
+    p = principal(user)
+    if _sees_all(p):
+        return None
+    return Q(donor_id=p.organisation_id) if p.organisation_id is not None else Q(pk__in=[])
+
+
+def released_origin(user: Any) -> Any:
+    """``origin_country`` where ``user`` may see it, else "": the ``origin_released`` annotation of ``for_user``."""
+    condition = origin_visible_q(user)
+    if condition is None:
+        return F("origin_country")
+    return Case(When(condition, then=F("origin_country")), default=V(""), output_field=CharField())
+
+
 class ShipmentQuerySet(models.QuerySet):
     def for_user(self, user: Any) -> ShipmentQuerySet:
+        """The shipments ``user`` sees, each annotated with ``origin_released`` (see :func:`released_origin`)."""
         from aidbridge.logistics.models import ShipmentLine
 
         p = principal(user)
         if _sees_all(p):
-            return self.all()
+            return self.annotate(origin_released=released_origin(user))
         if p.organisation_id is None:
             return self.none()
         # A subquery rather than a join, so that a shipment with many visible lines is listed once.
         lines = ShipmentLine.objects.for_user(user).values("shipment_id")
-        return self.filter(Q(hub__operator_id=p.organisation_id) | Q(pk__in=lines))
+        return (self.filter(Q(hub__operator_id=p.organisation_id) | Q(pk__in=lines))
+                .annotate(origin_released=released_origin(user)))
+
+    def origin_withheld(self, user: Any) -> ShipmentQuerySet:
+        """Of these shipments, those whose origin country ``user`` may not see."""
+        condition = origin_visible_q(user)
+        return self.none() if condition is None else self.exclude(condition)
 
 
 class ShipmentChildQuerySet(models.QuerySet):
