@@ -9,7 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from aidbridge.audit import transparency
+from aidbridge.audit import log, transparency
+from aidbridge.audit.models import AuditEvent
 
 
 def _read_json(name: str) -> Any:
@@ -58,13 +59,10 @@ class Command(BaseCommand):
             self.stdout.write(text, ending="")
 
     def _checkpoint(self, options: dict[str, Any]) -> None:
-        from aidbridge.audit import log
 
         self._write(log.as_dict(log.make_checkpoint()), options["output"])
 
     def _prove(self, options: dict[str, Any]) -> None:
-        from aidbridge.audit import log
-        from aidbridge.audit.models import AuditEvent
 
         event = AuditEvent.objects.filter(pk=options["event"]).first()
         if event is None:
@@ -79,7 +77,6 @@ class Command(BaseCommand):
         self._write(bundle, options["output"])
 
     def _consistency(self, options: dict[str, Any]) -> None:
-        from aidbridge.audit import log
 
         try:
             bundle = log.consistency_bundle(_read_json(options["old"]), _read_json(options["new"]))
@@ -98,7 +95,6 @@ class Command(BaseCommand):
         self.stdout.write(f"Verified: {message}")
 
     def _public_key(self, options: dict[str, Any]) -> None:
-        from aidbridge.audit import log
 
         key = log.signing_key().public_key()
         if options["hex"]:
