@@ -204,6 +204,8 @@ MEDIA_ROOT = VAR_DIR / "uploads"
 MAX_UPLOAD_BYTES = envint("AIDBRIDGE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# The whole request body, refused by waitress before Django reads it (``aidbridge serve``): one upload plus its form.
+MAX_REQUEST_BODY_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024
 
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

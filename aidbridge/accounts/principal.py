@@ -47,9 +47,17 @@ class Principal:
         return self.is_superuser or (self.can_write and organisation_id == self.organisation_id)
 
     @property
+    def is_coordinator_editor(self) -> bool:
+        """A coordinator who may write (editor or admin of the coordination cell), or the platform superuser.
+
+        The one definition of this predicate: allocation, requirements, logistics and reference data all ask it.
+        """
+        return self.is_superuser or (self.is_coordinator and self.can_write)
+
+    @property
     def manages_reference_data(self) -> bool:
         """Coordinators' editors keep the catalogue, locations, hubs and organisations."""
-        return self.is_superuser or (self.is_coordinator and self.can_write)
+        return self.is_coordinator_editor
 
 
 ANONYMOUS = Principal(None, None, None, None, False, False)

@@ -48,9 +48,19 @@ def create_user(
     email: str = "",
     is_superuser: bool = False,
 ) -> AbstractBaseUser:
-    """Create a login, optionally with its membership. ``actor=None`` is the command line's system actor."""
+    """Create a login, optionally with its membership. ``actor=None`` is the command line's system actor.
+
+    Only a superuser (or the system actor: an operator at the command line) may create a superuser; an
+    organisation's administrator creates users in its own organisation only.
+    """
     if actor is not None:
-        core.require(principal(actor).is_admin, "Only administrators may create users.")
+        p = principal(actor)
+        core.require(p.is_admin, "Only administrators may create users.")
+        core.require(p.is_superuser or not is_superuser, "Only a superuser may create a superuser.")
+        core.require(
+            p.is_superuser or (organisation is not None and organisation.pk == p.organisation_id),
+            "Administrators may create users in their own organisation only.",
+        )
     User = get_user_model()
     if not username:
         raise ServiceError("A username is required.", field="username")
@@ -78,11 +88,21 @@ def create_user(
 
 @transaction.atomic
 def set_membership(*, actor: Any, user: Any, organisation: Organisation, role: str) -> Membership:
+    """Put a user in an organisation with a role. An organisation's administrator acts within its own
+    organisation only: on its own members (or users with no organisation yet), into its own organisation, and
+    never on a superuser. A superuser (or the system actor) may do anything."""
     if actor is not None:
         core.require(principal(actor).is_admin, "Only administrators may change memberships.")
     if role not in Membership.Role.values:
         raise ServiceError(f"“{role}” is not a role.", field="role")
     membership = Membership.objects.select_for_update().filter(user=user).first()
+    if actor is not None and not principal(actor).is_superuser:
+        own = principal(actor).organisation_id
+        core.require(
+            organisation.pk == own and (membership is None or membership.organisation_id == own),
+            "Administrators may change memberships in their own organisation only.",
+        )
+        core.require(not user.is_superuser, "Only a superuser may change a superuser's membership.")
     before = snapshot(membership) if membership else None
     if membership is None:
         membership = Membership.objects.create(user=user, organisation=organisation, role=role)

@@ -28,7 +28,7 @@ class RunForm(forms.Form):
 
 def _may_plan(request: HttpRequest) -> bool:
     p = principal(request.user)
-    return p.is_superuser or (p.is_coordinator and p.can_write)
+    return p.is_coordinator_editor
 
 
 @login_required

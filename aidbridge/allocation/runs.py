@@ -24,7 +24,7 @@ from aidbridge.requirements.models import Requirement
 
 def _require_coordinator(actor: Any, what: str) -> None:
     p = principal(actor)
-    core.require(p.is_superuser or (p.is_coordinator and p.can_write), f"Only coordinator editors may {what}.")
+    core.require(p.is_coordinator_editor, f"Only coordinator editors may {what}.")
 
 
 @transaction.atomic

@@ -27,7 +27,7 @@ class AllocationLineFilterSet(django_filters.FilterSet):
 
 
 def coordinator(p: Principal, line: Any = None) -> bool:
-    return p.is_superuser or (p.is_coordinator and p.can_write)
+    return p.is_coordinator_editor
 
 
 def may_dispatch(p: Principal, line: AllocationLine) -> bool:

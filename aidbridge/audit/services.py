@@ -13,7 +13,7 @@ from django.db.models.fields.files import FieldFile
 
 from aidbridge.audit.models import AuditChainHead, AuditEvent
 from aidbridge.core import clock
-from aidbridge.core.requestid import current_request_id
+from aidbridge.core.requestid import current_client_request_id, current_request_id
 
 GENESIS_HASH = "0" * 64
 
@@ -42,8 +42,12 @@ def event_payload(event: AuditEvent) -> dict[str, Any]:
 
     The position (``seq``) is left out on purpose: order is proven by the ``prev_hash`` links, so moving an
     event shows up as a broken link (reordered) rather than as an edit.
+
+    ``client_request_id`` is covered only when it is set: events written before the field existed (all of them
+    with ``""``) keep the payload, and so the hash, they were written with, while a client id added to, changed
+    on or removed from any event breaks its hash.
     """
-    return {
+    payload: dict[str, Any] = {
         "created_at": event.created_at.isoformat(),
         "actor_id": event.actor_id,
         "actor_name": event.actor_name,
@@ -55,6 +59,9 @@ def event_payload(event: AuditEvent) -> dict[str, Any]:
         "after": event.after,
         "request_id": event.request_id,
     }
+    if event.client_request_id:
+        payload["client_request_id"] = event.client_request_id
+    return payload
 
 
 def chain_hash(prev_hash: str, payload: dict[str, Any]) -> str:
@@ -95,6 +102,7 @@ def record_event(
         before=json.loads(canonical_json(before)) if before is not None else None,
         after=json.loads(canonical_json(after)) if after is not None else None,
         request_id=current_request_id(),
+        client_request_id=current_client_request_id(),
         prev_hash=head.hash,
     )
     event.hash = chain_hash(head.hash, event_payload(event))

@@ -13,17 +13,26 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class RequestIdMiddleware:
-    """Adopt a well-formed incoming X-Request-ID (from a proxy) or make one, and echo it back."""
+    """Make the request id on the server, always; keep a well-formed incoming X-Request-ID apart.
+
+    The client's id is never adopted as the request id (a client could otherwise forge or reuse the id that ties
+    audit events together). It is recorded as the client request id and echoed back in X-Client-Request-ID; the
+    server's id goes back in X-Request-ID.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
-        with request_id(incoming if _SAFE_ID.match(incoming) else None) as rid:
+        client = incoming if _SAFE_ID.match(incoming) else ""
+        with request_id(client=client) as rid:
             request.request_id = rid  # type: ignore[attr-defined]
+            request.client_request_id = client  # type: ignore[attr-defined]
             response = self.get_response(request)
         response["X-Request-ID"] = rid
+        if client:
+            response["X-Client-Request-ID"] = client
         return response
 
 

@@ -15,7 +15,7 @@ from aidbridge.locations.models import Hub
 
 
 def is_coordinator(p: Principal) -> bool:
-    return p.is_superuser or (p.is_coordinator and p.can_write)
+    return p.is_coordinator_editor
 
 
 def operates(p: Principal, hub: Hub) -> bool:

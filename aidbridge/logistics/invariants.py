@@ -11,17 +11,22 @@ changed behind the application's back, shows up as a named violation:
 - per allocation travelling by shipment: its in-transit, delivered and lost counters are what the shipments
   say, so per pledge: shipped = good + damaged + lost + still in transit;
 - no fill level exceeds 100%: no requirement or pledge is allocated beyond its quantity, no allocation moved
-  beyond its own.
+  beyond its own;
+- the tables agree with the audit log: every movement, allocation line and receipt line is what its latest audit
+  event says (a row without an event was inserted, an event without a row names a deleted row, a difference an
+  edit, shown as "table X vs log Y"), and every balance recomputed from the logged movements is the one kept.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, F, Q, Sum
 
 from aidbridge.allocation.models import AllocationLine
+from aidbridge.audit.models import AuditEvent
 from aidbridge.catalogue.models import Item
 from aidbridge.locations.models import Hub
 from aidbridge.logistics.flows import Flow, flows
@@ -66,6 +71,7 @@ def verify() -> Report:
     counted = _counted()
     for check in (_ledger, _reversals, _shipment_lines, _shipment_ledger, _shipment_status, _allocations, _fill):
         report.violations.extend(check(hubs, counted))
+    report.violations.extend(_against_log(hubs))
     return report
 
 
@@ -243,3 +249,115 @@ def _fill(hubs: dict[int, str], counted: Counted) -> list[str]:
             found.append(f"{p.reference} is shipped but every unit is delivered or written off; it should be "
                          "delivered.")
     return found
+
+
+MOVEMENT_FIELDS = ("hub_id", "item_id", "kind", "quantity", "reason", "shipment_id", "shipment_line_id",
+                   "allocation_line_id", "reverses_id")
+ALLOCATION_FIELDS = ("pledge_id", "requirement_id", "hub_id", "quantity", "in_transit_quantity",
+                     "delivered_quantity", "lost_quantity")
+Counts = dict[int, tuple[int, int, int]]  # shipment line id → good, damaged, lost
+
+
+@dataclass
+class Log:
+    """The latest logged content of each ledger row, replayed from the audit events in chain order."""
+
+    movements: dict[int, dict[str, Any]] = field(default_factory=dict)
+    allocations: dict[int, dict[str, Any] | None] = field(default_factory=dict)  # None: released (deleted)
+    receipts: dict[int, Counts] = field(default_factory=dict)  # receipt id → its lines
+
+
+def replay() -> Log:
+    log = Log()
+    events = (AuditEvent.objects.filter(object_type__in=[_label(StockMovement), _label(AllocationLine)])
+              | AuditEvent.objects.filter(object_type=_label(Shipment), action="shipment.receive"))
+    rows = events.order_by("seq").values_list("object_type", "object_id", "after")
+    for object_type, object_id, after in rows.iterator():
+        if object_type == _label(StockMovement):
+            if after is not None:
+                log.movements[int(object_id)] = after
+        elif object_type == _label(AllocationLine):
+            log.allocations[int(object_id)] = after
+        elif after is not None and "receipt" in after:
+            counts: Counts = {}
+            for shipment_line, good, damaged, lost, *_reason in after.get("lines", []):
+                g, d, lo = counts.get(shipment_line, (0, 0, 0))
+                counts[shipment_line] = (g + good, d + damaged, lo + lost)
+            log.receipts[after["receipt"]] = counts
+    return log
+
+
+def _label(model: Any) -> str:
+    return str(model._meta.label_lower)
+
+
+def _differences(table: dict[str, Any], logged: dict[str, Any], fields: tuple[str, ...]) -> str:
+    return "; ".join(f"{name.removesuffix('_id')}: table {table[name]} vs log {logged.get(name)}"
+                     for name in fields if table[name] != logged.get(name))
+
+
+def _against_log(hubs: dict[int, str]) -> list[str]:
+    found: list[str] = []
+    log = replay()
+    codes = dict(Item.objects.values_list("pk", "code"))
+
+    def movement_label(pk: int, row: dict[str, Any]) -> str:
+        item, hub = row.get("item_id"), row.get("hub_id")
+        return (f"movement #{pk} ({str(row.get('kind', '?')).replace('_', '-')} of {row.get('quantity')} "
+                f"{codes.get(item, item) if isinstance(item, int) else item} at "
+                f"{hubs.get(hub, hub) if isinstance(hub, int) else hub})")
+
+    logged = dict(log.movements)
+    for row in StockMovement.objects.order_by("pk").values("pk", *MOVEMENT_FIELDS).iterator():
+        entry = logged.pop(row["pk"], None)
+        if entry is None:
+            found.append(f"Audit log: {movement_label(row['pk'], row)} is in the ledger but has no audit event "
+                         "(inserted).")
+        elif diff := _differences(row, entry, MOVEMENT_FIELDS):
+            found.append(f"Audit log: {movement_label(row['pk'], row)} was edited: {diff}.")
+    for pk, entry in sorted(logged.items()):
+        found.append(f"Audit log: {movement_label(pk, entry)} is in the audit log but not in the ledger (deleted).")
+
+    replayed: dict[tuple[int, int], int] = defaultdict(int)
+    for entry in log.movements.values():
+        replayed[(entry["hub_id"], entry["item_id"])] += int(entry["delta"])
+    balances = dict(((b["hub_id"], b["item_id"]), b["on_hand"])
+                    for b in StockBalance.objects.values("hub_id", "item_id", "on_hand"))
+    for key in sorted(set(replayed) | set(balances)):
+        if balances.get(key, 0) != replayed.get(key, 0):
+            found.append(f"Audit log: {codes.get(key[1], key[1])} at {hubs.get(key[0], key[0])}: on hand table "
+                         f"{balances.get(key, 0)} vs log {replayed.get(key, 0)}.")
+
+    allocations = dict(log.allocations)
+    for row in AllocationLine.objects.order_by("pk").values("pk", *ALLOCATION_FIELDS).iterator():
+        label = f"allocation {row['pk']}"
+        if row["pk"] not in allocations:
+            found.append(f"Audit log: {label} has no audit event (inserted).")
+            continue
+        entry = allocations.pop(row["pk"])
+        if entry is None:
+            found.append(f"Audit log: {label} was released in the audit log but is still in the table.")
+        elif diff := _differences(row, entry, ALLOCATION_FIELDS):
+            found.append(f"Audit log: {label} was edited: {diff.replace('_quantity', '')}.")
+    for pk, entry in sorted(allocations.items()):
+        if entry is not None:
+            found.append(f"Audit log: allocation {pk} is in the audit log but not in the table (deleted).")
+
+    table: dict[int, Counts] = defaultdict(dict)
+    for line in ReceiptLine.objects.order_by("pk").values("receipt_id", "shipment_line_id", "good", "damaged",
+                                                          "lost").iterator():
+        mine = table[line["receipt_id"]]
+        g, d, lo = mine.get(line["shipment_line_id"], (0, 0, 0))
+        mine[line["shipment_line_id"]] = (g + line["good"], d + line["damaged"], lo + line["lost"])
+    for receipt in sorted(set(table) | set(log.receipts)):
+        kept, logged_counts = table.get(receipt, {}), log.receipts.get(receipt, {})
+        for shipment_line in sorted(set(kept) | set(logged_counts)):
+            a, b = kept.get(shipment_line), logged_counts.get(shipment_line)
+            if a != b:
+                found.append(f"Audit log: receipt #{receipt}, shipment line {shipment_line}: good/damaged/lost "
+                             f"table {_counts(a)} vs log {_counts(b)}.")
+    return found
+
+
+def _counts(counts: tuple[int, int, int] | None) -> str:
+    return "/".join(map(str, counts)) if counts is not None else "none"

@@ -24,7 +24,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Sum
@@ -46,8 +45,8 @@ from aidbridge.logistics.models import (
     StockMovement,
 )
 from aidbridge.logistics.planning import Touched, plan_onward, record_plans
-from aidbridge.logistics.stock import post_movement
-from aidbridge.pledges.services import sniff_content_type
+from aidbridge.logistics.stock import audit_movements, post_movement
+from aidbridge.pledges.services import check_upload, stored_name
 
 Status = Shipment.Status
 Kind = StockMovement.Kind
@@ -157,6 +156,7 @@ def receive_shipment(
                       arrived_at=shipment.arrived_at or at, received_at=at if complete else None)
     lifecycle.timeline(actor=actor, shipment=shipment, at=at, location=where, carrier=shipment.carrier,
                        tracking_reference=shipment.tracking_reference, note=note)
+    audit_movements(actor=actor, action="stock.receive", movements=movements)
     lifecycle.audit(
         actor=actor, action="shipment.receive", shipment=shipment, before=before, receipt=receipt.pk,
         lines=[[r.shipment_line_id, r.good, r.damaged, r.lost, r.reason] for r in rows],
@@ -277,16 +277,9 @@ def attach_proof_document(
 
 
 def _attach(proof: ProofOfDelivery, content: bytes, filename: str) -> None:
-    if len(content) > settings.MAX_UPLOAD_BYTES:
-        raise ServiceError(f"The file is {len(content):,} bytes; the limit is {settings.MAX_UPLOAD_BYTES:,}.",
-                           field="document")
-    if not content:
-        raise ServiceError("The file is empty.", field="document")
-    content_type = sniff_content_type(content[:2048])
-    if content_type is None:
-        raise ServiceError("Only PDF, PNG, JPEG or plain-text files are accepted.", field="document")
+    content_type, proof.original_name = check_upload(content, filename, field="document",
+                                                     default="proof-of-delivery")
     proof.sha256 = hashlib.sha256(content).hexdigest()
     proof.size = len(content)
     proof.content_type = content_type
-    proof.original_name = (filename or "proof-of-delivery")[:255]
-    proof.document.save(f"{proof.sha256[:16]}.bin", ContentFile(content), save=False)
+    proof.document.save(stored_name(proof.sha256, content_type), ContentFile(content), save=False)

@@ -53,6 +53,7 @@ from aidbridge.logistics.receiving import (
 )
 from aidbridge.logistics.stock import (
     adjust_stock,
+    audit_movements,
     issue_stock,
     lock_balance,
     post_movement,
@@ -135,6 +136,7 @@ def dispatch_shipment(
     lifecycle.timeline(actor=actor, shipment=shipment, at=at, location=location or origin,
                        place=place or shipment.origin_text, carrier=shipment.carrier,
                        tracking_reference=shipment.tracking_reference, note=note)
+    audit_movements(actor=actor, action="stock.dispatch", movements=movements)
     lifecycle.audit(actor=actor, action="shipment.dispatch", shipment=shipment, before=before,
                     lines=lifecycle.lines_payload(shipment), movements=[m.pk for m in movements])
     return shipment

@@ -117,6 +117,15 @@ def _audit(actor: Any, action: str, movement: StockMovement, **extra: Any) -> St
     return movement
 
 
+def audit_movements(*, actor: Any, action: str, movements: list[StockMovement]) -> None:
+    """One event per movement a shipment service posted, with the movement's full content.
+
+    ``aidbridge ledger verify`` replays these events to recompute every balance, so each movement needs its own.
+    """
+    for movement in movements:
+        _audit(actor, action, movement)
+
+
 @busy_as_conflict
 @transaction.atomic
 def issue_stock(

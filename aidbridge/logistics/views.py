@@ -47,6 +47,7 @@ from aidbridge.logistics.forms import (
 from aidbridge.logistics.models import ProofOfDelivery, ReceiptLine, Shipment, StockMovement
 from aidbridge.logistics.visibility import sees_hub_stock
 from aidbridge.pledges.models import Pledge
+from aidbridge.pledges.services import read_upload
 
 Status = Shipment.Status
 RELATED = ("hub", "donor", "destination")
@@ -240,7 +241,8 @@ class ShipmentProof(_ShipmentForm):
         upload = form.cleaned_data.get("document")
         return services.record_proof_of_delivery(
             actor=self.request.user, shipment=obj, signatory=form.cleaned_data["signatory"],
-            content=upload.read() if upload else None, filename=upload.name if upload else "")
+            content=read_upload(upload, field="document") if upload else None,
+            filename=upload.name if upload else "")
 
 
 class ShipmentProofDocument(_ShipmentForm):
@@ -250,8 +252,8 @@ class ShipmentProofDocument(_ShipmentForm):
 
     def perform(self, obj: Shipment, form: forms.BaseForm) -> Any:
         upload = form.cleaned_data["document"]
-        return services.attach_proof_document(actor=self.request.user, shipment=obj, content=upload.read(),
-                                              filename=upload.name)
+        return services.attach_proof_document(actor=self.request.user, shipment=obj,
+                                              content=read_upload(upload, field="document"), filename=upload.name)
 
 
 class ShipmentSplit(_ShipmentForm):

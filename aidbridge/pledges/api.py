@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.http import Http404, HttpRequest
 from ninja import File, Form, Query, Router, Status, UploadedFile
 
@@ -25,10 +24,9 @@ from aidbridge.core.api import (
     require_storable,
     resolve_refs,
 )
-from aidbridge.core.errors import ServiceError
 from aidbridge.pledges import releasability, services
 from aidbridge.pledges.models import Pledge
-from aidbridge.pledges.schemas import PledgeIn, PledgeOut, PledgePatch, SourceDocumentOut
+from aidbridge.pledges.schemas import DocumentWithdrawIn, PledgeIn, PledgeOut, PledgePatch, SourceDocumentOut
 
 router = Router(tags=["pledges"])
 PledgeFilters = filter_schema(releasability.ReleasableFilterSet, "PledgeFilters", annotations={"item": IdOrCode})
@@ -104,9 +102,12 @@ def _documents_of(user: Any, pledge_id: int) -> Pledge:
 @router.get("/pledges/{pledge_id}/documents", response={200: list[SourceDocumentOut], **READ_ERRORS})
 @paginated
 def list_documents(request: HttpRequest, pledge_id: int) -> Any:
-    """Only for those who see the pledge in full (its donor, coordinators, auditors); 404 for everyone else."""
-    pledge = _documents_of(actor(request), pledge_id)
-    return pledge.source_documents.select_related("owner").order_by("-created_at", "-pk")
+    """Only for those who see the pledge in full (its donor, coordinators, auditors); 404 for everyone else.
+    Withdrawn documents are listed to auditors only, marked ``withdrawn``."""
+    user = actor(request)
+    pledge = _documents_of(user, pledge_id)
+    return services.shown_documents(user, pledge.source_documents.select_related("owner")).order_by(
+        "-created_at", "-pk")
 
 
 @router.post("/pledges/{pledge_id}/documents", response={201: SourceDocumentOut, **ERRORS})
@@ -122,15 +123,20 @@ def add_document(
     user = actor(request)
     pledge = _documents_of(user, pledge_id)
     require_storable(title=title, url=url, sha256=sha256)
-    content = None
-    if file is not None:
-        if file.size is not None and file.size > settings.MAX_UPLOAD_BYTES:
-            raise ServiceError(
-                f"The file is {file.size:,} bytes; the limit is {settings.MAX_UPLOAD_BYTES:,}.", field="file"
-            )
-        content = file.read()
+    content = services.read_upload(file) if file is not None else None
     document = services.add_source_document(
         actor=user, pledges=[pledge], title=title, url=url, content=content,
         filename=(file.name or "") if file is not None else "", sha256=sha256,
     )
     return Status(201, document)
+
+
+@router.post("/pledges/{pledge_id}/documents/{document_id}/withdraw", response={200: SourceDocumentOut, **ERRORS})
+def withdraw_document(request: HttpRequest, pledge_id: int, document_id: int, payload: DocumentWithdrawIn) -> Any:
+    """Withdraw a source document (the uploading donor's editors or coordinators): it is hidden from everyone
+    but auditors, its file and SHA-256 are kept, and the reason is audited."""
+    user = actor(request)
+    pledge = _documents_of(user, pledge_id)
+    document = get_visible_or_404(services.shown_documents(user, pledge.source_documents.select_related("owner")),
+                                  document_id)
+    return services.withdraw_document(actor=user, document=document, reason=payload.reason)

@@ -122,7 +122,18 @@ class SourceDocumentOut(Schema):
     sha256: str = Field(description="SHA-256 of the document as it was read or uploaded.")
     owner: OrganisationRef
     created_at: dt.datetime
+    withdrawn: bool = Field(description="Withdrawn documents are listed to auditors only.")
+    withdrawn_at: dt.datetime | None
+    withdrawal_reason: str
+
+    @staticmethod
+    def resolve_withdrawn(obj: SourceDocument) -> bool:
+        return obj.withdrawn_at is not None
 
     @staticmethod
     def resolve_has_file(obj: SourceDocument) -> bool:
         return bool(obj.file)
+
+
+class DocumentWithdrawIn(Schema):
+    reason: str = Field(min_length=1, max_length=1000, description="Why the document is withdrawn (audited).")

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import PurePath
 from typing import Any
 
+import filetype
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -11,6 +13,7 @@ from django.db import transaction
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import principal
 from aidbridge.audit.services import record_event, snapshot
+from aidbridge.core import clock
 from aidbridge.core import services as core
 from aidbridge.core.errors import InvalidTransition, ServiceError
 from aidbridge.pledges.models import Pledge, SourceDocument
@@ -21,12 +24,19 @@ PLEDGE_FIELDS = (
 )
 Status = Pledge.Status
 
-# Accepted uploads, recognised by their first bytes rather than by the name the client sent.
-_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", "application/pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-)
+# Accepted uploads, recognised by their content (``filetype`` for the binary formats, a full UTF-8 decode for
+# text) rather than by the name or type the client sent. Each is stored under the extension of its detected type.
+EXTENSIONS: dict[str, str] = {
+    "application/pdf": "pdf",
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "text/plain": "txt",
+}
+_READ_CHUNK = 64 * 1024
+# Text that a browser would render as markup (or script) is not "plain text", whatever its encoding.
+_MARKUP = re.compile(rb"^\s*<\s*(?:!doctype|html|head|body|script|svg|\?xml|iframe|object|embed|meta|!--)", re.I)
+# Control characters other than tab, line feed, form feed and carriage return mark binary data, not text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
 def _require_owner(actor: Any, pledge: Pledge) -> None:
@@ -97,15 +107,64 @@ def withdraw_pledge(*, actor: Any, pledge: Pledge) -> Pledge:
     return pledge
 
 
-def sniff_content_type(head: bytes) -> str | None:
-    for signature, content_type in _SIGNATURES:
-        if head.startswith(signature):
-            return content_type
+def _too_large(size: int | None, field: str) -> ServiceError:
+    limit = settings.MAX_UPLOAD_BYTES
+    stated = f"The file is {size:,} bytes" if size is not None else "The file is larger than that"
+    return ServiceError(f"{stated}; the limit is {limit:,}.", field=field)
+
+
+def read_upload(upload: Any, *, field: str = "file") -> bytes:
+    """The bytes of an uploaded file, refused beyond ``MAX_UPLOAD_BYTES`` before it is read into memory.
+
+    A declared ``size`` over the limit is refused without reading; otherwise at most one byte past the limit
+    is read, in chunks, so a file whose declared size lies cannot fill the memory either.
+    """
+    limit = settings.MAX_UPLOAD_BYTES
+    size = getattr(upload, "size", None)
+    if isinstance(size, int) and size > limit:
+        raise _too_large(size, field)
+    chunks: list[bytes] = []
+    total = 0
+    while total <= limit:
+        chunk = upload.read(min(_READ_CHUNK, limit + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    if total > limit:
+        raise _too_large(None, field)
+    return b"".join(chunks)
+
+
+def sniff_content_type(content: bytes) -> str | None:
+    """The accepted type of ``content`` (the whole file), or ``None`` when it is none of them."""
+    kind = filetype.guess(content)
+    if kind is not None:
+        return kind.mime if kind.mime in EXTENSIONS else None
     try:
-        head.decode("utf-8")
+        text = content.decode("utf-8")
     except UnicodeDecodeError:
         return None
+    if _CONTROL.search(text) or _MARKUP.match(content.removeprefix(b"\xef\xbb\xbf")):
+        return None
     return "text/plain"
+
+
+def check_upload(content: bytes, filename: str, *, field: str = "file", default: str = "document") -> tuple[str, str]:
+    """Validate uploaded ``content``: returns its content type and a display name with the detected extension."""
+    if len(content) > settings.MAX_UPLOAD_BYTES:
+        raise _too_large(len(content), field)
+    if not content:
+        raise ServiceError("The file is empty.", field=field)
+    content_type = sniff_content_type(content)
+    if content_type is None:
+        raise ServiceError("Only PDF, PNG, JPEG or plain UTF-8 text files are accepted.", field=field)
+    stem = PurePath((filename or "").replace("\\", "/")).stem.strip() or default
+    return content_type, f"{stem[:240]}.{EXTENSIONS[content_type]}"
+
+
+def stored_name(sha256: str, content_type: str) -> str:
+    return f"{sha256[:16]}.{EXTENSIONS[content_type]}"
 
 
 @transaction.atomic
@@ -139,18 +198,11 @@ def add_source_document(
     document = SourceDocument(title=title, url=url, owner_id=owners.pop(), sha256=sha256,
                               uploaded_by=actor if getattr(actor, "pk", None) else None)
     if content is not None:
-        if len(content) > settings.MAX_UPLOAD_BYTES:
-            raise ServiceError(
-                f"The file is {len(content):,} bytes; the limit is {settings.MAX_UPLOAD_BYTES:,}.", field="file"
-            )
-        content_type = sniff_content_type(content[:2048])
-        if content_type is None:
-            raise ServiceError("Only PDF, PNG, JPEG or plain-text files are accepted.", field="file")
+        content_type, document.original_name = check_upload(content, filename)
         document.sha256 = hashlib.sha256(content).hexdigest()
         document.size = len(content)
         document.content_type = content_type
-        document.original_name = (filename or "document")[:255]
-        document.file.save(f"{document.sha256[:16]}.bin", ContentFile(content), save=False)
+        document.file.save(stored_name(document.sha256, content_type), ContentFile(content), save=False)
     core.full_clean(document, exclude=["file"])
     document.save()
     document.pledges.add(*pledges)
@@ -160,4 +212,39 @@ def add_source_document(
         obj=document,
         after={**snapshot(document), "pledges": [p.pk for p in pledges]},
     )
+    return document
+
+
+def shown_documents(user: Any, documents: Any) -> Any:
+    """Withdrawn documents vanish for everyone except auditors (and superusers), who see them marked."""
+    return documents if principal(user).sees_everything else documents.filter(withdrawn_at__isnull=True)
+
+
+def may_withdraw_document(actor: Any, document: SourceDocument) -> bool:
+    p = principal(actor)
+    return p.writes_for(document.owner_id) or p.is_coordinator_editor
+
+
+@transaction.atomic
+def withdraw_document(*, actor: Any, document: SourceDocument, reason: str) -> SourceDocument:
+    """Withdraw a source document: hidden from everyone but auditors, its file and SHA-256 kept as evidence.
+
+    Only the editors of the donor that uploaded it, or coordinators, may withdraw it; the reason is audited.
+    """
+    document = core.lock(document)
+    core.require(may_withdraw_document(actor, document),
+                 "Only editors of the donor that added this document, or coordinators, may withdraw it.")
+    if document.withdrawn_at is not None:
+        raise InvalidTransition("This source document is already withdrawn.", field="reason")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("Give the reason for withdrawing the document.", field="reason")
+    before = snapshot(document)
+    document.withdrawn_at = clock.now()
+    document.withdrawn_by = actor if getattr(actor, "pk", None) else None
+    document.withdrawal_reason = reason[:1000]
+    core.full_clean(document, exclude=["file"])
+    document.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+    record_event(actor=actor, action="source_document.withdraw", obj=document, before=before,
+                 after=snapshot(document))
     return document

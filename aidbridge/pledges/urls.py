@@ -15,6 +15,7 @@ urlpatterns = [
     path("pledges/<int:pk>/custody/", PledgeCustody.as_view(), name="pledge_custody"),
     path("pledges/<int:pk>/edit/", views.PledgeEdit.as_view(), name="pledge_edit"),
     path("pledges/<int:pk>/documents/", views.DocumentAdd.as_view(), name="pledge_documents"),
+    path("pledges/<int:pk>/documents/withdraw/", views.DocumentWithdraw.as_view(), name="document_withdraw"),
     path("pledges/documents/<int:pk>/download/", views.DocumentDownload.as_view(), name="document_download"),
 ]
 urlpatterns += transition_paths(Pledge, "pledge", views.TRANSITIONS, prefix="pledges/")

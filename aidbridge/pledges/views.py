@@ -88,12 +88,20 @@ class PledgeDetail(ObjectDetailView):
                       .select_related("requirement__recipient", "hub").order_by("pk")),
             "full_view": full,
             "fields": tables.shown_columns(user, obj, self.fields),
-            "documents": obj.source_documents.all() if full else None,
+            "documents": services.shown_documents(user, obj.source_documents.all()) if full else None,
+            "withdraw_form": DocumentWithdrawForm() if full else None,
+            "withdrawable": _withdrawable(user, obj) if full else set(),
             "document_form": SourceDocumentForm() if full and owner(self.principal, obj) else None,
         }
         if not full:
             context["history"] = redacted_history(user, obj)
         return context
+
+
+def _withdrawable(user: Any, pledge: Pledge) -> set[int]:
+    """Ids of the pledge's shown documents ``user`` may withdraw (the service checks again)."""
+    return {doc.pk for doc in services.shown_documents(user, pledge.source_documents.all())
+            if doc.withdrawn_at is None and services.may_withdraw_document(user, doc)}
 
 
 def redacted_history(user: Any, obj: Pledge) -> list[SimpleNamespace]:
@@ -120,13 +128,8 @@ class PledgeEdit(ObjectFormView):
     related = RELATED
 
 
-class DocumentAdd(DetailFormView, PledgeDetail):
-    """Attach a source document (a URL, an uploaded file, or both) to this pledge."""
-
-    form_class = SourceDocumentForm
-    form_name = "document_form"
-    permission = staticmethod(owner)
-    success_message = "Source document added."
+class _DocumentForm(DetailFormView, PledgeDetail):
+    """A form about the documents of a pledge: 404 to those from whom its documents are withheld."""
 
     def get_object(self, pk: Any) -> Any:
         obj = super().get_object(pk)
@@ -134,14 +137,46 @@ class DocumentAdd(DetailFormView, PledgeDetail):
             raise Http404("No pledge matches the given query.")  # its documents are withheld: as if absent
         return obj
 
+
+class DocumentAdd(_DocumentForm):
+    """Attach a source document (a URL, an uploaded file, or both) to this pledge."""
+
+    form_class = SourceDocumentForm
+    form_name = "document_form"
+    permission = staticmethod(owner)
+    success_message = "Source document added."
+
     def perform(self, obj: Pledge, form: forms.BaseForm) -> Any:
         data = form.cleaned_data
         upload = data.get("file")
         return services.add_source_document(
             actor=self.request.user, pledges=[obj], title=data["title"], url=data["url"],
-            content=upload.read() if upload else None, filename=upload.name if upload else "",
+            content=services.read_upload(upload) if upload else None, filename=upload.name if upload else "",
             sha256=data["sha256"],
         )
+
+
+class DocumentWithdrawForm(forms.Form):
+    document = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(max_length=1000, widget=forms.TextInput, help_text="Recorded in the audit trail.")
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+class DocumentWithdraw(_DocumentForm):
+    """Withdraw one of this pledge's source documents: hidden from all but auditors, file and digest kept."""
+
+    form_class = DocumentWithdrawForm
+    form_name = "withdraw_form"
+    # No view-level permission: the service decides (the uploading donor's editors or coordinators).
+    success_message = "Source document withdrawn."
+
+    def perform(self, obj: Pledge, form: forms.BaseForm) -> Any:
+        documents = services.shown_documents(self.request.user, obj.source_documents.all())
+        document = get_object_or_404(documents, pk=form.cleaned_data["document"])
+        return services.withdraw_document(actor=self.request.user, document=document,
+                                          reason=form.cleaned_data["reason"])
 
 
 class DocumentDownload(AppView):
@@ -150,7 +185,9 @@ class DocumentDownload(AppView):
     def get(self, request: HttpRequest, pk: int) -> FileResponse:
         pledges = Pledge.objects.for_user(request.user)
         full = releasability.full_view_q(request.user)
-        documents = SourceDocument.objects.filter(pledges__in=pledges if full is None else pledges.filter(full))
+        documents = services.shown_documents(
+            request.user, SourceDocument.objects.filter(pledges__in=pledges if full is None else pledges.filter(full))
+        )
         document = get_object_or_404(documents.distinct(), pk=pk)
         if not document.file:
             raise Http404("This source document has no uploaded file.")

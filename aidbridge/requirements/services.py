@@ -52,7 +52,7 @@ def _require_owner(actor: Any, requirement: Requirement) -> None:
 
 def _require_coordinator(actor: Any, what: str) -> None:
     p = principal(actor)
-    core.require(p.is_superuser or (p.is_coordinator and p.can_write), f"Only coordinator editors may {what}.")
+    core.require(p.is_coordinator_editor, f"Only coordinator editors may {what}.")
 
 
 @transaction.atomic
@@ -105,7 +105,7 @@ def return_requirement(*, actor: Any, requirement: Requirement) -> Requirement:
     """Send a submitted requirement back to draft for the recipient to rework."""
     p = principal(actor)
     core.require(
-        p.writes_for(requirement.recipient_id) or (p.is_coordinator and p.can_write),
+        p.writes_for(requirement.recipient_id) or p.is_coordinator_editor,
         "Only the recipient's editors or coordinator editors may return this requirement to draft.",
     )
     return core.transition(actor=actor, obj=requirement, to=Status.DRAFT, action="requirement.return")
@@ -121,7 +121,7 @@ def close_requirement(*, actor: Any, requirement: Requirement) -> Requirement:
 def cancel_requirement(*, actor: Any, requirement: Requirement) -> Requirement:
     p = principal(actor)
     core.require(
-        p.writes_for(requirement.recipient_id) or (p.is_coordinator and p.can_write),
+        p.writes_for(requirement.recipient_id) or p.is_coordinator_editor,
         "Only the recipient's editors or coordinator editors may cancel this requirement.",
     )
     requirement = core.lock(requirement)

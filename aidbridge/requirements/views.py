@@ -24,7 +24,7 @@ def owner(p: Principal, r: Requirement) -> bool:
 
 
 def coordinator(p: Principal, r: Any = None) -> bool:
-    return p.is_superuser or (p.is_coordinator and p.can_write)
+    return p.is_coordinator_editor
 
 
 def can_move(r: Requirement, to: str) -> bool:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from aidbridge.core import charts, clock
+from aidbridge.core import charts, clock, csvsafe
 from aidbridge.transparency.aggregates import csv_rows, summarise
 
 
@@ -34,5 +32,5 @@ def index(request: HttpRequest) -> HttpResponse:
 def download(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="aidbridge-transparency-{clock.today()}.csv"'
-    csv.writer(response).writerows(csv_rows(summarise()))
+    csvsafe.writer(response).writerows(csv_rows(summarise()))
     return response

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.test import Client
 
+from aidbridge.accounts.models import Organisation
 from aidbridge.pledges import services as pledges
 from aidbridge.pledges.models import Pledge
 from aidbridge.transparency.aggregates import csv_rows, summarise
@@ -63,3 +64,12 @@ def test_csv_has_every_dimension(world):
     rows = csv_rows(summarise())
     assert rows[0][:3] == ["dimension", "key", "label"]
     assert {r[0] for r in rows[1:]} == {"donor", "supply_class", "month", "total"}
+
+
+def test_a_cell_that_looks_like_a_formula_is_escaped_in_the_csv(world, personas):
+    """OWASP CSV injection: a donor named like a formula must reach the spreadsheet as text."""
+    payload = "=cmd|' /C calc'!A0"
+    Organisation.objects.filter(pk=personas.orgs["us"].pk).update(name=payload)
+    donor_rows = [r for r in _csv(Client()) if r[0] == "donor"]
+    assert [r[2] for r in donor_rows] == ["'" + payload]
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for r in _csv(Client()) for cell in r)

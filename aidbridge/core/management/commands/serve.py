@@ -94,7 +94,8 @@ def run_server(
         start_background_worker()
     stdout.write(f"Aidbridge is serving at {server_url(host, port)}  (press Ctrl+C to stop)\n")
     try:
-        waitress.serve(application, host=host.strip("[]"), port=port, threads=threads, ident="aidbridge")
+        waitress.serve(application, host=host.strip("[]"), port=port, threads=threads, ident="aidbridge",
+                       max_request_body_size=settings.MAX_REQUEST_BODY_BYTES)
     except KeyboardInterrupt:
         stdout.write("Stopped.\n")
 

@@ -1,4 +1,4 @@
-"""``aidbridge ledger verify``: re-check every logistics invariant over the whole database."""
+"""``aidbridge ledger verify``: re-check every logistics invariant over the whole database, against the audit log."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from aidbridge.logistics.invariants import verify
 
 
 class Command(BaseCommand):
-    help = "Stock ledger tools. `aidbridge ledger verify` re-checks hub ledgers, shipments and allocations."
+    help = ("Stock ledger tools. `aidbridge ledger verify` re-checks hub ledgers, shipments and allocations, and "
+            "compares them with the audit log.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
