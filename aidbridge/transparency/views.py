@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from aidbridge.audit import log
 from aidbridge.core import charts, clock, csvsafe
 from aidbridge.transparency.aggregates import csv_rows, summarise
 
 
 def index(request: HttpRequest) -> HttpResponse:
     summary = summarise()
+    checkpoint = log.latest_checkpoint()
     tonnes = lambda v: f"{v:,.1f} t"  # noqa: E731
     context = {
         "title": "Transparency",
@@ -25,6 +27,9 @@ def index(request: HttpRequest) -> HttpResponse:
             ["Delivered", "Not yet delivered"], label_width=220, fmt=tonnes,
         ),
         "as_of": clock.today(),
+        # Witnessing: the latest signed checkpoint, for anyone to keep a copy of.
+        "checkpoint": checkpoint,
+        "checkpoint_json": log.as_dict(checkpoint) if checkpoint else None,
     }
     return render(request, "transparency/index.html", context)
 

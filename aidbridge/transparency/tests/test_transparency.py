@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.test import Client
 
 from aidbridge.accounts.models import Organisation
+from aidbridge.audit import log
 from aidbridge.pledges import services as pledges
 from aidbridge.pledges.models import Pledge
 from aidbridge.transparency.aggregates import csv_rows, summarise
@@ -73,3 +74,12 @@ def test_a_cell_that_looks_like_a_formula_is_escaped_in_the_csv(world, personas)
     donor_rows = [r for r in _csv(Client()) if r[0] == "donor"]
     assert [r[2] for r in donor_rows] == ["'" + payload]
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for r in _csv(Client()) for cell in r)
+
+
+def test_the_latest_signed_checkpoint_is_shown_for_anyone_to_keep(db, client, tmp_path, monkeypatch):
+    monkeypatch.setenv("AIDBRIDGE_LOG_KEY", str(tmp_path / "log_key"))
+    assert "No checkpoint has been signed yet." in client.get("/transparency/").content.decode()
+    checkpoint = log.make_checkpoint()
+    page = client.get("/transparency/").content.decode()
+    assert checkpoint.root_hash in page and checkpoint.signature in page and checkpoint.key_id in page
+    assert log.as_dict(checkpoint)["timestamp"] in page
