@@ -55,7 +55,8 @@ class MethodNotAllowedPageMiddleware:
         else:
             message = (f"This address does not take a {request.method} request"
                        + (f"; it takes {', '.join(allowed)}." if allowed else "."))
-        page = render(request, "405.html", {"message": message, "back_url": _back_url(request)}, status=405)
+        page = render(request, "notice.html", {"heading": "Not allowed here", "message": message,
+                                                "back_url": _back_url(request)}, status=405)
         if allowed:
             page["Allow"] = ", ".join(allowed)
         return page
@@ -82,5 +83,6 @@ class BusyDatabaseMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_database_busy(exception):
             return None
-        return render(request, "409.html", {"message": BUSY_MESSAGE, "back_url": _back_url(request)},
+        return render(request, "notice.html",
+                      {"heading": "Please try again", "message": BUSY_MESSAGE, "back_url": _back_url(request)},
                       status=409)
