@@ -47,7 +47,7 @@ def print_help(stream: IO[str]) -> None:
         *(f"  {name.ljust(width)}  {description}" for name, description in commands.items()),
         "",
         f"`{PROGRAM} COMMAND --help` explains one command.",
-        f"Django's own commands (migrate, db_worker, shell, …) run as `{PROGRAM} django COMMAND`; "
+        f"Django's own commands (migrate, shell, …) run as `{PROGRAM} django COMMAND`; "
         f"`{PROGRAM} django --help` lists them.",
     ]
     stream.write("\n".join(lines) + "\n")

@@ -72,9 +72,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "ninja",
+    "aidbridge.core",  # before django_tasks_db: its ``db_worker`` command wraps theirs (worker start hooks)
     "django_tasks",
     "django_tasks_db",
-    "aidbridge.core",
     "aidbridge.audit",
     "aidbridge.accounts",
     "aidbridge.catalogue",
@@ -224,6 +224,9 @@ TASKS = {
         "BACKEND": "django_tasks_db.DatabaseBackend",
     }
 }
+
+# Minutes between periodic transparency-log checkpoints (0 turns them off; approvals still sign one).
+LOG_CHECKPOINT_MINUTES = int(os.environ.get("AIDBRIDGE_CHECKPOINT_MINUTES", "15"))
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500

@@ -23,7 +23,7 @@ def test_help_lists_aidbridges_own_commands_one_line_each(argv, capsys):
     main(argv)
     out = capsys.readouterr().out
     lines = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ")}
-    for command in ("demo", "serve", "createuser", "token", "allocate", "audit", "ledger", "stock"):
+    for command in ("demo", "serve", "db_worker", "createuser", "token", "allocate", "audit", "ledger", "stock"):
         assert command in lines, out
         assert len(lines[command].split(None, 1)[1]) > 10  # a description, on the same line
     assert "migrate" not in lines and "collectstatic" not in lines and "runserver" not in lines
