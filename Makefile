@@ -6,7 +6,7 @@ PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test serve bench lint install install-test clean lock
+.PHONY: demo test test-fast serve bench lint install install-test clean lock
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,9 +32,15 @@ demo: $(STAMP)
 test: $(TEST_STAMP)
 	AIDBRIDGE_TESTING=1 AIDBRIDGE_VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest aidbridge
 
+## test-fast: the suite without the tests marked slow (seed scenario, demo command, API fuzzing), for while you work
+test-fast: $(TEST_STAMP)
+	AIDBRIDGE_TESTING=1 AIDBRIDGE_VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest aidbridge -m "not slow" -n 2
+
+## lint: ruff, mypy, and the layer contracts of docs/architecture.md (import-linter, .importlinter)
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check aidbridge bench
 	$(VENV)/bin/mypy aidbridge
+	$(VENV)/bin/lint-imports
 
 ## bench: run the benchmarks and rewrite docs/benchmarks.md
 bench: $(TEST_STAMP)

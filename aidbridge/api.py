@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from ninja import NinjaAPI, Swagger
 
+from aidbridge.accounts.api import AUTH
 from aidbridge.accounts.api import router as accounts_router
 from aidbridge.allocation.api import router as allocation_router
 from aidbridge.audit.api import router as audit_router
 from aidbridge.catalogue.api import router as catalogue_router
-from aidbridge.core.api import AUTH, install_exception_handlers, install_index
+from aidbridge.core.api import install_exception_handlers, install_index
 from aidbridge.locations.api import router as locations_router
 from aidbridge.logistics.api import router as logistics_router
 from aidbridge.pledges.api import router as pledges_router

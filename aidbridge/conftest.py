@@ -1,8 +1,9 @@
-"""Shared fixtures: the personas of DESIGN.md and a small coalition world built through the services."""
+"""Shared fixtures: the personas of docs/design.md and a small coalition world built through the services."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -36,6 +37,64 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     _traveller.stop()
+
+
+_seed_built_at: list[dt.datetime] = []  # when the shared seed scenario finished building (see below)
+
+
+@pytest.fixture(autouse=True)
+def _suite_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test starts at ``SUITE_INSTANT`` itself, not at however long the tests before it took: a slow
+    machine or another order of tests must not move a time shown on a page (or a minute into a number).
+    A test on the shared seed scenario starts when that finished building, so its clock never runs back
+    before the scenario's own records."""
+    start = _seed_built_at[0] if SEED_FIXTURE in request.fixturenames and _seed_built_at else SUITE_INSTANT
+    with time_machine.travel(start, tick=True):
+        yield
+
+
+# --- the demo seed scenario, built once per session -----------------------------------------------------------
+
+SEED_FIXTURE = "seed_scenario"
+
+
+@pytest.fixture(scope="session")
+def seed_scenario(django_db_setup, django_db_blocker):
+    """The demo seed scenario (``aidbridge.seed.scenario.load()``), built once for the whole session.
+
+    It is built inside a transaction that stays open until the session ends and is then rolled back, so the
+    database is left empty. Each test that uses it also asks for ``db`` and runs in a savepoint rolled back
+    after it, so what one test changes the next never sees. Because that outer transaction would hide the
+    scenario from other connections, and a ``transaction=True`` test would flush it, the tests that use this
+    fixture run last (``pytest_collection_modifyitems`` below) and must not be transactional.
+    """
+    from django.db import transaction
+
+    from aidbridge.core.requestid import request_id
+    from aidbridge.seed import scenario
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        with time_machine.travel(SUITE_INSTANT, tick=True), request_id():
+            summary = scenario.load()
+            _seed_built_at[:] = [clock.now()]
+        yield summary
+        transaction.set_rollback(True)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the tests on the shared seed scenario last, after pytest-django's own ordering (plain database tests,
+    then transactional ones, then the rest), so that its open transaction spans only them."""
+    shared = [item for item in items if SEED_FIXTURE in getattr(item, "fixturenames", ())]
+    for item in shared:
+        marker = item.get_closest_marker("django_db")
+        if "transactional_db" in getattr(item, "fixturenames", ()) or (marker is not None and (
+                marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))):
+            raise pytest.UsageError(f"{item.nodeid}: a transactional test cannot use the shared seed scenario")
+    if shared:
+        ids = {id(item) for item in shared}
+        items[:] = [item for item in items if id(item) not in ids] + shared
+
 
 requires_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql",

@@ -83,7 +83,9 @@ INSTALLED_APPS = [
     "aidbridge.pledges",
     "aidbridge.allocation",
     "aidbridge.logistics",
+    "aidbridge.dashboard",
     "aidbridge.transparency",
+    "aidbridge.seed",
 ]
 
 MIDDLEWARE = [
@@ -146,7 +148,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "aidbridge.core.context_processors.membership",
+                "aidbridge.accounts.context_processors.membership",
             ],
         },
     },

@@ -1,6 +1,14 @@
 from django.apps import AppConfig
 
+from aidbridge.core import viewer
+
 
 class AccountsConfig(AppConfig):
     name = "aidbridge.accounts"
     label = "accounts"
+
+    def ready(self) -> None:
+        # The principal module imports models, so it loads here, once the app registry is ready.
+        from aidbridge.accounts.principal import principal
+
+        viewer.register(principal)  # core and audit ask core.viewer; the rules stay here

@@ -20,7 +20,7 @@ class OrganisationForm(forms.ModelForm):
         self.fields["country"].widget = forms.Select(choices=[("", "—"), *country_choices()])
 
 
-class TokenForm(forms.Form):
+class ApiTokenForm(forms.Form):
     name = forms.CharField(max_length=100, initial="API token", help_text="What the token is for.")
     scope = forms.ChoiceField(choices=ApiToken.Scope.choices, initial=ApiToken.Scope.READ)
     expires_on = forms.DateField(

@@ -55,9 +55,25 @@ class Principal:
         return self.is_superuser or (self.is_coordinator and self.can_write)
 
     @property
+    def oversees(self) -> bool:
+        """Coordinators and auditors (and the platform superuser): they read every record released to the cell,
+        every shipment and the trail of what they see."""
+        return self.sees_everything or self.is_coordinator
+
+    @property
     def manages_reference_data(self) -> bool:
         """Coordinators' editors keep the catalogue, locations, hubs and organisations."""
         return self.is_coordinator_editor
+
+
+# The same rights as view predicates, ``(principal, object) -> bool``, for the generic views' permission slots.
+
+def manages_reference_data(p: Principal, obj: Any = None) -> bool:
+    return p.manages_reference_data
+
+
+def coordinator_editor(p: Principal, obj: Any = None) -> bool:
+    return p.is_coordinator_editor
 
 
 ANONYMOUS = Principal(None, None, None, None, False, False)

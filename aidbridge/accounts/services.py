@@ -12,6 +12,7 @@ from django.db import transaction
 
 from aidbridge.accounts.models import ApiToken, Membership, Organisation
 from aidbridge.accounts.principal import forget, principal
+from aidbridge.audit import writes
 from aidbridge.audit.services import record_event, snapshot
 from aidbridge.core import clock
 from aidbridge.core import services as core
@@ -26,13 +27,13 @@ def create_organisation(*, actor: Any, **fields: Any) -> Organisation:
     """Add an organisation. ``actor=None`` is the command line's system actor, which founds the first one."""
     if actor is not None:
         core.require(principal(actor).manages_reference_data, "Only coordinator editors may add organisations.")
-    return core.create(actor=actor, obj=Organisation(**fields), action="organisation.create")
+    return writes.create(actor=actor, obj=Organisation(**fields), action="organisation.create")
 
 
 @transaction.atomic
 def update_organisation(*, actor: Any, organisation: Organisation, changes: dict[str, Any]) -> Organisation:
     core.require(principal(actor).manages_reference_data, "Only coordinator editors may change organisations.")
-    return core.update(
+    return writes.update(
         actor=actor, obj=organisation, changes=changes, editable=ORGANISATION_FIELDS, action="organisation.update"
     )
 

@@ -87,7 +87,7 @@ def qr_svg(device: TOTPDevice) -> str:
     return buffer.getvalue().decode("utf-8").split("?>", 1)[-1]
 
 
-class TokenForm(forms.Form):
+class OneTimeCodeForm(forms.Form):
     token = forms.CharField(label="Six-digit code", max_length=8,
                             widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
 
@@ -113,7 +113,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
     device = confirmed_device(user) if user is not None else None
     if user is None or device is None:
         return HttpResponseRedirect(reverse("accounts:login"))
-    form = TokenForm(request.POST or None)
+    form = OneTimeCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"].strip()):
             next_url = request.session.get(PENDING_NEXT) or "/"
@@ -131,7 +131,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
 def two_factor(request: HttpRequest) -> HttpResponse:
     if not may_enrol(request.user):
         raise Http404("Two-factor sign-in is offered to coordinator and administrator accounts.")
-    form = TokenForm(request.POST or None)
+    form = OneTimeCodeForm(request.POST or None)
     if request.method == "POST":
         action = request.POST.get("action")
         try:

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -10,9 +8,9 @@ from django.urls import reverse
 
 from aidbridge.accounts import services, tables
 from aidbridge.accounts.filtersets import OrganisationFilterSet
-from aidbridge.accounts.forms import OrganisationForm, TokenForm
+from aidbridge.accounts.forms import ApiTokenForm, OrganisationForm
 from aidbridge.accounts.models import ApiToken, Organisation
-from aidbridge.accounts.principal import Principal
+from aidbridge.accounts.principal import manages_reference_data
 from aidbridge.accounts.twofactor import LoginView
 from aidbridge.core.errors import NotPermitted, ServiceError
 from aidbridge.core.views import (
@@ -23,14 +21,6 @@ from aidbridge.core.views import (
     apply_service_errors,
     forbidden,
 )
-from aidbridge.locations.models import Hub
-from aidbridge.pledges.models import Pledge
-from aidbridge.requirements.models import Requirement
-
-
-def manages(p: Principal, obj: Any = None) -> bool:
-    return p.manages_reference_data
-
 
 login = LoginView.as_view()
 logout = auth_views.LogoutView.as_view()
@@ -40,22 +30,14 @@ class OrganisationList(ObjectListView):
     model = Organisation
     filterset_class = OrganisationFilterSet
     columns = tables.ORGANISATION_COLUMNS
-    create_permission = manages
+    create_permission = manages_reference_data
 
 
 class OrganisationDetail(ObjectDetailView):
     model = Organisation
     fields = tables.ORGANISATION_FIELDS
-    edit_permission = staticmethod(manages)
+    edit_permission = staticmethod(manages_reference_data)
     template_name = "accounts/organisation_detail.html"
-
-    def get_extra_context(self, obj: Organisation) -> dict[str, Any]:
-        user = self.request.user
-        return {
-            "hubs": Hub.objects.for_user(user).filter(operator=obj).select_related("location"),
-            "pledge_count": Pledge.objects.for_user(user).filter(donor=obj).count(),
-            "requirement_count": Requirement.objects.for_user(user).filter(recipient=obj).count(),
-        }
 
 
 class OrganisationEdit(ObjectFormView):
@@ -64,13 +46,13 @@ class OrganisationEdit(ObjectFormView):
     create_service = services.create_organisation
     update_service = services.update_organisation
     object_kwarg = "organisation"
-    permission = staticmethod(manages)
+    permission = staticmethod(manages_reference_data)
 
 
 class TokenList(AppView):
     """The user's own API tokens. A new token's secret is shown once, in the response that created it."""
 
-    def render_page(self, form: TokenForm, *, secret: str = "", token: ApiToken | None = None,
+    def render_page(self, form: ApiTokenForm, *, secret: str = "", token: ApiToken | None = None,
                     status: int = 200) -> HttpResponse:
         tokens = ApiToken.objects.filter(user_id=self.request.user.pk or 0)
         context = {"title": "API tokens", "tokens": tokens, "form": form, "secret": secret, "new_token": token}
@@ -79,10 +61,10 @@ class TokenList(AppView):
         return response
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return self.render_page(TokenForm())
+        return self.render_page(ApiTokenForm())
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = TokenForm(request.POST)
+        form = ApiTokenForm(request.POST)
         if form.is_valid():
             try:
                 token, secret = services.create_api_token(
@@ -94,7 +76,7 @@ class TokenList(AppView):
             except ServiceError as exc:
                 apply_service_errors(form, exc)
             else:
-                return self.render_page(TokenForm(), secret=secret, token=token, status=201)
+                return self.render_page(ApiTokenForm(), secret=secret, token=token, status=201)
         return self.render_page(form, status=422)
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from aidbridge.allocation import review, runs, services
+from aidbridge.allocation import review, services
+from aidbridge.allocation import run_services as runs
+from aidbridge.allocation.filtersets import AllocationLineFilterSet
 from aidbridge.allocation.models import AllocationLine, AllocationRun
 from aidbridge.allocation.schemas import (
     AllocationIn,
@@ -26,6 +27,7 @@ from aidbridge.core.api import (
     ERRORS,
     READ_ERRORS,
     DbInt,
+    IdOrCode,
     actor,
     apply_filters,
     filter_schema,
@@ -37,20 +39,8 @@ from aidbridge.locations.models import Hub
 from aidbridge.pledges.models import Pledge
 from aidbridge.requirements.models import Requirement
 
-
-class AllocationLineFilterSet(django_filters.FilterSet):
-    # Belongs in allocation/filtersets.py once the UI lists allocations too.
-    pledge = django_filters.NumberFilter(field_name="pledge_id", label="Pledge id")
-    requirement = django_filters.NumberFilter(field_name="requirement_id", label="Requirement id")
-    hub = django_filters.NumberFilter(field_name="hub_id", label="Hub id")
-
-    class Meta:
-        model = AllocationLine
-        fields = ["pledge", "requirement", "hub"]
-
-
 router = Router(tags=["allocations"])
-AllocationFilters = filter_schema(AllocationLineFilterSet, "AllocationFilters")
+AllocationFilters = filter_schema(AllocationLineFilterSet, "AllocationFilters", annotations={"item": IdOrCode})
 REFS = {"pledge": Pledge, "requirement": Requirement, "hub": Hub}
 
 

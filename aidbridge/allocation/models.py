@@ -5,6 +5,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from aidbridge.accounts.principal import principal
 from aidbridge.core import clock
 from aidbridge.locations.models import Hub
 from aidbridge.pledges.models import Pledge
@@ -62,8 +63,6 @@ class AllocationLine(models.Model):
 class AllocationRunQuerySet(models.QuerySet["AllocationRun"]):
     def for_user(self, user) -> AllocationRunQuerySet:  # type: ignore[no-untyped-def]
         """Plans mix every donor's pledges, so only coordinators and auditors see them."""
-        from aidbridge.accounts.principal import principal
-
         p = principal(user)
         return self.all() if (p.is_coordinator or p.sees_everything) else self.none()
 

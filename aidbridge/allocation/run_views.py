@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import principal
-from aidbridge.allocation import review, runs
+from aidbridge.allocation import review
+from aidbridge.allocation import run_services as runs
 from aidbridge.allocation.models import AllocationRun
 from aidbridge.core.errors import NotPermitted, ServiceError
 

@@ -11,6 +11,7 @@ from django.db.models import Sum
 
 from aidbridge.accounts.principal import principal
 from aidbridge.allocation.models import AllocationLine
+from aidbridge.audit import writes
 from aidbridge.audit.services import record_event, snapshot
 from aidbridge.core import clock
 from aidbridge.core import services as core
@@ -161,7 +162,7 @@ def allocate(
     line.save()
     record_event(actor=actor, action="allocation.create", obj=line, after={**snapshot(line), **(override or {})})
     if pledge.status == Pledge.Status.COMMITTED:
-        core.transition(actor=actor, obj=pledge, to=Pledge.Status.ALLOCATED, action="pledge.allocate")
+        writes.transition(actor=actor, obj=pledge, to=Pledge.Status.ALLOCATED, action="pledge.allocate")
     return line
 
 
@@ -183,6 +184,23 @@ def release_unmoved(*, actor: Any, lines: Any) -> None:
             record_event(actor=actor, action="allocation.trim", obj=line, before=before, after=snapshot(line))
 
 
+# --- consequences of withdrawals and cancellations (attached to the hooks in pledges and requirements) ---------
+
+def lock_pledge_lines(*, pledge: Any) -> None:
+    """``pledges.services.pledge_withdrawing``: lock the pledge's lines, in id order, before the pledge."""
+    list(AllocationLine.objects.filter(pledge=pledge).select_for_update().order_by("pk").values_list("pk", flat=True))
+
+
+def release_withdrawn_pledge(*, actor: Any, pledge: Any) -> None:
+    """``pledges.services.pledge_withdrawn``: release what was promised from the pledge and is not moving."""
+    release_unmoved(actor=actor, lines=AllocationLine.objects.filter(pledge=pledge))
+
+
+def release_cancelled_requirement(*, actor: Any, requirement: Any) -> None:
+    """``requirements.services.requirement_cancelled``: give the units promised to it back to their pledges."""
+    release_unmoved(actor=actor, lines=AllocationLine.objects.filter(requirement=requirement))
+
+
 @transaction.atomic
 def release_allocation(*, actor: Any, line: AllocationLine) -> None:
     """Undo an allocation whose goods have not started moving."""
@@ -194,7 +212,7 @@ def release_allocation(*, actor: Any, line: AllocationLine) -> None:
     record_event(actor=actor, action="allocation.release", obj=line, before=snapshot(line))
     line.delete()
     if pledge.status == Pledge.Status.ALLOCATED and not AllocationLine.objects.filter(pledge=pledge).exists():
-        core.transition(actor=actor, obj=pledge, to=Pledge.Status.COMMITTED, action="pledge.unallocate")
+        writes.transition(actor=actor, obj=pledge, to=Pledge.Status.COMMITTED, action="pledge.unallocate")
 
 
 def _require_direct(line: AllocationLine) -> None:
@@ -232,12 +250,12 @@ def move_units(
     line.save(update_fields=["in_transit_quantity", "delivered_quantity", "lost_quantity"])
     record_event(actor=actor, action=action, obj=line, before=before, after=snapshot(line))
     if dispatched and pledge.status == Pledge.Status.ALLOCATED:
-        pledge = core.transition(actor=actor, obj=pledge, to=Pledge.Status.SHIPPED, action="pledge.ship")
+        pledge = writes.transition(actor=actor, obj=pledge, to=Pledge.Status.SHIPPED, action="pledge.ship")
     if pledge.status == Pledge.Status.SHIPPED:
         totals = AllocationLine.objects.filter(pledge=pledge).aggregate(
             q=Sum("quantity"), done=Sum("delivered_quantity") + Sum("lost_quantity"))
         if totals["q"] == totals["done"]:
-            core.transition(actor=actor, obj=pledge, to=Pledge.Status.DELIVERED, action="pledge.deliver")
+            writes.transition(actor=actor, obj=pledge, to=Pledge.Status.DELIVERED, action="pledge.deliver")
     line.pledge = pledge
     return line
 

@@ -2,48 +2,36 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django import forms
 
 from aidbridge.accounts.models import Organisation
-from aidbridge.accounts.principal import Principal
+from aidbridge.accounts.principal import Principal, coordinator_editor
 from aidbridge.allocation import services, tables
-from aidbridge.allocation.forms import QuantityForm
+from aidbridge.allocation.filtersets import AllocationLineFilterSet
+from aidbridge.allocation.forms import AllocateForm, QuantityForm
 from aidbridge.allocation.models import AllocationLine
 from aidbridge.core.views import DetailFormView, ObjectDetailView, ObjectListView, Transition, detail_url
 from aidbridge.locations.models import Hub
+from aidbridge.requirements.models import Requirement
+from aidbridge.requirements.views import RequirementDetail
 
 RELATED = ("pledge__donor", "requirement__item", "requirement__recipient", "hub")
 
 
-class AllocationLineFilterSet(django_filters.FilterSet):
-    hub = django_filters.NumberFilter(field_name="hub_id", label="Hub")
-    donor = django_filters.NumberFilter(field_name="pledge__donor_id", label="Donor")
-    item = django_filters.CharFilter(field_name="requirement__item__code", label="Item code")
-
-    class Meta:
-        model = AllocationLine
-        fields = ["hub", "donor", "item"]
-
-
-def coordinator(p: Principal, line: Any = None) -> bool:
-    return p.is_coordinator_editor
-
-
 def may_dispatch(p: Principal, line: AllocationLine) -> bool:
-    return line.quantity > line.moved and (coordinator(p) or (p.can_write and p.organisation_id in (
+    return line.quantity > line.moved and (coordinator_editor(p) or (p.can_write and p.organisation_id in (
         line.hub.operator_id, line.pledge.donor_id)))
 
 
 def may_deliver(p: Principal, line: AllocationLine) -> bool:
     return line.in_transit_quantity > 0 and (
-        coordinator(p) or p.writes_for(line.requirement.recipient_id))
+        coordinator_editor(p) or p.writes_for(line.requirement.recipient_id))
 
 
 TRANSITIONS = [
     Transition("release", "Release", services.release_allocation, style="danger", done="Allocation released.",
                confirm="Release this allocation? Its units go back to the pledge.",
-               allowed=lambda p, line: coordinator(p) and not line.moved),
+               allowed=lambda p, line: coordinator_editor(p) and not line.moved),
 ]
 
 
@@ -104,3 +92,21 @@ class Deliver(DetailFormView, AllocationLineDetail):
 
 def after_release(line: AllocationLine) -> str:
     return detail_url(line.requirement)
+
+
+class RequirementAllocate(DetailFormView, RequirementDetail):
+    """Coordinators allocate units of a committed pledge to this requirement through a hub."""
+
+    form_class = AllocateForm
+    form_name = "allocate_form"
+    permission = staticmethod(coordinator_editor)
+    success_message = "Allocated."
+
+    def get_form(self, obj: Requirement) -> forms.BaseForm:
+        return AllocateForm(self.request.POST, user=self.request.user, requirement=obj)
+
+    def perform(self, obj: Requirement, form: forms.BaseForm) -> Any:
+        data = form.cleaned_data
+        return services.allocate(actor=self.request.user, pledge=data["pledge"], requirement=obj,
+                                 hub=data["hub"], quantity=data["quantity"], dispatch_week=data["dispatch_week"],
+                                 override_capacity=data["override_capacity"], override_reason=data["override_reason"])

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from aidbridge.core.worker import on_worker_start
+
 
 class AuditConfig(AppConfig):
     name = "aidbridge.audit"
@@ -8,6 +10,5 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         # Tasks import models, so they load here, once the app registry is ready (Django's idiom).
         from aidbridge.audit.tasks import schedule_periodic_checkpoint
-        from aidbridge.core.worker import on_worker_start
 
         on_worker_start(schedule_periodic_checkpoint)

@@ -25,6 +25,8 @@ from django.db import models
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 
+from aidbridge.core.viewer import viewer
+
 # Reference prefixes of the objects that carry one (``<PREFIX>-<pk, zero padded>``), by model label.
 REFERENCE_PREFIXES: dict[str, str] = {
     "PLG": "pledges.pledge",
@@ -275,9 +277,7 @@ def readable_changes(user: Any, events: Iterable[Any]) -> list[list[Change]]:
             rows.append((FIELD, key, field, related, old, new))
         raw.append(rows)
 
-    from aidbridge.accounts.principal import principal
-
-    everything = principal(user).sees_everything
+    everything = viewer(user).sees_everything
     found: dict[type[models.Model], dict[str, models.Model]] = {}
     for model, ids in wanted.items():
         if not scoped(model) and not everything:  # a model that does not say who sees it: auditors only

@@ -6,20 +6,19 @@ from django.conf import settings
 from django.db import models
 
 from aidbridge.audit.labels import visible_events_q
+from aidbridge.core.viewer import viewer
 
 
 def may_search_trail(p: Any) -> bool:
     """Auditors (and the platform superuser) search the whole trail; coordinators the trail of what they see."""
-    return bool(p.sees_everything or p.is_coordinator)
+    return bool(p.oversees)
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def for_user(self, user) -> AuditEventQuerySet:  # type: ignore[no-untyped-def]
         """The whole trail for auditors (and the platform superuser); for coordinators, the events on objects
         they may see (each model's ``for_user``); nothing for anyone else. A detail page shows one object's."""
-        from aidbridge.accounts.principal import principal
-
-        p = principal(user)
+        p = viewer(user)
         if p.sees_everything:
             return self.all()
         if p.is_coordinator:

@@ -5,8 +5,10 @@ from typing import Any
 from django.db import transaction
 
 from aidbridge.accounts.principal import principal
+from aidbridge.audit import writes
 from aidbridge.catalogue.models import Item
 from aidbridge.core import services as core
+from aidbridge.core.errors import ServiceError
 from aidbridge.core.fields import normalise_nsn
 
 ITEM_FIELDS = ("code", "name", "supply_class", "unit", "weight_t", "nsn", "fsc", "description")
@@ -24,21 +26,19 @@ def create_item(*, actor: Any, **fields: Any) -> Item:
     item = Item(**_normalise(fields))
     core.full_clean(item)
     _check_nsn_matches_fsc(item)
-    return core.create(actor=actor, obj=item, action="item.create")
+    return writes.create(actor=actor, obj=item, action="item.create")
 
 
 @transaction.atomic
 def update_item(*, actor: Any, item: Item, changes: dict[str, Any]) -> Item:
     core.require(principal(actor).manages_reference_data, "Only coordinator editors may change catalogue items.")
-    item = core.update(actor=actor, obj=item, changes=_normalise(dict(changes)), editable=ITEM_FIELDS,
-                       action="item.update")
+    item = writes.update(actor=actor, obj=item, changes=_normalise(dict(changes)), editable=ITEM_FIELDS,
+                         action="item.update")
     _check_nsn_matches_fsc(item)
     return item
 
 
 def _check_nsn_matches_fsc(item: Item) -> None:
-    from aidbridge.core.errors import ServiceError
-
     if item.nsn and item.fsc and item.nsn[:4] != item.fsc:
         raise ServiceError(
             f"The NSN's first four digits ({item.nsn[:4]}) are its supply class and must match the FSC "

@@ -12,20 +12,15 @@ from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal, Optional, TypeVar, get_args, get_origin, get_type_hints
 
 import django_filters
-from django.conf import settings
 from django.db import IntegrityError, OperationalError, models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.datastructures import MultiValueDict
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
-from ninja.security import APIKeyCookie, HttpBearer
-from ninja.utils import check_csrf
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema, create_model, field_validator
 from pydantic_core import PydanticCustomError
 
-from aidbridge.accounts.models import ApiToken
-from aidbridge.accounts.services import authenticate_token
 from aidbridge.core.errors import BUSY_MESSAGE, ServiceError, is_database_busy
 from aidbridge.core.fields import MAX_QUANTITY, MIN_QUANTITY, parse_quantity
 from aidbridge.core.filters import MAX_DB_INT, MIN_DB_INT, filter_errors, unknown_parameters
@@ -41,43 +36,6 @@ MAX_OFFSET = 2**31 - 1
 
 
 # --- authentication ---------------------------------------------------------------------------------------
-
-class BearerAuth(HttpBearer):
-    """``Authorization: Bearer abt_…``. A read-scope token may only read."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        found = authenticate_token(token.strip())
-        if found is None:
-            return None
-        user, api_token = found
-        if api_token.scope != ApiToken.Scope.WRITE and request.method not in SAFE_METHODS:
-            raise HttpError(403, "This token is read-only; use a read-write token to make changes.")
-        request.api_token = api_token  # type: ignore[attr-defined]
-        return user
-
-
-class SessionAuth(APIKeyCookie):
-    """A logged-in browser session (the UI and the docs page), CSRF-protected on writes.
-
-    A request that carries an ``Authorization`` header is judged by that header alone, so a revoked token
-    answers 401 rather than falling back to a cookie (or tripping the CSRF check).
-    """
-
-    param_name = settings.SESSION_COOKIE_NAME
-
-    def _get_key(self, request: HttpRequest) -> str | None:
-        if "Authorization" in request.headers or not request.user.is_authenticated:
-            return None
-        if request.method not in SAFE_METHODS and check_csrf(request) is not None:
-            raise HttpError(403, "CSRF check failed: send the X-CSRFToken header with the csrftoken cookie.")
-        return request.COOKIES.get(self.param_name) or "session"
-
-    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        return request.user if key and request.user.is_authenticated else None
-
-
-AUTH = [BearerAuth(), SessionAuth()]
-
 
 def actor(request: HttpRequest) -> Any:
     """The authenticated user, whichever door they came in by."""

@@ -42,3 +42,8 @@ def at(instant: dt.datetime) -> Iterator[dt.datetime]:
         yield instant
     finally:
         _offset.reset(token)
+
+
+def monday(day: dt.date) -> dt.date:
+    """The Monday that starts ``day``'s week (planning weeks start on Mondays)."""
+    return day - dt.timedelta(days=day.weekday())

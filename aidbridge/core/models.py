@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.db import models
 
+from aidbridge.core.viewer import viewer
+
 
 class ReferenceQuerySet(models.QuerySet):
     """Reference data (catalogue, locations, hubs) is shared across the coalition and hidden from others."""
 
     def for_user(self, user):  # type: ignore[no-untyped-def]
-        from aidbridge.accounts.principal import principal
-
-        return self.all() if principal(user).sees_coalition else self.none()
+        return self.all() if viewer(user).sees_coalition else self.none()
 
 
 class FillLevel(models.TextChoices):

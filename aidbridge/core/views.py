@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -20,23 +19,22 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Count, DecimalField, F, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.cache import patch_vary_headers
 from django.views import View
 
-from aidbridge.accounts.principal import Principal, principal
-from aidbridge.audit.models import AuditEvent
-from aidbridge.core import charts
+from aidbridge.core import panels
 from aidbridge.core.errors import NotPermitted, ServiceError
 from aidbridge.core.filters import filter_errors
+from aidbridge.core.viewer import viewer
 
 PER_PAGE = 50
 LIST_PARAMETERS = ("page",)  # what a list takes besides its filters
 FILTER_HINT = "use the filters above."
-Predicate = Callable[[Principal, Any], bool]
+# A rule on (the user's principal, the object); the principals are ``accounts.principal.Principal``.
+Predicate = Callable[[Any, Any], bool]
 
 
 @dataclass(frozen=True)
@@ -111,8 +109,9 @@ def tune_filter_form(form: forms.Form, choices: Mapping[str, list[tuple[Any, str
 
 class AppView(LoginRequiredMixin, View):
     @property
-    def principal(self) -> Principal:
-        return principal(self.request.user)
+    def principal(self) -> Any:
+        """The user's ``accounts.principal.Principal`` (through ``core.viewer``, as core sits below accounts)."""
+        return viewer(self.request.user)
 
 
 def visible(view: AppView, model: type[models.Model], pk: Any, related: Sequence[str] = (),
@@ -134,7 +133,7 @@ class ObjectListView(AppView):
     title = ""
     template_name = "generic/object_list.html"
     results_template = "generic/_results.html"
-    create_permission: Callable[[Principal], bool] | None = None
+    create_permission: Callable[[Any], bool] | None = None
     links: Sequence[tuple[str, str]] = ()  # (label, URL name) shown beside the title
 
     def get_queryset(self) -> models.QuerySet:
@@ -203,7 +202,8 @@ class ObjectDetailView(AppView):
             "fields": self.fields,
             "transitions": [t for t in self.transitions if t.allowed(p, obj)],
             "edit_url": reverse(url_name(obj, "edit"), args=[obj.pk]) if edit and edit(p, obj) else None,
-            "history": AuditEvent.objects.for_object(obj).order_by("-seq")[:200],
+            "stats": panels.stats_for(self.request.user, obj),  # what apps above add (core.panels)
+            "panels": panels.panels_for(self.request.user, obj),
         }
         context.update(self.get_extra_context(obj))
         context.update(overrides)
@@ -354,76 +354,3 @@ def transition_paths(model: type[models.Model], object_kwarg: str, transitions: 
 
 def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
-
-
-class DashboardView(AppView):
-    """Counts and two charts, every number read through ``for_user``."""
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "core/dashboard.html", dashboard_context(request.user))
-
-
-def dashboard_context(user: Any) -> dict[str, Any]:
-    from aidbridge.allocation.models import AllocationLine
-    from aidbridge.pledges.models import Pledge
-    from aidbridge.requirements.models import Requirement
-
-    requirements = Requirement.objects.for_user(user)
-    counts = {(p, s): n for p, s, n in
-              requirements.order_by().values_list("priority", "status").annotate(n=Count("pk"))}
-    statuses = Requirement.Status.choices
-    matrix = [
-        {"priority": value, "label": label, "cells": [(s, counts.get((value, s), 0)) for s, _ in statuses],
-         "total": sum(counts.get((value, s), 0) for s, _ in statuses)}
-        for value, label in Requirement.Priority.choices
-    ]
-    status_totals = [(s, label, sum(counts.get((p, s), 0) for p, _ in Requirement.Priority.choices))
-                     for s, label in statuses]
-
-    pledges = Pledge.objects.for_user(user)
-    pledge_counts = dict(pledges.order_by().values_list("status").annotate(n=Count("pk")))
-    pledge_status = [(s, label, pledge_counts.get(s, 0)) for s, label in Pledge.Status.choices]
-
-    value = Sum(F("unit_value") * F("quantity"), output_field=DecimalField(max_digits=20, decimal_places=2))
-    per_donor: dict[str, list[tuple[str, Decimal]]] = {}
-    from aidbridge.pledges.releasability import value_visible_q
-
-    valued = pledges if (visible_value := value_visible_q(user)) is None else pledges.filter(visible_value)
-    for name, currency, total in (valued.exclude(status=Pledge.Status.WITHDRAWN).order_by()
-                                  .values_list("donor__name", "currency").annotate(total=value)):
-        per_donor.setdefault(currency, []).append((name, total or Decimal(0)))
-    value_charts = [
-        (currency, charts.horizontal_bars(sorted(rows, key=lambda r: (-r[1], r[0]))[:20], width=720,
-                                          label_width=250, label_chars=38))
-        for currency, rows in sorted(per_donor.items(), key=lambda kv: -sum(v for _, v in kv[1]))
-    ]
-
-    # In tonnes: units of different items (cartridges, trucks) are never added up.
-    active = requirements.filter(status__in=[Requirement.Status.SUBMITTED, Requirement.Status.VALIDATED,
-                                             Requirement.Status.CLOSED])
-    tonnes = DecimalField(max_digits=24, decimal_places=6)
-    needed = dict(active.order_by().values_list("priority")
-                  .annotate(q=Sum(F("quantity") * F("item__weight_t"), output_field=tonnes)))
-    weight = F("requirement__item__weight_t")
-    moved = {row["requirement__priority"]: row for row in
-             AllocationLine.objects.filter(requirement__in=active).order_by().values("requirement__priority")
-             .annotate(a=Sum(F("quantity") * weight, output_field=tonnes),
-                       t=Sum(F("in_transit_quantity") * weight, output_field=tonnes),
-                       d=Sum(F("delivered_quantity") * weight, output_field=tonnes))}
-    fill_rows = []
-    for priority, label in Requirement.Priority.choices:
-        row = moved.get(priority, {})
-        need = Decimal(needed.get(priority) or 0)
-        delivered, in_transit = Decimal(row.get("d") or 0), Decimal(row.get("t") or 0)
-        waiting = max(Decimal(row.get("a") or 0) - delivered - in_transit, Decimal(0))
-        open_ = max(need - delivered - in_transit - waiting, Decimal(0))
-        fill_rows.append((label, [delivered, in_transit, waiting, open_]))
-    fill_chart = charts.stacked_bars(fill_rows, ["Delivered", "In transit", "Allocated", "Open"],
-                                     fmt=lambda v: f"{v:,.1f} t")
-    return {
-        "scoped": not principal(user).sees_everything,
-        "matrix": matrix, "statuses": statuses, "status_totals": status_totals,
-        "requirement_total": sum(n for *_, n in status_totals),
-        "pledge_status": pledge_status, "pledge_total": sum(pledge_counts.values()),
-        "value_charts": value_charts, "fill_chart": fill_chart,
-    }

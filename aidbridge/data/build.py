@@ -1,8 +1,8 @@
 """Rebuild the shipped reference data from the third-party sources.
 
-Usage (from the repository root, with the sources checked out beside it in ``../shared/data``)::
+Usage, with SOURCES a directory holding the upstream files named in ``aidbridge/data/README.md``::
 
-    python -m aidbridge.data.build ../shared/data
+    python -m aidbridge.data.build SOURCES
 
 Only rows that Aidbridge needs are kept: current 4-digit FSC classes (no end date), and
 ISO 3166 entries that carry an alpha-2 code and a name.

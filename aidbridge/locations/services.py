@@ -4,7 +4,9 @@ from typing import Any
 
 from django.db import transaction
 
+from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import principal
+from aidbridge.audit import writes
 from aidbridge.audit.services import record_event, snapshot
 from aidbridge.core import services as core
 from aidbridge.core.errors import ServiceError
@@ -32,13 +34,13 @@ def create_location(*, actor: Any, **fields: Any) -> Location:
     location = Location(**fields)
     core.full_clean(location)
     _check_country(location)
-    return core.create(actor=actor, obj=location, action="location.create")
+    return writes.create(actor=actor, obj=location, action="location.create")
 
 
 @transaction.atomic
 def update_location(*, actor: Any, location: Location, changes: dict[str, Any]) -> Location:
     _require_manager(actor)
-    location = core.update(
+    location = writes.update(
         actor=actor, obj=location, changes=changes, editable=LOCATION_FIELDS, action="location.update"
     )
     _check_country(location)
@@ -46,8 +48,6 @@ def update_location(*, actor: Any, location: Location, changes: dict[str, Any]) 
 
 
 def _check_operator(hub: Hub) -> None:
-    from aidbridge.accounts.models import Organisation
-
     if hub.operator.kind != Organisation.Kind.HUB_OPERATOR:
         raise ServiceError(f"{hub.operator} is not a hub operator.", field="operator")
 
@@ -58,13 +58,13 @@ def create_hub(*, actor: Any, **fields: Any) -> Hub:
     hub = Hub(**fields)
     core.full_clean(hub)
     _check_operator(hub)
-    return core.create(actor=actor, obj=hub, action="hub.create")
+    return writes.create(actor=actor, obj=hub, action="hub.create")
 
 
 @transaction.atomic
 def update_hub(*, actor: Any, hub: Hub, changes: dict[str, Any]) -> Hub:
     _require_manager(actor)
-    hub = core.update(actor=actor, obj=hub, changes=changes, editable=HUB_FIELDS, action="hub.update")
+    hub = writes.update(actor=actor, obj=hub, changes=changes, editable=HUB_FIELDS, action="hub.update")
     _check_operator(hub)
     return hub
 

@@ -6,37 +6,30 @@ from typing import Any
 from django import forms
 
 from aidbridge.accounts.models import Organisation
-from aidbridge.accounts.principal import Principal
+from aidbridge.accounts.principal import manages_reference_data
 from aidbridge.core.views import DetailFormView, ObjectDetailView, ObjectFormView, ObjectListView
 from aidbridge.locations import services, tables
 from aidbridge.locations.filtersets import HubFilterSet, LocationFilterSet
 from aidbridge.locations.forms import HubForm, InboundLeadTimeForm, LocationForm, OutboundLeadTimeForm
 from aidbridge.locations.models import Hub, Location
-from aidbridge.logistics.views import hub_logistics_context
-from aidbridge.requirements.models import Requirement
-
-
-def manages(p: Principal, obj: Any = None) -> bool:
-    return p.manages_reference_data
 
 
 class LocationList(ObjectListView):
     model = Location
     filterset_class = LocationFilterSet
     columns = tables.LOCATION_COLUMNS
-    create_permission = manages
+    create_permission = manages_reference_data
 
 
 class LocationDetail(ObjectDetailView):
     model = Location
     fields = tables.LOCATION_FIELDS
-    edit_permission = staticmethod(manages)
+    edit_permission = staticmethod(manages_reference_data)
     template_name = "locations/location_detail.html"
 
     def get_extra_context(self, obj: Location) -> dict[str, Any]:
         return {
             "hubs": Hub.objects.for_user(self.request.user).filter(location=obj),
-            "requirement_count": Requirement.objects.for_user(self.request.user).filter(destination=obj).count(),
         }
 
 
@@ -46,7 +39,7 @@ class LocationEdit(ObjectFormView):
     create_service = services.create_location
     update_service = services.update_location
     object_kwarg = "location"
-    permission = staticmethod(manages)
+    permission = staticmethod(manages_reference_data)
 
 
 class HubList(ObjectListView):
@@ -54,7 +47,7 @@ class HubList(ObjectListView):
     filterset_class = HubFilterSet
     columns = tables.HUB_COLUMNS
     related = ("location", "operator")
-    create_permission = manages
+    create_permission = manages_reference_data
     filter_labels = {"organisation": "Operator", "country": "Country"}
 
     def filter_choices(self) -> dict[str, list[tuple[Any, str]]]:
@@ -66,19 +59,18 @@ class HubDetail(ObjectDetailView):
     model = Hub
     fields = tables.HUB_FIELDS
     related = ("location", "operator")
-    edit_permission = staticmethod(manages)
+    edit_permission = staticmethod(manages_reference_data)
     template_name = "locations/hub_detail.html"
 
     def get_extra_context(self, obj: Hub) -> dict[str, Any]:
         user = self.request.user
-        editable = manages(self.principal)
+        editable = manages_reference_data(self.principal)
         return {
             "inbound": obj.inbound_lead_times.all(),
             "outbound": obj.outbound_lead_times.select_related("destination"),
             "lead_times_editable": editable,
             "inbound_form": InboundLeadTimeForm(user=user) if editable else None,
             "outbound_form": OutboundLeadTimeForm(user=user) if editable else None,
-            **hub_logistics_context(user, obj),
         }
 
 
@@ -88,7 +80,7 @@ class HubEdit(ObjectFormView):
     create_service = services.create_hub
     update_service = services.update_hub
     object_kwarg = "hub"
-    permission = staticmethod(manages)
+    permission = staticmethod(manages_reference_data)
     related = ("location", "operator")
 
 
@@ -97,7 +89,7 @@ class InboundLeadTimeSet(DetailFormView, HubDetail):
 
     form_class = InboundLeadTimeForm
     form_name = "inbound_form"
-    permission = staticmethod(manages)
+    permission = staticmethod(manages_reference_data)
     success_message = "Inbound lead time saved."
 
     def perform(self, obj: Hub, form: forms.BaseForm) -> Any:
@@ -113,7 +105,7 @@ class OutboundLeadTimeSet(DetailFormView, HubDetail):
 
     form_class = OutboundLeadTimeForm
     form_name = "outbound_form"
-    permission = staticmethod(manages)
+    permission = staticmethod(manages_reference_data)
     success_message = "Outbound lead time saved."
 
     def perform(self, obj: Hub, form: forms.BaseForm) -> Any:

@@ -14,16 +14,12 @@ from aidbridge.core import services as core
 from aidbridge.locations.models import Hub
 
 
-def is_coordinator(p: Principal) -> bool:
-    return p.is_coordinator_editor
-
-
 def operates(p: Principal, hub: Hub) -> bool:
-    return is_coordinator(p) or (p.can_write and p.organisation_id == hub.operator_id)
+    return p.is_coordinator_editor or (p.can_write and p.organisation_id == hub.operator_id)
 
 
 def require_coordinator(actor: Any, what: str) -> None:
-    core.require(is_coordinator(principal(actor)), f"Only coordinator editors may {what}.")
+    core.require(principal(actor).is_coordinator_editor, f"Only coordinator editors may {what}.")
 
 
 def require_hub(actor: Any, hub: Hub, what: str) -> None:
@@ -33,7 +29,7 @@ def require_hub(actor: Any, hub: Hub, what: str) -> None:
 def sender_ok(p: Principal, shipment: Any) -> bool:
     """Inbound legs leave the donor; outbound legs leave the hub."""
     if shipment.leg == "inbound":
-        return is_coordinator(p) or (p.can_write and p.organisation_id == shipment.donor_id)
+        return p.is_coordinator_editor or (p.can_write and p.organisation_id == shipment.donor_id)
     return operates(p, shipment.hub)
 
 
@@ -41,7 +37,7 @@ def receiver_ok(p: Principal, shipment: Any) -> bool:
     """Inbound legs are received by the hub; outbound legs by the recipient of every requirement on board."""
     if shipment.leg == "inbound":
         return operates(p, shipment.hub)
-    if is_coordinator(p):
+    if p.is_coordinator_editor:
         return True
     recipients = set(shipment.lines.values_list("allocation_line__requirement__recipient_id", flat=True))
     return p.can_write and p.organisation_id is not None and recipients == {p.organisation_id}

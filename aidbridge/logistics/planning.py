@@ -24,19 +24,16 @@ from aidbridge.allocation.models import AllocationLine
 from aidbridge.audit.services import snapshot
 from aidbridge.core import clock
 from aidbridge.core import services as core
+from aidbridge.core.clock import monday
 from aidbridge.core.errors import ServiceError, busy_as_conflict
 from aidbridge.locations.models import Hub, InboundLeadTime, Location, OutboundLeadTime
 from aidbridge.logistics import lifecycle
-from aidbridge.logistics.access import is_coordinator, operates, require_coordinator
+from aidbridge.logistics.access import operates, require_coordinator
 from aidbridge.logistics.flows import Flow, flows
 from aidbridge.logistics.models import Shipment, ShipmentLine
 from aidbridge.pledges.models import Pledge
 
 Leg = Shipment.Leg
-
-
-def monday(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
 
 
 def expected_arrival(week: dt.date, lead_weeks: int) -> dt.date:
@@ -247,7 +244,7 @@ def create_shipment(
         if len(donors) > 1 or len(countries) > 1:
             raise ServiceError("An inbound shipment carries one donor's goods from one country.", field="lines")
         donor_id = donors.pop()
-        core.require(is_coordinator(p) or p.writes_for(donor_id),
+        core.require(p.is_coordinator_editor or p.writes_for(donor_id),
                      "Only coordinators and the donor may plan an inbound shipment.")
         fields: dict[str, Any] = dict(donor_id=donor_id, origin_country=countries.pop())
         week = week or min(inbound_week(line) for line in rows)

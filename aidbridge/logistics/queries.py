@@ -14,6 +14,7 @@ from django.db.models import QuerySet, Sum
 
 from aidbridge.catalogue.models import Item
 from aidbridge.core import clock
+from aidbridge.core.clock import monday
 from aidbridge.locations.models import Hub
 from aidbridge.logistics.models import (
     ReceiptLine,
@@ -24,7 +25,6 @@ from aidbridge.logistics.models import (
     StockMovement,
     delta_expression,
 )
-from aidbridge.logistics.planning import monday
 from aidbridge.logistics.visibility import sees_hub_stock
 from aidbridge.pledges.models import Pledge
 
@@ -209,3 +209,8 @@ def _name(user: Any) -> str:
     if user is None:
         return "system"
     return user.get_full_name() or user.username
+
+
+def received_good(shipment: Shipment) -> int:
+    """What a proof of delivery signs for: the units counted off the shipment good (not what was shipped)."""
+    return int(ReceiptLine.objects.filter(shipment_line__shipment=shipment).aggregate(n=Sum("good"))["n"] or 0)

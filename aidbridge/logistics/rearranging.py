@@ -23,12 +23,13 @@ from django.db import transaction
 from aidbridge.allocation.models import AllocationLine
 from aidbridge.audit.services import snapshot
 from aidbridge.core import clock
+from aidbridge.core.clock import monday
 from aidbridge.core.errors import InvalidTransition, ServiceError, busy_as_conflict
 from aidbridge.logistics import lifecycle
 from aidbridge.logistics.access import require_hub
 from aidbridge.logistics.flows import flow_of
 from aidbridge.logistics.models import Shipment, ShipmentLine
-from aidbridge.logistics.planning import expected_arrival, lead_weeks, monday
+from aidbridge.logistics.planning import expected_arrival, lead_weeks
 
 Status = Shipment.Status
 Entries = Sequence[tuple[ShipmentLine, int]]  # (line on the shipment, units of it)

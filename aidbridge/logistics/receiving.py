@@ -45,6 +45,7 @@ from aidbridge.logistics.models import (
     StockMovement,
 )
 from aidbridge.logistics.planning import Touched, plan_onward, record_plans
+from aidbridge.logistics.queries import received_good
 from aidbridge.logistics.stock import audit_movements, post_movement
 from aidbridge.pledges.services import check_upload, stored_name
 
@@ -239,11 +240,6 @@ def record_proof_of_delivery(
     record_event(actor=actor, action="shipment.proof_of_delivery", obj=proof,
                  after={**snapshot(proof), "received_good": good})
     return proof
-
-
-def received_good(shipment: Shipment) -> int:
-    """What a proof of delivery signs for: the units counted off the shipment good (not what was shipped)."""
-    return int(ReceiptLine.objects.filter(shipment_line__shipment=shipment).aggregate(n=Sum("good"))["n"] or 0)
 
 
 @busy_as_conflict

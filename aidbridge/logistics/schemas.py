@@ -9,7 +9,7 @@ from ninja import Field, Schema
 
 from aidbridge.core.api import DbInt, InputSchema, Quantity, Ref, choices_of
 from aidbridge.logistics.models import DiscrepancyReason, Shipment, StockMovement
-from aidbridge.logistics.receiving import received_good
+from aidbridge.logistics.queries import received_good
 
 LegChoice = choices_of(Shipment.Leg)
 ReasonChoice = Literal[("", *DiscrepancyReason.values)]  # type: ignore[valid-type]

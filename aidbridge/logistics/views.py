@@ -29,7 +29,7 @@ from aidbridge.core.views import (
 )
 from aidbridge.locations.models import Hub, Location
 from aidbridge.logistics import queries, services, tables
-from aidbridge.logistics.access import is_coordinator, operates, receiver_ok, sender_ok
+from aidbridge.logistics.access import operates, receiver_ok, sender_ok
 from aidbridge.logistics.charts import hub_week_chart
 from aidbridge.logistics.filtersets import ShipmentFilterSet, StockMovementFilterSet
 from aidbridge.logistics.forms import (
@@ -54,10 +54,6 @@ RELATED = ("hub", "donor", "destination")
 Kind = StockMovement.Kind
 
 
-def may_generate(p: Principal) -> bool:
-    return is_coordinator(p)
-
-
 # --- what the detail page offers (the services check again) ------------------------------------------------
 
 def may_dispatch(p: Principal, s: Shipment) -> bool:
@@ -73,7 +69,7 @@ def may_arrive(p: Principal, s: Shipment) -> bool:
 
 
 def may_cancel(p: Principal, s: Shipment) -> bool:
-    return s.status == Status.PLANNED and (sender_ok(p, s) or is_coordinator(p))
+    return s.status == Status.PLANNED and (sender_ok(p, s) or p.is_coordinator_editor)
 
 
 def may_receive(p: Principal, s: Shipment) -> bool:
@@ -422,7 +418,7 @@ class PledgeCustody(AppView):
 
 
 def sees_discrepancies(p: Principal) -> bool:
-    return p.sees_everything or p.is_coordinator or (p.in_coalition and p.org_kind == Organisation.Kind.DONOR)
+    return p.oversees or (p.in_coalition and p.org_kind == Organisation.Kind.DONOR)
 
 
 class DiscrepancyReport(AppView):

@@ -15,18 +15,14 @@ from django.db import models
 from django.db.models import Case, CharField, F, Q, Sum, When
 from django.db.models import Value as V
 
-from aidbridge.accounts.principal import Principal, principal
+from aidbridge.accounts.principal import principal
 from aidbridge.logistics.appendonly import AppendOnlyQuerySet
-
-
-def _sees_all(p: Principal) -> bool:
-    return p.sees_everything or p.is_coordinator
 
 
 class ShipmentLineQuerySet(models.QuerySet):
     def for_user(self, user: Any) -> ShipmentLineQuerySet:
         p = principal(user)
-        if _sees_all(p):
+        if p.oversees:
             return self.all()
         if p.organisation_id is None:
             return self.none()
@@ -46,7 +42,7 @@ def origin_visible_q(user: Any) -> Q | None:
     Outbound legs have no origin country.
     """
     p = principal(user)
-    if _sees_all(p):
+    if p.oversees:
         return None
     return Q(donor_id=p.organisation_id) if p.organisation_id is not None else Q(pk__in=[])
 
@@ -65,7 +61,7 @@ class ShipmentQuerySet(models.QuerySet):
         from aidbridge.logistics.models import ShipmentLine
 
         p = principal(user)
-        if _sees_all(p):
+        if p.oversees:
             return self.annotate(origin_released=released_origin(user))
         if p.organisation_id is None:
             return self.none()
@@ -86,7 +82,7 @@ class ShipmentChildQuerySet(models.QuerySet):
     def for_user(self, user: Any) -> ShipmentChildQuerySet:
         from aidbridge.logistics.models import Shipment
 
-        if _sees_all(principal(user)):
+        if principal(user).oversees:
             return self.all()
         return self.filter(shipment__in=Shipment.objects.for_user(user))
 
@@ -99,7 +95,7 @@ class ReceiptLineQuerySet(models.QuerySet):
     def for_user(self, user: Any) -> ReceiptLineQuerySet:
         from aidbridge.logistics.models import ShipmentLine
 
-        if _sees_all(principal(user)):
+        if principal(user).oversees:
             return self.all()
         return self.filter(shipment_line__in=ShipmentLine.objects.for_user(user))
 
@@ -110,7 +106,7 @@ class ReceiptLineQuerySet(models.QuerySet):
 class StockMovementQuerySet(AppendOnlyQuerySet):
     def for_user(self, user: Any) -> StockMovementQuerySet:
         p = principal(user)
-        if _sees_all(p):
+        if p.oversees:
             return self.all()
         if p.organisation_id is None:
             return self.none()
@@ -135,4 +131,4 @@ def _delta() -> Any:
 def sees_hub_stock(user: Any, hub: Any) -> bool:
     """The whole ledger of a hub is for coordinators, auditors and that hub's operator."""
     p = principal(user)
-    return _sees_all(p) or (p.organisation_id is not None and p.organisation_id == hub.operator_id)
+    return p.oversees or (p.organisation_id is not None and p.organisation_id == hub.operator_id)

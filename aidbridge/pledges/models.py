@@ -9,6 +9,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 
 from aidbridge.accounts.models import Organisation
+from aidbridge.accounts.principal import principal
 from aidbridge.catalogue.models import Item
 from aidbridge.core import clock
 from aidbridge.core.fields import QuantityField, validate_country, validate_currency
@@ -25,8 +26,6 @@ class PledgeQuerySet(models.QuerySet["Pledge"]):
         - other coalition members see coalition-released pledges;
         - everyone, anonymous included, sees public pledges once their disclosure date has passed.
         """
-        from aidbridge.accounts.principal import principal
-
         p = principal(user)
         if p.sees_everything:
             return self.all()

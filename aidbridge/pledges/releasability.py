@@ -41,7 +41,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
-from aidbridge.accounts.principal import Principal, principal
+from aidbridge.accounts.principal import principal
 from aidbridge.core import clock
 from aidbridge.core.models import Releasability
 from aidbridge.pledges.filtersets import PledgeFilterSet
@@ -66,14 +66,10 @@ ORDER = ("available_from", "origin_country", "unit_value", "currency", "total_va
          "notes", "created_at", "updated_at")
 
 
-def _full(p: Principal) -> bool:
-    return p.sees_everything or p.is_coordinator
-
-
 def full_view(user: Any, pledge: Any) -> bool:
     """Every field, source documents, notes and history: the owning donor, coordinators, auditors, superusers."""
     p = principal(user)
-    return _full(p) or (p.organisation_id is not None and p.organisation_id == pledge.donor_id)
+    return p.oversees or (p.organisation_id is not None and p.organisation_id == pledge.donor_id)
 
 
 def is_disclosed(pledge: Any, today: dt.date | None = None) -> bool:
@@ -108,7 +104,7 @@ def available_month(pledge: Any) -> str:
 def full_view_q(user: Any) -> Q | None:
     """The pledges ``user`` sees in full, as a filter to combine with ``for_user``; ``None``: all of them."""
     p = principal(user)
-    if _full(p):
+    if p.oversees:
         return None
     return Q(donor_id=p.organisation_id) if p.organisation_id is not None else Q(pk__in=[])
 

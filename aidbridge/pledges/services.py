@@ -12,10 +12,12 @@ from django.db import transaction
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import principal
+from aidbridge.audit import writes
 from aidbridge.audit.services import record_event, snapshot
 from aidbridge.core import clock
 from aidbridge.core import services as core
 from aidbridge.core.errors import InvalidTransition, ServiceError
+from aidbridge.core.hooks import Hook
 from aidbridge.pledges.models import Pledge, SourceDocument
 
 PLEDGE_FIELDS = (
@@ -59,7 +61,7 @@ def create_pledge(*, actor: Any, donor: Organisation | None = None, **fields: An
     pledge = Pledge(donor=donor, status=Status.ANNOUNCED, **fields)
     _require_owner(actor, pledge)
     _check_disclosure(pledge)
-    return core.create(actor=actor, obj=pledge, action="pledge.create")
+    return writes.create(actor=actor, obj=pledge, action="pledge.create")
 
 
 @transaction.atomic
@@ -77,7 +79,7 @@ def update_pledge(*, actor: Any, pledge: Pledge, changes: dict[str, Any]) -> Ple
     if "quantity" in changes and changes["quantity"] is not None and int(changes["quantity"]) < allocated:
         raise ServiceError(f"{allocated} units are already allocated; the quantity cannot go below that.",
                            field="quantity")
-    pledge = core.update(actor=actor, obj=pledge, changes=changes, editable=PLEDGE_FIELDS, action="pledge.update")
+    pledge = writes.update(actor=actor, obj=pledge, changes=changes, editable=PLEDGE_FIELDS, action="pledge.update")
     _check_disclosure(pledge)
     return pledge
 
@@ -85,25 +87,30 @@ def update_pledge(*, actor: Any, pledge: Pledge, changes: dict[str, Any]) -> Ple
 @transaction.atomic
 def commit_pledge(*, actor: Any, pledge: Pledge) -> Pledge:
     _require_owner(actor, pledge)
-    return core.transition(
+    return writes.transition(
         actor=actor, obj=pledge, to=Status.COMMITTED, action="pledge.commit", only_from=[Status.ANNOUNCED]
     )
 
 
+pledge_withdrawing = Hook("pledge_withdrawing", """Called with ``pledge=`` before a withdrawal locks the pledge.
+
+Lock order: whatever depends on the pledge (its allocation lines, in id order), then the pledge. Dispatches
+and receipts lock their allocation lines before the pledge as well, so a withdrawal racing a dispatch waits
+instead of deadlocking. The allocation app locks the pledge's lines here.""")
+pledge_withdrawn = Hook("pledge_withdrawn", """Called with ``actor=`` and ``pledge=`` once the pledge is withdrawn,
+in the same transaction. The allocation app releases the units not yet moving here (one event per line).""")
+
+
 @transaction.atomic
 def withdraw_pledge(*, actor: Any, pledge: Pledge) -> Pledge:
-    """Withdraw a pledge. Allocations of goods not yet moving are released; moving goods stay allocated."""
-    from aidbridge.allocation.models import AllocationLine
-    from aidbridge.allocation.services import release_unmoved
+    """Withdraw a pledge. Allocations of goods not yet moving are released; moving goods stay allocated.
 
+    The release is the allocation app's, attached to :data:`pledge_withdrawing` and :data:`pledge_withdrawn`.
+    """
     _require_owner(actor, pledge)
-    # Lock order: the pledge's allocation lines (in id order), then the pledge. Dispatches and receipts lock
-    # their allocation lines before the pledge as well, so a withdrawal racing a dispatch waits instead of
-    # deadlocking.
-    lines = AllocationLine.objects.filter(pledge=pledge)
-    list(lines.select_for_update().order_by("pk").values_list("pk", flat=True))
-    pledge = core.transition(actor=actor, obj=pledge, to=Status.WITHDRAWN, action="pledge.withdraw")
-    release_unmoved(actor=actor, lines=lines)
+    pledge_withdrawing(pledge=pledge)
+    pledge = writes.transition(actor=actor, obj=pledge, to=Status.WITHDRAWN, action="pledge.withdraw")
+    pledge_withdrawn(actor=actor, pledge=pledge)
     return pledge
 
 

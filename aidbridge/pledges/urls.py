@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.urls import path
 
 from aidbridge.core.views import transition_paths
-from aidbridge.logistics.views import PledgeCustody
 from aidbridge.pledges import views
 from aidbridge.pledges.models import Pledge
 
@@ -12,7 +11,6 @@ urlpatterns = [
     path("pledges/", views.PledgeList.as_view(), name="pledge_list"),
     path("pledges/add/", views.PledgeEdit.as_view(), name="pledge_add"),
     path("pledges/<int:pk>/", views.PledgeDetail.as_view(), name="pledge"),
-    path("pledges/<int:pk>/custody/", PledgeCustody.as_view(), name="pledge_custody"),
     path("pledges/<int:pk>/edit/", views.PledgeEdit.as_view(), name="pledge_edit"),
     path("pledges/<int:pk>/documents/", views.DocumentAdd.as_view(), name="pledge_documents"),
     path("pledges/<int:pk>/documents/withdraw/", views.DocumentWithdraw.as_view(), name="document_withdraw"),

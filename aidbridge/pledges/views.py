@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import Principal
-from aidbridge.allocation.models import AllocationLine
 from aidbridge.audit.models import AuditEvent
 from aidbridge.core.views import AppView, DetailFormView, ObjectDetailView, ObjectFormView, ObjectListView, Transition
 from aidbridge.pledges import releasability, services, tables
@@ -84,8 +83,6 @@ class PledgeDetail(ObjectDetailView):
         user = self.request.user
         full = releasability.full_view(user, obj)
         context = {
-            "lines": (AllocationLine.objects.for_user(user).filter(pledge=obj)
-                      .select_related("requirement__recipient", "hub").order_by("pk")),
             "full_view": full,
             "fields": tables.shown_columns(user, obj, self.fields),
             "documents": services.shown_documents(user, obj.source_documents.all()) if full else None,

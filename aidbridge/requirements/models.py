@@ -5,6 +5,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 
 from aidbridge.accounts.models import Organisation
+from aidbridge.accounts.principal import principal
 from aidbridge.catalogue.models import Item
 from aidbridge.core import clock
 from aidbridge.core.fields import QuantityField
@@ -15,8 +16,6 @@ from aidbridge.locations.models import Location
 class RequirementQuerySet(models.QuerySet["Requirement"]):
     def for_user(self, user) -> RequirementQuerySet:  # type: ignore[no-untyped-def]
         """The recipient sees its own requirements, drafts included; the coalition sees submitted ones."""
-        from aidbridge.accounts.principal import principal
-
         p = principal(user)
         if p.sees_everything:
             return self.all()

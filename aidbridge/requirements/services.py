@@ -7,9 +7,11 @@ from django.db import transaction
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import principal
+from aidbridge.audit import writes
 from aidbridge.core import clock
 from aidbridge.core import services as core
 from aidbridge.core.errors import InvalidTransition, ServiceError
+from aidbridge.core.hooks import Hook
 from aidbridge.requirements.models import Requirement
 
 REQUIREMENT_FIELDS = ("item", "quantity", "priority", "due_date", "destination", "package", "notes")
@@ -65,7 +67,7 @@ def create_requirement(*, actor: Any, recipient: Organisation | None = None, **f
     requirement = Requirement(recipient=recipient, status=Status.DRAFT, **fields)
     _require_owner(actor, requirement)
     _refuse_with(_due_date_errors(fields.get("due_date")), requirement)
-    return core.create(actor=actor, obj=requirement, action="requirement.create")
+    return writes.create(actor=actor, obj=requirement, action="requirement.create")
 
 
 @transaction.atomic
@@ -83,7 +85,7 @@ def update_requirement(*, actor: Any, requirement: Requirement, changes: dict[st
         errors = _due_date_errors(changes["due_date"])
         if errors:
             raise ServiceError(errors)
-    return core.update(
+    return writes.update(
         actor=actor, obj=requirement, changes=changes, editable=REQUIREMENT_FIELDS, action="requirement.update"
     )
 
@@ -91,13 +93,13 @@ def update_requirement(*, actor: Any, requirement: Requirement, changes: dict[st
 @transaction.atomic
 def submit_requirement(*, actor: Any, requirement: Requirement) -> Requirement:
     _require_owner(actor, requirement)
-    return core.transition(actor=actor, obj=requirement, to=Status.SUBMITTED, action="requirement.submit")
+    return writes.transition(actor=actor, obj=requirement, to=Status.SUBMITTED, action="requirement.submit")
 
 
 @transaction.atomic
 def validate_requirement(*, actor: Any, requirement: Requirement) -> Requirement:
     _require_coordinator(actor, "validate requirements")
-    return core.transition(actor=actor, obj=requirement, to=Status.VALIDATED, action="requirement.validate")
+    return writes.transition(actor=actor, obj=requirement, to=Status.VALIDATED, action="requirement.validate")
 
 
 @transaction.atomic
@@ -108,13 +110,18 @@ def return_requirement(*, actor: Any, requirement: Requirement) -> Requirement:
         p.writes_for(requirement.recipient_id) or p.is_coordinator_editor,
         "Only the recipient's editors or coordinator editors may return this requirement to draft.",
     )
-    return core.transition(actor=actor, obj=requirement, to=Status.DRAFT, action="requirement.return")
+    return writes.transition(actor=actor, obj=requirement, to=Status.DRAFT, action="requirement.return")
 
 
 @transaction.atomic
 def close_requirement(*, actor: Any, requirement: Requirement) -> Requirement:
     _require_coordinator(actor, "close requirements")
-    return core.transition(actor=actor, obj=requirement, to=Status.CLOSED, action="requirement.close")
+    return writes.transition(actor=actor, obj=requirement, to=Status.CLOSED, action="requirement.close")
+
+
+requirement_cancelled = Hook("requirement_cancelled", """Called with ``actor=`` and ``requirement=`` once the
+requirement is cancelled, in the same transaction. The allocation app returns the units promised to it to
+their pledges here (unless already moving), one event per line.""")
 
 
 @transaction.atomic
@@ -130,10 +137,6 @@ def cancel_requirement(*, actor: Any, requirement: Requirement) -> Requirement:
             f"{requirement.reference} has {requirement.in_transit} units in transit; receive them before cancelling.",
             field="status",
         )
-    from aidbridge.allocation.models import AllocationLine
-    from aidbridge.allocation.services import release_unmoved
-
-    requirement = core.transition(actor=actor, obj=requirement, to=Status.CANCELLED, action="requirement.cancel")
-    # Units promised to a cancelled requirement go back to their pledges (unless already moving).
-    release_unmoved(actor=actor, lines=AllocationLine.objects.filter(requirement=requirement))
+    requirement = writes.transition(actor=actor, obj=requirement, to=Status.CANCELLED, action="requirement.cancel")
+    requirement_cancelled(actor=actor, requirement=requirement)
     return requirement

@@ -12,6 +12,5 @@ urlpatterns = [
     path("requirements/add/", views.RequirementEdit.as_view(), name="requirement_add"),
     path("requirements/<int:pk>/", views.RequirementDetail.as_view(), name="requirement"),
     path("requirements/<int:pk>/edit/", views.RequirementEdit.as_view(), name="requirement_edit"),
-    path("requirements/<int:pk>/allocate/", views.RequirementAllocate.as_view(), name="requirement_allocate"),
 ]
 urlpatterns += transition_paths(Requirement, "requirement", views.TRANSITIONS, prefix="requirements/")

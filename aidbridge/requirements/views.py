@@ -2,14 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
-
 from aidbridge.accounts.models import Organisation
-from aidbridge.accounts.principal import Principal
-from aidbridge.allocation import services as allocation
-from aidbridge.allocation.forms import AllocateForm
-from aidbridge.allocation.models import AllocationLine
-from aidbridge.core.views import DetailFormView, ObjectDetailView, ObjectFormView, ObjectListView, Transition
+from aidbridge.accounts.principal import Principal, coordinator_editor
+from aidbridge.core.views import ObjectDetailView, ObjectFormView, ObjectListView, Transition
 from aidbridge.requirements import services, tables
 from aidbridge.requirements.filtersets import RequirementFilterSet
 from aidbridge.requirements.forms import RequirementForm
@@ -21,10 +16,6 @@ RELATED = ("item", "destination", "recipient")
 
 def owner(p: Principal, r: Requirement) -> bool:
     return p.writes_for(r.recipient_id)
-
-
-def coordinator(p: Principal, r: Any = None) -> bool:
-    return p.is_coordinator_editor
 
 
 def can_move(r: Requirement, to: str) -> bool:
@@ -48,14 +39,14 @@ TRANSITIONS = [
     Transition("submit", "Submit", services.submit_requirement, style="primary", done="Submitted.",
                allowed=lambda p, r: can_move(r, Status.SUBMITTED) and owner(p, r)),
     Transition("validate", "Validate", services.validate_requirement, style="primary", done="Validated.",
-               allowed=lambda p, r: can_move(r, Status.VALIDATED) and coordinator(p)),
+               allowed=lambda p, r: can_move(r, Status.VALIDATED) and coordinator_editor(p)),
     Transition("return", "Return to draft", services.return_requirement, done="Returned to draft.",
-               allowed=lambda p, r: r.status == Status.SUBMITTED and (owner(p, r) or coordinator(p))),
+               allowed=lambda p, r: r.status == Status.SUBMITTED and (owner(p, r) or coordinator_editor(p))),
     Transition("close", "Close", services.close_requirement, done="Closed.",
-               allowed=lambda p, r: can_move(r, Status.CLOSED) and coordinator(p)),
+               allowed=lambda p, r: can_move(r, Status.CLOSED) and coordinator_editor(p)),
     Transition("cancel", "Cancel requirement", services.cancel_requirement, style="danger", done="Cancelled.",
                confirm="Cancel this requirement? This cannot be undone.",
-               allowed=lambda p, r: can_move(r, Status.CANCELLED) and (owner(p, r) or coordinator(p))),
+               allowed=lambda p, r: can_move(r, Status.CANCELLED) and (owner(p, r) or coordinator_editor(p))),
 ]
 
 
@@ -83,17 +74,6 @@ class RequirementDetail(ObjectDetailView):
     edit_permission = staticmethod(may_edit)
     template_name = "requirements/requirement_detail.html"
 
-    def get_extra_context(self, obj: Requirement) -> dict[str, Any]:
-        user = self.request.user
-        allocating = obj.status == Status.VALIDATED and coordinator(self.principal) and obj.allocated < obj.quantity
-        lines = (AllocationLine.objects.for_user(user).filter(requirement=obj)
-                 .select_related("pledge__donor", "hub").order_by("pk"))
-        return {
-            "lines": lines,
-            "hidden_allocated": obj.allocated - sum(line.quantity for line in lines),
-            "allocate_form": AllocateForm(user=user, requirement=obj) if allocating else None,
-        }
-
 
 class RequirementEdit(ObjectFormView):
     model = Requirement
@@ -103,21 +83,3 @@ class RequirementEdit(ObjectFormView):
     object_kwarg = "requirement"
     permission = staticmethod(may_write)
     related = RELATED
-
-
-class RequirementAllocate(DetailFormView, RequirementDetail):
-    """Coordinators allocate units of a committed pledge to this requirement through a hub."""
-
-    form_class = AllocateForm
-    form_name = "allocate_form"
-    permission = staticmethod(coordinator)
-    success_message = "Allocated."
-
-    def get_form(self, obj: Requirement) -> forms.BaseForm:
-        return AllocateForm(self.request.POST, user=self.request.user, requirement=obj)
-
-    def perform(self, obj: Requirement, form: forms.BaseForm) -> Any:
-        data = form.cleaned_data
-        return allocation.allocate(actor=self.request.user, pledge=data["pledge"], requirement=obj,
-                                   hub=data["hub"], quantity=data["quantity"], dispatch_week=data["dispatch_week"],
-                                   override_capacity=data["override_capacity"], override_reason=data["override_reason"])

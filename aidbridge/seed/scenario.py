@@ -1,4 +1,4 @@
-"""The demo scenario of DESIGN.md, built entirely through the audited services.
+"""The demo scenario (docs/design.md), built entirely through the audited services.
 
 ``load()`` creates a coalition cell at Wiesbaden, 17 donors, hubs at Rzeszów-Jasionka and Suceava, the
 Ukrainian Ministry of Defence with destinations at Lviv and Kyiv, a 42-item catalogue, about 200
@@ -28,12 +28,14 @@ from django.utils import timezone
 
 from aidbridge.accounts import services as accounts
 from aidbridge.accounts.models import Membership, Organisation
+from aidbridge.allocation.models import AllocationLine
+from aidbridge.audit import writes
 from aidbridge.catalogue import services as catalogue
 from aidbridge.catalogue.models import Item
 from aidbridge.core import clock
-from aidbridge.core import services as core
 from aidbridge.locations import services as locations
 from aidbridge.locations.models import Hub, Location
+from aidbridge.logistics.seed import load_logistics_history
 from aidbridge.pledges.models import Pledge
 from aidbridge.requirements.models import Requirement
 from aidbridge.seed import catalogue as ref
@@ -105,7 +107,6 @@ def load(stdout: IO[str] | None = None, progress: Progress | None = None, *,
 
     ``now`` is the scenario's clock (default: the current time). Every date in the scenario is relative to it.
     """
-    from aidbridge.logistics.seed import load_logistics_history
     from aidbridge.seed import flows
 
     report: Progress = progress or (lambda fraction, message: None)
@@ -133,7 +134,7 @@ def load(stdout: IO[str] | None = None, progress: Progress | None = None, *,
 def build_reference(report: Progress) -> World:
     # The very first organisation has no one yet who could create it: the system actor (the command line)
     # bootstraps the cell through the audited core helper; its coordinator then creates everything else.
-    cell = core.create(actor=None, obj=Organisation(**_org_fields(ref.CELL)), action="organisation.create")
+    cell = writes.create(actor=None, obj=Organisation(**_org_fields(ref.CELL)), action="organisation.create")
     coordinator = accounts.create_user(actor=None, username="coordinator", password=DEMO_PASSWORD,
                                        organisation=cell, role=Membership.Role.EDITOR,
                                        email="coordinator@example.org")
@@ -216,8 +217,6 @@ def summarise(*, already_loaded: bool = False, seconds: float = 0.0) -> Summary:
     largest = max(values, key=lambda k: values[k]) if values else ""
     pledge_status = Counter(Pledge.objects.values_list("status", flat=True))
     requirement_status = Counter(Requirement.objects.values_list("status", flat=True))
-    from aidbridge.allocation.models import AllocationLine
-
     return Summary(
         already_loaded=already_loaded,
         seconds=seconds,

@@ -8,7 +8,6 @@ system); tonnes and units are comparable across donors.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,6 +17,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import F, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
+from aidbridge.catalogue.models import Item
 from aidbridge.pledges.models import Pledge
 
 
@@ -72,8 +72,6 @@ def summarise() -> Summary:
                 donor_name=F("donor__name"), donor_key=F("donor__short_name"),
                 supply_class=F("item__supply_class"), weight=F("item__weight_t"))
     )
-    from aidbridge.catalogue.models import Item
-
     class_labels = dict(Item.SupplyClass.choices)
     groups: dict[str, dict[str, Row]] = {"donor": {}, "class": {}, "month": {}}
     total = Row("total", "All released pledges")
@@ -121,10 +119,3 @@ def csv_rows(summary: Summary) -> list[list[str]]:
                          f"{row.tonnes:.3f}", f"{row.delivered_tonnes:.3f}",
                          *[f"{row.value.get(c, Decimal('0')):.2f}" for c in summary.currencies]])
     return out
-
-
-def donor_totals(summary: Summary) -> dict[str, Decimal]:
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    for row in summary.by_donor:
-        totals[row.key] += row.tonnes
-    return totals

@@ -1,4 +1,4 @@
-"""Who sees what: DESIGN.md's personas against every domain queryset's ``for_user``."""
+"""Who sees what: the personas of docs/design.md against every domain queryset's ``for_user``."""
 
 from __future__ import annotations
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
@@ -106,7 +105,3 @@ def greedy_flows(c: Compiled, progress: Progress = None) -> tuple[list[GreedyFlo
             if c.pkg_forced[k]:
                 ok = False
     return flows, ok
-
-
-def greedy_stats(flows: list[GreedyFlow]) -> dict[str, Any]:
-    return {"flows": len(flows)}

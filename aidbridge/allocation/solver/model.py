@@ -204,11 +204,6 @@ class Instance:
                 out.append({"hub": hub, "week": week, "load_t": round(t, 6), "capacity_t": cap})
         return out
 
-    @cached_property
-    def package_of(self) -> dict[str, str]:
-        """Requirement id -> package id, for requirements that belong to a package."""
-        return {rid: k.id for k in self.packages for rid in k.requirements}
-
 
 @dataclass(frozen=True)
 class Plan:

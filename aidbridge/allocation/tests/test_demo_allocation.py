@@ -10,16 +10,24 @@ from aidbridge.allocation import review
 from aidbridge.allocation.instance import build_instance, clean_for_solver
 from aidbridge.allocation.solver import Instance, evaluate, solve
 from aidbridge.core import clock
-from aidbridge.seed.tests.test_scenario import loaded  # noqa: F401  (module-scoped scenario fixture)
+
+pytestmark = pytest.mark.slow  # on the seed scenario (built once per session: see conftest.py)
 
 
-@pytest.fixture
-def demo(loaded, db):  # noqa: F811
-    data = build_instance(start_date=clock.today(), weeks=26)
+@pytest.fixture(scope="module")
+def plans(seed_scenario, django_db_blocker):
+    """The instance read from the seed scenario, and both plans for it, solved once for this module."""
+    with django_db_blocker.unblock():
+        data = build_instance(start_date=clock.today(), weeks=26)
     inst = Instance.from_dict(clean_for_solver(data))
     greedy = solve(inst, "greedy")
     optimal = solve(inst, "optimal", time_limit=60)
     return inst, greedy, optimal, data
+
+
+@pytest.fixture
+def demo(plans, db):
+    return plans
 
 
 def test_demo_plans_are_feasible_and_ids_are_references(demo):

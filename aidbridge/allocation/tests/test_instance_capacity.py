@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from aidbridge.allocation import runs
+from aidbridge.allocation import run_services as runs
 from aidbridge.allocation import services as allocation
 from aidbridge.allocation.instance import build_instance, monday
 from aidbridge.allocation.models import AllocationRun

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aidbridge.allocation import runs
+from aidbridge.allocation import run_services as runs
 from aidbridge.allocation.models import AllocationLine, AllocationRun
 from aidbridge.allocation.tasks import execute_run
 from aidbridge.core.tests.api_helpers import as_user, assert_not_found, assert_one_event, assert_refused, new_events

@@ -8,7 +8,8 @@ import re
 import pytest
 import time_machine
 
-from aidbridge.allocation import review, runs
+from aidbridge.allocation import review
+from aidbridge.allocation import run_services as runs
 from aidbridge.allocation.models import AllocationLine, AllocationRun
 from aidbridge.allocation.tasks import _finish, execute_run
 from aidbridge.audit.models import AuditEvent

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from aidbridge.allocation import runs
+from aidbridge.allocation import run_services as runs
 from aidbridge.allocation.models import AllocationLine, AllocationRun
 from aidbridge.allocation.tasks import execute_run
 from aidbridge.audit.models import AuditEvent

@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.db import close_old_connections, connection
 
-from aidbridge.allocation import runs
+from aidbridge.allocation import run_services as runs
 from aidbridge.allocation.instance import build_instance, monday
 from aidbridge.allocation.models import AllocationLine, AllocationRun
 from aidbridge.allocation.tasks import execute_run

@@ -169,7 +169,7 @@ def test_api_serves_checkpoint_proofs_and_consistency(world, personas, login):
 def test_approving_a_run_enqueues_a_checkpoint(world, personas, django_capture_on_commit_callbacks):
     from django_tasks_db.models import DBTaskResult
 
-    from aidbridge.allocation import runs
+    from aidbridge.allocation import run_services as runs
     from aidbridge.allocation.tasks import execute_run
 
     run = runs.start_run(actor=personas.coordinator)

@@ -1,4 +1,4 @@
-"""Template helpers: table cells, fill-level badges and bars, audit diffs, URLs by naming convention.
+"""Template helpers: table cells, fill-level badges and bars, URLs by naming convention.
 
 Bars are small inline SVGs sized with attributes (not ``style=``), so a strict Content-Security-Policy holds.
 """
@@ -6,13 +6,13 @@ Bars are small inline SVGs sized with attributes (not ``style=``), so a strict C
 from __future__ import annotations
 
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import models
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
@@ -27,7 +27,6 @@ DASH = mark_safe('<span class="muted">—</span>')
 WITHHELD = mark_safe('<span class="badge withheld muted" title="Withheld under this record\'s releasability">'
                      'withheld</span>')
 FILL_SYMBOL = {FillLevel.NONE: "○", FillLevel.PARTIAL: "◐", FillLevel.COMPLETE: "●"}
-HIDDEN_AUDIT_FIELDS = {"id", "created_at", "updated_at", "token_hash"}
 
 
 def resolve(obj: Any, accessor: str) -> Any:
@@ -124,15 +123,6 @@ def withheld() -> SafeString:
     return WITHHELD
 
 
-@register.simple_tag(takes_context=True)
-def pledge_cell(context: template.Context, pledge: Any, column: Column) -> SafeString:
-    """``cell`` for a pledge, with the fields withheld from the requesting user replaced (releasability)."""
-    from aidbridge.pledges.tables import shown_columns
-
-    request = context.get("request")
-    return cell(pledge, shown_columns(getattr(request, "user", None), pledge, [column])[0])
-
-
 @register.simple_tag
 def status_badge(value: str, label: str | None = None) -> SafeString:
     return format_html('<span class="badge status s-{}">{}</span>', value, label or value)
@@ -181,77 +171,15 @@ def use(pledge: Any) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
-def history_rows(context: template.Context, events: Any, obj: Any = None) -> list[SimpleNamespace]:
-    """An object's history as people read it: labels for the objects an event mentions (only those the viewer
-    may see, resolved in one query per kind), and the request id linked to the audit search for those who may
-    use it. Events without their own ``object_type`` (redacted histories) are read as events on ``obj``."""
-    from aidbridge.accounts.principal import principal
-    from aidbridge.audit.labels import readable_changes
-    from aidbridge.audit.models import may_search_trail
-
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    events = list(events)
-    fallback = obj._meta.label_lower if isinstance(obj, models.Model) else ""
-    typed = [e if getattr(e, "object_type", "") else SimpleNamespace(**{**vars(e), "object_type": fallback})
-             for e in events]
-    search = reverse("audit:auditevent_list") if may_search_trail(principal(user)) else ""
-    rows = []
-    for event, changes in zip(events, readable_changes(user, typed), strict=True):
-        request_id = getattr(event, "request_id", "") or ""
-        rows.append(SimpleNamespace(
-            event=event, changes=changes, request_id=request_id,
-            request_url=f"{search}?{urlencode({'request_id': request_id})}" if search and request_id else "",
-        ))
-    return rows
-
-
-@register.simple_tag
-def audit_value(value: Any) -> SafeString:
-    """One side of a readable change: a link to an object the viewer may open, a muted note for one they may
-    not see, or plain text."""
-    if value is None:
-        return DASH
-    if getattr(value, "url", ""):
-        return format_html('<a href="{}">{}</a>', value.url, value.text)
-    if getattr(value, "hidden", False):
-        return format_html('<span class="muted">{}</span>', value.text)
-    return format_html("{}", value)
-
-
-@register.simple_tag
-def hidden_allocation(pledge: Any, visible_lines: Any) -> int:
-    """Units of ``pledge`` allocated on lines the viewer may not see: its allocated total less the visible
-    lines, so the total and the list of allocations tell one story."""
-    return max(int(pledge.allocated or 0) - sum(int(line.quantity) for line in visible_lines), 0)
-
-
-@register.simple_tag
-def audit_changes(event: Any) -> list[tuple[str, Any, Any]]:
-    """(field, before, after) for every field the event changed; creations list their values."""
-    before, after = event.before or {}, event.after or {}
-    rows = []
-    for key in sorted(set(before) | set(after)):
-        if key in HIDDEN_AUDIT_FIELDS:
-            continue
-        old, new = before.get(key), after.get(key)
-        empty = (None, "", [])
-        if old == new or (event.before is None and new in empty) or (event.after is None and old in empty):
-            continue
-        name = key[:-3] if key.endswith("_id") else key
-        rows.append((name.replace("_", " "), old, new))
-    return rows
-
-
-@register.filter
-def role_label(role: str | None) -> str:
-    from aidbridge.accounts.models import Membership
-
-    return str(Membership.Role(role).label) if role in Membership.Role.values else ""
-
-
-@register.simple_tag(takes_context=True)
 def nav_class(context: template.Context, prefix: str) -> str:
     path = context["request"].path
     active = path == "/" if prefix == "/" else path.startswith(prefix)
     return "active" if active else ""
+
+
+@register.simple_tag(takes_context=True)
+def render_panel(context: template.Context, panel: Any) -> SafeString:
+    """One panel another app added to this page (``core.panels``): its template, with the page's context over
+    the panel's own (so a form bound by the page's POST wins over the panel's blank one)."""
+    values = {**panel.context, **context.flatten()}
+    return mark_safe(render_to_string(panel.template, values, request=context.get("request")))  # noqa: S308

@@ -206,6 +206,7 @@ def test_serve_refuses_an_impossible_port(waitress_calls):
     assert waitress_calls == []
 
 
+@pytest.mark.slow  # builds the whole seed scenario through the command, then collects the static files
 def test_demo_loads_the_scenario_once_prints_the_logins_and_serves(db, waitress_calls, settings):
     output = run("demo", "--port", "8123")
     assert Pledge.objects.count() >= 400

@@ -45,6 +45,8 @@ from schemathesis.specs.openapi.checks import (
 
 from aidbridge.accounts import services as accounts
 
+pytestmark = pytest.mark.slow  # hundreds of generated requests per run; `make test` runs them, `make test-fast` not
+
 APP = get_wsgi_application()
 SCHEMA = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP)
 CHECKS = [

@@ -13,11 +13,11 @@ import pytest
 from django.db import transaction
 
 from aidbridge.allocation import services as allocation
+from aidbridge.core.clock import monday
 from aidbridge.core.errors import Conflict
 from aidbridge.logistics import lifecycle, services
 from aidbridge.logistics.invariants import verify
 from aidbridge.logistics.models import Shipment, ShipmentLine
-from aidbridge.logistics.planning import monday
 
 Received = services.Received
 

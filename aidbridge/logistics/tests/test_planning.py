@@ -7,10 +7,10 @@ import pytest
 from aidbridge.allocation import services as allocation
 from aidbridge.audit.models import AuditEvent
 from aidbridge.core import clock
+from aidbridge.core.clock import monday
 from aidbridge.core.errors import InvalidTransition, NotPermitted, ServiceError
 from aidbridge.logistics import services
 from aidbridge.logistics.models import Shipment, ShipmentEvent, ShipmentLine
-from aidbridge.logistics.planning import monday
 
 
 def test_generation_plans_the_inbound_leg_and_the_outbound_leg_waits_for_the_goods(world, personas, legs):

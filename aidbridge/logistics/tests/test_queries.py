@@ -4,9 +4,9 @@ import datetime as dt
 from decimal import Decimal
 
 from aidbridge.core import clock
+from aidbridge.core.clock import monday
 from aidbridge.logistics import queries, services
 from aidbridge.logistics.models import Shipment
-from aidbridge.logistics.planning import monday
 
 
 def test_weekly_tonnes_count_each_leg_in_its_week(world, personas, legs):

@@ -10,28 +10,19 @@ from django.db import transaction
 
 from aidbridge.audit.models import AuditEvent
 from aidbridge.core.errors import ServiceError
-from aidbridge.core.requestid import request_id
 from aidbridge.logistics import services
 from aidbridge.logistics.invariants import verify
 from aidbridge.logistics.models import ProofOfDelivery, ReceiptLine, Shipment
 from aidbridge.logistics.seed import load_logistics_history
-from aidbridge.seed import scenario
 
-
-@pytest.fixture(scope="module")
-def history(django_db_setup, django_db_blocker):
-    """The demo scenario and its logistics history, loaded once for this module and rolled back afterwards."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        with request_id():
-            scenario.load()
-            summary = load_logistics_history(random.Random(20241014))
-        yield summary
-        transaction.set_rollback(True)
+pytestmark = pytest.mark.slow  # on the seed scenario (built once per session: see conftest.py)
 
 
 @pytest.fixture
-def loaded(history, db):
-    return history
+def loaded(seed_scenario, db):
+    """The logistics history the seed scenario loads (built once per session; each test's changes are rolled
+    back after it). Loading the history again finds nothing left to move and only reports what is there."""
+    return load_logistics_history(random.Random(20241014))
 
 
 def test_the_history_has_shipments_in_every_state(loaded):

@@ -21,9 +21,9 @@ from aidbridge.allocation import services as allocation
 from aidbridge.audit.labels import readable_changes
 from aidbridge.audit.models import AuditEvent
 from aidbridge.core import clock
+from aidbridge.core.clock import monday
 from aidbridge.logistics import services
 from aidbridge.logistics.models import Shipment, ShipmentLine, StockMovement
-from aidbridge.logistics.planning import monday
 from aidbridge.logistics.views import hub_logistics_context
 from aidbridge.pledges import services as pledges
 from aidbridge.requirements import services as requirements

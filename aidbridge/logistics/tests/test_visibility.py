@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from aidbridge.allocation import services as allocation
+from aidbridge.core.clock import monday
 from aidbridge.logistics import queries, services
 from aidbridge.logistics.models import (
     ProofOfDelivery,
@@ -18,7 +19,6 @@ from aidbridge.logistics.models import (
     ShipmentLine,
     StockMovement,
 )
-from aidbridge.logistics.planning import monday
 
 Received = services.Received
 

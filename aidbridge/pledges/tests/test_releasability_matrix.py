@@ -315,7 +315,7 @@ def test_transparency_aggregates_ignore_every_field_withheld_from_the_public(spe
 
 
 def test_dashboard_value_chart_counts_only_values_the_viewer_may_see(world, personas):
-    from aidbridge.core.views import dashboard_context
+    from aidbridge.dashboard.views import dashboard_context
 
     def charted(user) -> dict[str, float]:
         return {currency: sum(float(bar.value) for bar in chart.bars)

@@ -65,6 +65,7 @@ def check_invariants(now: dt.datetime) -> None:
     assert chain.ok, chain.finding
 
 
+@pytest.mark.slow  # builds the whole scenario once per clock
 @pytest.mark.parametrize("now", list(CLOCKS.values()), ids=list(CLOCKS))
 def test_the_scenario_holds_every_invariant_at_awkward_clocks(now, db):
     with request_id():

@@ -1,4 +1,4 @@
-"""The seed scenario matches DESIGN.md and is built entirely through the audited services."""
+"""The seed scenario matches docs/design.md and is built entirely through the audited services."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from collections import defaultdict
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -20,7 +19,6 @@ from aidbridge.audit.models import AuditEvent
 from aidbridge.audit.services import GENESIS_HASH, chain_hash, event_payload
 from aidbridge.catalogue.models import Item
 from aidbridge.core.models import FillLevel, Releasability
-from aidbridge.core.requestid import request_id
 from aidbridge.locations.models import Hub, InboundLeadTime, Location, OutboundLeadTime
 from aidbridge.pledges.models import Pledge, SourceDocument
 from aidbridge.requirements.models import Requirement
@@ -29,20 +27,13 @@ from aidbridge.seed import flows, scenario
 
 User = get_user_model()
 
-
-@pytest.fixture(scope="module")
-def loaded(django_db_setup, django_db_blocker):
-    """Load the scenario once for this module, inside a transaction rolled back afterwards."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        with request_id():
-            summary = scenario.load()
-        yield summary
-        transaction.set_rollback(True)
+pytestmark = pytest.mark.slow  # the seed scenario takes a while to build (once per session: see conftest.py)
 
 
 @pytest.fixture
-def world(loaded, db):
-    return loaded
+def world(seed_scenario, db):
+    """The seed scenario, built once per session; each test's changes are rolled back after it."""
+    return seed_scenario
 
 
 def test_it_has_at_least_fourteen_coalition_donors(world):

@@ -13,7 +13,7 @@ from aidbridge.core.worker import run_start_hooks
 
 
 class Command(DatabaseWorkerCommand):
-    help = ("Run background tasks (allocation runs, checkpoints, sweeps) from the database queue. "
+    help = ("Run background tasks (allocation runs, transparency-log checkpoints) from the database queue. "
             "Start as many as you need, on any machine that reaches the database.")
 
     def handle(self, *args: Any, **options: Any) -> None:

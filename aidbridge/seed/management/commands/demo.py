@@ -15,6 +15,7 @@ from aidbridge.core.management.commands.serve import add_server_arguments, exit_
 from aidbridge.core.management.tables import format_table
 from aidbridge.core.progress import ProgressBar
 from aidbridge.core.requestid import request_id
+from aidbridge.seed import scenario
 
 
 class Command(BaseCommand):
@@ -30,8 +31,6 @@ class Command(BaseCommand):
         add_server_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from aidbridge.seed import scenario
-
         if not options["no_serve"]:  # before migrating and loading, not after a minute's work
             exit_if_port_in_use(options["host"], options["port"], self.stderr)
         if options["reset"]:

@@ -1,0 +1,28 @@
+"""Template helpers for pledges: cells with withheld fields replaced, and allocations hidden from the viewer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.safestring import SafeString
+
+from aidbridge.core.templatetags.aidbridge import cell
+from aidbridge.core.views import Column
+from aidbridge.pledges.tables import shown_columns
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def pledge_cell(context: template.Context, pledge: Any, column: Column) -> SafeString:
+    """``cell`` for a pledge, with the fields withheld from the requesting user replaced (releasability)."""
+    request = context.get("request")
+    return cell(pledge, shown_columns(getattr(request, "user", None), pledge, [column])[0])
+
+
+@register.simple_tag
+def hidden_allocation(pledge: Any, visible_lines: Any) -> int:
+    """Units of ``pledge`` allocated on lines the viewer may not see: its allocated total less the visible
+    lines, so the total and the list of allocations tell one story."""
+    return max(int(pledge.allocated or 0) - sum(int(line.quantity) for line in visible_lines), 0)
