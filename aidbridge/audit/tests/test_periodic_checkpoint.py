@@ -72,6 +72,7 @@ def test_the_task_signs_only_when_the_trail_grew_and_always_queues_the_next(worl
     assert len(_waiting()) == 1  # it found its successor already waiting and queued no second one
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its database connection, as a real one does
 def test_db_worker_queues_the_chain_and_runs_it_when_due(world, personas, settings, time_machine):
     settings.LOG_CHECKPOINT_MINUTES = 10
     call_command("db_worker", batch=True, verbosity=0)  # runs the start hooks, then what is due (nothing yet)
