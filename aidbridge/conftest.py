@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.db import connection
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from django.test import Client
+from pytest_django.plugin import blocking_manager_key
 
 from aidbridge.accounts import services as accounts
 from aidbridge.accounts.models import Membership, Organisation
@@ -91,9 +93,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if "transactional_db" in getattr(item, "fixturenames", ()) or (marker is not None and (
                 marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))):
             raise pytest.UsageError(f"{item.nodeid}: a transactional test cannot use the shared seed scenario")
-    if shared:
-        ids = {id(item) for item in shared}
-        items[:] = [item for item in items if id(item) not in ids] + shared
+    # pytest-django put plain database tests first; keep its order, but group those by what they share.
+    plain = [item for item in items if _group(item) < 3 and SEED_FIXTURE not in getattr(item, "fixturenames", ())]
+    ids = {id(item) for item in plain} | {id(item) for item in shared}
+    items[:] = (sorted(plain, key=_group) + [item for item in items if id(item) not in ids] + shared)
 
 
 requires_postgres = pytest.mark.skipif(
@@ -118,8 +121,7 @@ class Personas:
                 ("coordinator", "donor_de", "donor_us", "recipient", "hub_pl", "auditor", "outsider")}
 
 
-@pytest.fixture
-def personas(db) -> Personas:
+def _build_personas() -> Personas:
     def org(short: str, name: str, kind: str, country: str, in_coalition: bool = True) -> Organisation:
         return Organisation.objects.create(
             short_name=short, name=name, kind=kind, country=country, in_coalition=in_coalition
@@ -169,8 +171,7 @@ class World:
     pledge_public_later: Any  # donor-us, announced, public from next year
 
 
-@pytest.fixture
-def world(personas: Personas) -> World:
+def _build_world(personas: Personas) -> World:
     c = personas.coordinator
     today = clock.today()
     item = catalogue.create_item(actor=c, code="GEN-100KW", name="Generator 100 kW", supply_class="VII",
@@ -222,6 +223,110 @@ def world(personas: Personas) -> World:
                      unit_value=Decimal("120"))
     return World(item, other_item, lviv, kyiv, wib, hub, hub_ro, draft, validated,
                  p_coalition, p_coord, p_public, p_later)
+
+
+# --- personas and world, built once per session ----------------------------------------------------------------
+#
+# Building them took more than half the suite's time, test after test. So the tests that use them, unless
+# transactional, share one build: it is made inside a transaction that stays open (``_outer``) while those
+# tests run, each in a savepoint rolled back after it, and each gets fresh instances read back by id. The
+# tests are ordered so that what a test sees is what it saw when it built its own: plain database tests
+# first (an empty database), then those on personas alone, then those on the world. The open transaction is
+# rolled back before the first transactional test (which flushes the database) and before the shared seed
+# scenario, and those build their own, as before. The build runs at ``SUITE_INSTANT`` on a stopped clock,
+# so every record in it is older than anything a test makes.
+
+_outer: list[Any] = []  # the open ``transaction.Atomic`` holding the shared personas (and world)
+
+
+def _transactional(item: pytest.Item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    marker = item.get_closest_marker("django_db")
+    return ("transactional_db" in names or "live_server" in names or "django_db_reset_sequences" in names
+            or (marker is not None and bool(marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))))
+
+
+def _close_outer() -> None:
+    if _outer:
+        atomic = _outer.pop()
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+
+def _current_item(request: pytest.FixtureRequest) -> pytest.Item:
+    return request._pyfuncitem  # the test a session fixture is being set up for
+
+
+@pytest.fixture(scope="session")
+def _shared_personas(request, django_db_setup, django_db_blocker) -> Iterator[dict[str, Any] | None]:
+    """Ids of the shared personas, or None where a test must build its own (see above)."""
+    if _transactional(_current_item(request)):
+        yield None
+        return
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        _outer.append(atomic)
+        with time_machine.travel(SUITE_INSTANT, tick=False):
+            built = _build_personas()
+    yield {"users": {name: user.pk for name, user in built.all().items()},
+           "orgs": {key: org.pk for key, org in built.orgs.items()}}
+    with django_db_blocker.unblock():
+        _close_outer()
+
+
+@pytest.fixture(scope="session")
+def _shared_world(request, _shared_personas, django_db_blocker) -> dict[str, tuple[Any, int]] | None:
+    if _shared_personas is None or not _outer or _transactional(_current_item(request)):
+        return None
+    with django_db_blocker.unblock(), time_machine.travel(SUITE_INSTANT, tick=False):
+        built = _build_world(_read_personas(_shared_personas))
+    return {name: (type(obj), obj.pk) for name, obj in vars(built).items()}
+
+
+def _read_personas(ids: dict[str, Any]) -> Personas:
+    users = get_user_model().objects.in_bulk(ids["users"].values())
+    orgs = Organisation.objects.in_bulk(ids["orgs"].values())
+    return Personas(**{name: users[pk] for name, pk in ids["users"].items()},
+                    orgs={key: orgs[pk] for key, pk in ids["orgs"].items()})
+
+
+def _read_world(ids: dict[str, tuple[Any, int]]) -> World:
+    by_model: dict[Any, list[int]] = {}
+    for model, pk in ids.values():
+        by_model.setdefault(model, []).append(pk)
+    rows = {model: model._default_manager.in_bulk(pks) for model, pks in by_model.items()}
+    return World(**{name: rows[model][pk] for name, (model, pk) in ids.items()})
+
+
+@pytest.fixture
+def personas(request, _shared_personas, db) -> Personas:
+    if _shared_personas is not None and _outer and not _transactional(request.node):
+        return _read_personas(_shared_personas)
+    return _build_personas()
+
+
+@pytest.fixture
+def world(request, _shared_world, personas: Personas) -> World:
+    if _shared_world is not None and _outer and not _transactional(request.node):
+        return _read_world(_shared_world)
+    return _build_world(personas)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Roll back the shared build before a test that must not run inside it (a flush, or the seed)."""
+    if _outer and (_transactional(item) or SEED_FIXTURE in getattr(item, "fixturenames", ())):
+        with item.config.stash[blocking_manager_key].unblock():
+            _close_outer()
+
+
+def _group(item: pytest.Item) -> int:
+    """Plain database tests first, then those on personas alone, then those on the world, then the rest."""
+    names = getattr(item, "fixturenames", ())
+    if _transactional(item) or ("db" not in names and item.get_closest_marker("django_db") is None):
+        return 3
+    return 2 if "world" in names else 1 if "personas" in names else 0
 
 
 @pytest.fixture
