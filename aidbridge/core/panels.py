@@ -17,8 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from django.db import models
+from django.urls import reverse
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,11 @@ class Stat:
 class ShownPanel:
     template: str
     context: dict[str, Any]
+
+
+def list_url(url_name: str, parameter: str, value: Any) -> str:
+    """The list page ``url_name`` filtered on one parameter: where a stat's number links to."""
+    return f"{reverse(url_name)}?{parameter}={quote(str(value), safe='/')}"
 
 
 StatsFunction = Callable[[Any, Any], Iterable[Stat]]
