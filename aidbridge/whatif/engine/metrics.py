@@ -111,7 +111,7 @@ def compare(base: Instance, base_flows: Iterable[Flow], scen: Instance, scen_flo
     cov_b, cov_s = coverage_by_week(base, fb), coverage_by_week(scen, fs)
     base_req = base.requirement_by_id
 
-    losing = []
+    losing: list[dict[str, Any]] = []
     short: dict[tuple[str, int], int] = defaultdict(int)
     for r in scen.requirements:
         rb = base_req.get(r.id, r)

@@ -248,8 +248,10 @@ def _lead_time(inst: Instance, flows: list[Flow], p: dict[str, Any], ch: Change)
     ch.touch_all_bounds()
     hit_set = set(hit)
     fixed = tuple(f for f in inst.fixed_flows if f not in hit_set)
-    out = replace(inst, fixed_flows=fixed, **({"lead_in_weeks": table} if p["leg"] == "in" else
-                                              {"lead_out_weeks": table}))
+    if p["leg"] == "in":
+        out = replace(inst, fixed_flows=fixed, lead_in_weeks=table)
+    else:
+        out = replace(inst, fixed_flows=fixed, lead_out_weeks=table)
     return out, [f for f in flows if f not in hit_set]
 
 
