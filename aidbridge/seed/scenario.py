@@ -40,6 +40,7 @@ from aidbridge.pledges.models import Pledge
 from aidbridge.requirements.models import Requirement
 from aidbridge.seed import catalogue as ref
 from aidbridge.seed.catalogue import DEMO_PASSWORD
+from aidbridge.whatif import services as whatif
 
 Progress = Callable[[float, str], None]
 
@@ -123,6 +124,8 @@ def load(stdout: IO[str] | None = None, progress: Progress | None = None, *,
         flows.build(world, report, today=timezone.localdate(now))
         report(0.9, "shipments, receipts and hub stock")
         load_logistics_history(random.Random(flows.SEED), now=now)
+        report(0.98, "what-if scenarios")
+        save_whatif_scenarios(world, today=timezone.localdate(now))
     summary = summarise(seconds=time.monotonic() - started)
     report(1.0, "done")
     if stdout is not None:
@@ -189,6 +192,25 @@ def build_reference(report: Progress) -> World:
         for spec in ref.ITEMS
     }
     return World(users=users, orgs=orgs, donor_users=donor_users, items=items, places=places, hubs=hubs)
+
+
+WHATIF_SCENARIO = "Largest donor withdraws from next month"
+
+
+def save_whatif_scenarios(world: World, *, today: dt.date) -> Any:
+    """The saved what-if scenario the demo shows: the donor with the largest pledged value withdraws what it has
+    not dispatched by the first day of next month (approved but undispatched allocations are lost too)."""
+    values = donor_values()
+    largest = world.orgs[max(values, key=lambda k: (values[k], k))]
+    first_of_next_month = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    return whatif.create_scenario(
+        actor=world.users["coordinator"], name=WHATIF_SCENARIO,
+        description=(f"{largest.name} holds the largest share of pledged value. What if it stopped on "
+                     f"{first_of_next_month:%-d %B %Y}? Run it to see the coverage lost, the time to survive and who "
+                     "could fill the gap."),
+        perturbations=[{"kind": "withdraw_donor", "donor": largest.pk, "from_date": first_of_next_month.isoformat(),
+                        "lose_allocated": True}],
+    )
 
 
 def _org_fields(spec: ref.OrgSpec) -> dict[str, Any]:

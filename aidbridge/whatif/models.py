@@ -21,14 +21,15 @@ from aidbridge.accounts.principal import principal
 from aidbridge.core import clock
 
 
-def _coordinators_and_auditors(qs: models.QuerySet, user) -> models.QuerySet:  # type: ignore[no-untyped-def,type-arg]
+def _oversees(user) -> bool:  # type: ignore[no-untyped-def]
+    """Coordinators and auditors: scenarios mix every donor's pledges, so nobody else sees them."""
     p = principal(user)
-    return qs.all() if (p.is_coordinator or p.sees_everything) else qs.none()
+    return bool(p.is_coordinator or p.sees_everything)
 
 
 class ScenarioQuerySet(models.QuerySet["Scenario"]):
     def for_user(self, user) -> ScenarioQuerySet:  # type: ignore[no-untyped-def]
-        return _coordinators_and_auditors(self, user)
+        return self.all() if _oversees(user) else self.none()
 
 
 class Scenario(models.Model):
@@ -42,7 +43,8 @@ class Scenario(models.Model):
         default=0.9, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text="P1 coverage below which a week counts as not survived (time-to-survive).")
     weeks = models.PositiveSmallIntegerField(default=26, validators=[MinValueValidator(1), MaxValueValidator(104)])
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
     created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField(default=clock.now)
 
@@ -64,7 +66,7 @@ class Status(models.TextChoices):
 
 class SweepQuerySet(models.QuerySet["Sweep"]):
     def for_user(self, user) -> SweepQuerySet:  # type: ignore[no-untyped-def]
-        return _coordinators_and_auditors(self, user)
+        return self.all() if _oversees(user) else self.none()
 
 
 class Sweep(models.Model):
@@ -83,13 +85,15 @@ class Sweep(models.Model):
     threshold = models.FloatField(default=0.9)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
     progress_message = models.CharField(max_length=200, blank=True)
-    total = models.PositiveIntegerField(default=0, help_text="Scenarios in the sweep, known once the baseline is planned.")
+    total = models.PositiveIntegerField(default=0,
+                                        help_text="Scenarios in the sweep, known once the baseline is planned.")
     baseline = models.JSONField(null=True, blank=True,
                                 help_text="The baseline instance, plan and per-item bound terms, shared by the runs.")
     result = models.JSONField(null=True, blank=True, help_text="The aidbridge.whatif-sweep/1 document, once done.")
     error = models.TextField(blank=True)
     task_id = models.CharField(max_length=64, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
     created_at = models.DateTimeField(default=clock.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -109,7 +113,7 @@ class Sweep(models.Model):
 
 class ScenarioRunQuerySet(models.QuerySet["ScenarioRun"]):
     def for_user(self, user) -> ScenarioRunQuerySet:  # type: ignore[no-untyped-def]
-        return _coordinators_and_auditors(self, user)
+        return self.all() if _oversees(user) else self.none()
 
 
 class ScenarioRun(models.Model):
@@ -135,7 +139,8 @@ class ScenarioRun(models.Model):
     result = models.JSONField(null=True, blank=True, help_text="The engine's aidbridge.whatif-result/1 document.")
     error = models.TextField(blank=True)
     task_id = models.CharField(max_length=64, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
     created_at = models.DateTimeField(default=clock.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
