@@ -38,4 +38,5 @@ urlpatterns = [
     path("", include("aidbridge.logistics.urls")),
     path("", include("aidbridge.transparency.urls")),
     path("", include("aidbridge.audit.urls")),
+    path("whatif/", include("aidbridge.whatif.urls")),
 ]

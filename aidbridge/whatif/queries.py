@@ -295,6 +295,8 @@ def own_exposure(user: Any) -> dict[str, Any] | None:
         "organisation": org.name,
         "loss_share": run.loss_share if run is not None else None,
         "time_to_survive_week": run.time_to_survive_week if run is not None else None,
+        "time_to_survive_date": (week_start(run.start_date, run.time_to_survive_week)
+                                 if run is not None and run.time_to_survive_week is not None else None),
         "sweep_id": sweep.pk if sweep is not None else None,
         "items": sorted(({"item_code": code, "item_name": items[code].name if code in items else code,
                           "units": units, "total_units": totals[code], "share": units / totals[code]}

@@ -10,9 +10,11 @@ Definitions (docs/whatif.md restates them):
 - **P1 coverage in week w**: over the P1 requirements due by week ``w``, the units that have arrived by
   ``w`` (at most each requirement's quantity) divided by the units required. A week with no P1 requirement
   due yet counts as covered (1.0).
-- **Time-to-survive**: the first week in which the scenario's P1 coverage is below the threshold and below
-  the baseline's (a week the baseline itself misses counts only if the scenario is worse still); ``None`` if
-  there is none within the horizon.
+- **Time-to-survive**: the first week in which the scenario's P1 coverage falls below the threshold share of
+  the baseline's (below 90% of what the baseline plan covers by then, by default); ``None`` if there is none
+  within the horizon. Measured against the baseline, so that a week the baseline itself cannot cover
+  (requirements already overdue, say) does not count against the scenario. The baseline's own
+  ``time_to_survive_week`` is the first week its P1 coverage is below the threshold, for information.
 - **Backfill**: per item and due week, the units the scenario leaves unmet beyond what the baseline already
   left unmet, with the other donors that have pledged the item and their pledged units.
 - **Single points of failure**: items whose P1 priority points fall by more than half.
@@ -71,8 +73,9 @@ def coverage_by_week(inst: Instance, fig: Figures, priority: int = 1) -> list[fl
 
 
 def time_to_survive(base: list[float], scen: list[float], threshold: float) -> int | None:
+    """The first week the scenario covers less than ``threshold`` of what the baseline covers."""
     for w, (b, s) in enumerate(zip(base, scen, strict=True)):
-        if s < threshold - 1e-12 and s < b - 1e-12:
+        if s < threshold * b - 1e-12:
             return w
     return None
 

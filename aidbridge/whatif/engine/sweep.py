@@ -50,6 +50,11 @@ def run_scenario(baseline: Baseline, perturbations: Sequence[Mapping[str, Any]],
     cmp = compare(baseline.instance, baseline.plan.flows, scen, plan.flows, threshold=threshold,
                   item_classes=item_classes, withdrawn=change.withdrawn)
     out["baseline"] = {"objective": baseline.plan.objective, "bound": round(baseline.bound, 9), **cmp.pop("baseline")}
+    # approved allocations (fixed flows) that the scenario lost or released to be re-planned: without them the
+    # scenario has more freedom than the baseline, so it may score above it (docs/whatif.md)
+    scen_fixed = set(scen.fixed_flows)
+    released = [f for f in baseline.instance.fixed_flows if f not in scen_fixed]
+    out["released"] = {"flows": len(released), "units": sum(f.quantity for f in released)}
     out.update({"objective": plan.objective, "bound": plan.bound, "gap": plan.stats.get("gap")})
     out.update(cmp)
     out["plan"] = {"status": plan.status, "objective": plan.objective, "bound": plan.bound,

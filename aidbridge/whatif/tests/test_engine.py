@@ -261,3 +261,15 @@ def test_a_scenario_with_no_perturbation_equals_the_baseline(seed: int) -> None:
     assert res["objective"] == pytest.approx(b.plan.objective)
     assert res["loss_share"] == 0 and res["requirements_losing"] == []
     assert res["time_to_survive_week"] is None
+
+
+def test_approved_allocations_of_a_withdrawing_donor_are_lost_or_kept() -> None:
+    data = tiny().to_dict()
+    data["fixed_flows"] = [{"pledge": "P-DE", "requirement": "R2", "hub": "H1", "ship_week": 0, "dispatch_week": 0,
+                            "quantity": 2}]
+    b = engine.prepare_baseline(Instance.from_dict(data))
+    assert b.plan.objective == pytest.approx(1100)
+    lost = engine.run_scenario(b, [{"kind": "withdraw_donor", "donor": "DE"}])
+    assert lost["objective"] == pytest.approx(375) and lost["released"] == {"flows": 1, "units": 2}
+    kept = engine.run_scenario(b, [{"kind": "withdraw_donor", "donor": "DE", "lose_allocated": False}])
+    assert kept["objective"] == pytest.approx(100 + 375) and kept["released"] == {"flows": 0, "units": 0}
