@@ -179,10 +179,13 @@ def coverage(result: Mapping[str, Any], start: dt.date) -> dict[str, Any] | None
     chart = charts.coverage_lines(
         series, week_labels=labels, marker_week=weeks.index(tts) if tts in weeks else None,
         marker_label=f"week {tts}" if tts is not None else "")
+    def below(i: int) -> bool:
+        s, f = (scen[i] if i < len(scen) else None), (floor[i] if i < len(floor) else None)
+        return s is not None and f is not None and float(s) < f - 1e-12
+
     rows = [{"week": w, "date": week_start(start, int(w)),
              "baseline": charts.percent(base[i] if i < len(base) else None),
              "scenario": charts.percent(scen[i] if i < len(scen) else None),
-             "below": i < len(scen) and scen[i] is not None and floor[i] is not None
-             and float(scen[i]) < float(floor[i]) - 1e-12}
+             "below": below(i)}
             for i, w in enumerate(weeks)]
     return {"chart": chart, "rows": rows}
