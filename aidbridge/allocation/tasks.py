@@ -14,25 +14,9 @@ from aidbridge.allocation.instance import build_instance, clean_for_solver, fing
 from aidbridge.allocation.models import AllocationRun
 from aidbridge.audit.services import record_event
 from aidbridge.core import clock
+from aidbridge.core.progress import RowProgress
 
 Status = AllocationRun.Status
-
-
-class _ProgressWriter:
-    """Writes progress to the run row at most twice a second, so the UI's progress bar can poll it."""
-
-    def __init__(self, run_id: int, lo: float, hi: float) -> None:
-        self.run_id, self.lo, self.hi = run_id, lo, hi
-        self.last = 0.0
-
-    def __call__(self, fraction: float, message: str) -> None:
-        now = time.monotonic()
-        if now - self.last < 0.5 and fraction < 1.0:
-            return
-        self.last = now
-        AllocationRun.objects.filter(pk=self.run_id).update(
-            progress=self.lo + (self.hi - self.lo) * fraction, progress_message=message[:200]
-        )
 
 
 @task()
@@ -53,7 +37,7 @@ def execute_run(run_id: int) -> str:
         plan = greedy
         if run.method == AllocationRun.Method.OPTIMAL:
             plan = solver.solve(instance, method="optimal", time_limit=run.time_limit,
-                                progress=_ProgressWriter(run_id, 0.1, 0.95))
+                                progress=RowProgress(AllocationRun, run_id, 0.1, 0.95))
         checked = solver.evaluate(instance, plan)
         if not checked.feasible:
             raise RuntimeError("The plan failed the independent check: " + "; ".join(checked.violations[:5]))

@@ -10,7 +10,8 @@ Elsewhere (a log file, a CI job) it prints a plain line each time another 10% is
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+import time
+from typing import Any, TextIO
 
 
 class ProgressBar:
@@ -68,3 +69,23 @@ class ProgressBar:
         self.stream.flush()
         self._last_len = len(line)
         self._open = True
+
+
+class RowProgress:
+    """A ``progress(fraction, message)`` callback that writes a background task's progress to its row, at most
+    twice a second, so that a page can poll it. ``fraction`` is mapped into ``[lo, hi]`` and written to the
+    row's ``progress`` field (unless ``fraction=False``: the row has only a ``progress_message``)."""
+
+    def __init__(self, model: Any, pk: int, lo: float = 0.0, hi: float = 1.0, *, fraction: bool = True) -> None:
+        self.model, self.pk, self.lo, self.hi, self.fraction = model, pk, lo, hi, fraction
+        self.last = 0.0
+
+    def __call__(self, fraction: float, message: str) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.5 and fraction < 1.0:
+            return
+        self.last = now
+        fields: dict[str, Any] = {"progress_message": str(message)[:200]}
+        if self.fraction:
+            fields["progress"] = self.lo + (self.hi - self.lo) * min(1.0, max(0.0, float(fraction)))
+        self.model.objects.filter(pk=self.pk).update(**fields)

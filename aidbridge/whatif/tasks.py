@@ -11,7 +11,6 @@ A task never loses a failure: the run (or sweep) is marked failed with the error
 
 from __future__ import annotations
 
-import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +23,7 @@ from aidbridge.allocation.instance import build_instance, clean_for_solver, week
 from aidbridge.audit.services import record_event
 from aidbridge.catalogue.models import Item
 from aidbridge.core import clock
+from aidbridge.core.progress import RowProgress
 from aidbridge.whatif import engine, queries
 from aidbridge.whatif.models import ScenarioRun, Status, Sweep
 
@@ -31,24 +31,6 @@ from aidbridge.whatif.models import ScenarioRun, Status, Sweep
 # warm re-plans and much quicker than a cold solve.
 TIME_LIMIT = engine.DEFAULT_TIME_LIMIT
 SWEEP_RUN_KIND = {Sweep.Kind.DONORS: "withdraw_donor", Sweep.Kind.HUBS: "close_hub"}
-
-
-class _ProgressWriter:
-    """Writes progress to a row at most twice a second, mapped into ``[lo, hi]``, so a page can poll it."""
-
-    def __init__(self, model: type[Any], pk: int, lo: float, hi: float, *, fraction: bool = True) -> None:
-        self.model, self.pk, self.lo, self.hi, self.fraction = model, pk, lo, hi, fraction
-        self.last = 0.0
-
-    def __call__(self, fraction: float, message: str) -> None:
-        now = time.monotonic()
-        if now - self.last < 0.5 and fraction < 1.0:
-            return
-        self.last = now
-        fields: dict[str, Any] = {"progress_message": str(message)[:200]}
-        if self.fraction:
-            fields["progress"] = self.lo + (self.hi - self.lo) * min(1.0, max(0.0, float(fraction)))
-        self.model.objects.filter(pk=self.pk).update(**fields)
 
 
 def item_classes() -> dict[str, str]:
@@ -115,7 +97,7 @@ def execute_scenario_run(run_id: int, progress: Callable[[float, str], None] | N
     run = ScenarioRun.objects.get(pk=run_id)
 
     def report(lo: float, hi: float) -> Callable[[float, str], None]:
-        writer = _ProgressWriter(ScenarioRun, run_id, lo, hi)
+        writer = RowProgress(ScenarioRun, run_id, lo, hi)
 
         def both(fraction: float, message: str) -> None:
             writer(fraction, message)
@@ -158,7 +140,7 @@ def prepare_sweep_task(sweep_id: int) -> str:
         instance = current_instance(start_date=sweep.start_date, weeks=sweep.weeks)
         Sweep.objects.filter(pk=sweep_id).update(progress_message="Planning the baseline")
         baseline = engine.prepare_baseline(instance, time_limit=TIME_LIMIT,
-                                           progress=_ProgressWriter(Sweep, sweep_id, 0, 1, fraction=False))
+                                           progress=RowProgress(Sweep, sweep_id, 0, 1, fraction=False))
         targets = engine.sweep_targets(instance, sweep.kind, from_week=sweep_from_week(sweep))
         with transaction.atomic():
             runs = [
@@ -210,7 +192,7 @@ def run_sweep_scenario_task(run_id: int) -> str:
         if not sweep.baseline:
             raise RuntimeError(f"{sweep} has no baseline plan to compare with")
         baseline = engine.Baseline.from_dict(sweep.baseline)
-        result = _scenario(baseline, run, _ProgressWriter(ScenarioRun, run_id, 0.0, 0.99))
+        result = _scenario(baseline, run, RowProgress(ScenarioRun, run_id, 0.0, 0.99))
         result = {**result, "kind": run.kind, "target": run.target}
         fields, outcome = _done_fields(result), "done"
     except Exception as exc:

@@ -46,7 +46,8 @@ DEFAULT_TIME_LIMIT = 10.0
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_FALLBACK = 0, 1, 2, 3
 
 
-def _time_limit(text: str) -> float | None:
+def time_limit_arg(text: str) -> float | None:
+    """An argparse type: a positive number of seconds, or ``none`` for no limit."""
     if text.strip().lower() == "none":
         return None
     try:
@@ -67,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--input", required=True, help="instance JSON (aidbridge.allocation-instance/1)")
     ap.add_argument("--output", required=True, help="plan JSON to write (aidbridge.allocation-plan/1)")
     ap.add_argument("--method", choices=METHODS, default="optimal", help="default: %(default)s")
-    ap.add_argument("--time-limit", type=_time_limit, default=DEFAULT_TIME_LIMIT, metavar="S|none",
+    ap.add_argument("--time-limit", type=time_limit_arg, default=DEFAULT_TIME_LIMIT, metavar="S|none",
                     help=f"seconds the optimal method may take (default: {DEFAULT_TIME_LIMIT:g}); "
                          "'none' runs to convergence, which can take minutes on large instances")
     ap.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -32,6 +32,7 @@ from django.db import transaction
 
 from aidbridge.allocation import solver
 from aidbridge.allocation.instance import monday
+from aidbridge.allocation.solver.cli import time_limit_arg
 from aidbridge.core import clock
 from aidbridge.core.errors import ServiceError
 from aidbridge.core.progress import ProgressBar
@@ -41,18 +42,6 @@ from aidbridge.whatif.models import Scenario, Status
 from aidbridge.whatif.perturbations import to_engine
 
 BAD_INPUT = 2
-
-
-def _time_limit(text: str) -> float | None:
-    if text.strip().lower() == "none":
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise ArgumentTypeError(f"expected seconds or 'none', got {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise ArgumentTypeError(f"must be a positive number of seconds or 'none', got {text!r}")
-    return value
 
 
 def _non_negative(text: str) -> int:
@@ -77,7 +66,7 @@ def _common(parser: CommandParser) -> None:
     source.add_argument("--input", metavar="FILE", help="An instance file (aidbridge.allocation-instance/1).")
     source.add_argument("--scenario", metavar="NAME", help="A saved scenario: work on the database's current state.")
     parser.add_argument("--output", metavar="FILE", help="Where to write the JSON (default: stdout).")
-    parser.add_argument("--time-limit", type=_time_limit, default=engine.DEFAULT_TIME_LIMIT, metavar="S|none",
+    parser.add_argument("--time-limit", type=time_limit_arg, default=engine.DEFAULT_TIME_LIMIT, metavar="S|none",
                         help=f"Seconds each solve may take (default: {engine.DEFAULT_TIME_LIMIT:g}); 'none' runs to "
                              "convergence.")
     parser.add_argument("--threshold", type=float, default=None,
