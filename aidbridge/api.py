@@ -14,6 +14,7 @@ from aidbridge.locations.api import router as locations_router
 from aidbridge.logistics.api import router as logistics_router
 from aidbridge.pledges.api import router as pledges_router
 from aidbridge.requirements.api import router as requirements_router
+from aidbridge.training.api import router as training_router
 from aidbridge.whatif.api import router as whatif_router
 
 api = NinjaAPI(
@@ -34,6 +35,6 @@ api = NinjaAPI(
 install_exception_handlers(api)
 
 for router in (accounts_router, catalogue_router, locations_router, requirements_router, pledges_router,
-               allocation_router, logistics_router, whatif_router, audit_router):
+               allocation_router, logistics_router, training_router, whatif_router, audit_router):
     api.add_router("", router)
 install_index(api)

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "aidbridge.pledges",
     "aidbridge.allocation",
     "aidbridge.logistics",
+    "aidbridge.training",
     "aidbridge.whatif",
     "aidbridge.dashboard",
     "aidbridge.transparency",

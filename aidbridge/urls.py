@@ -38,5 +38,6 @@ urlpatterns = [
     path("", include("aidbridge.logistics.urls")),
     path("", include("aidbridge.transparency.urls")),
     path("", include("aidbridge.audit.urls")),
+    path("training/", include("aidbridge.training.urls")),
     path("whatif/", include("aidbridge.whatif.urls")),
 ]

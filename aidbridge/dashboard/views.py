@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, DecimalField, F, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from aidbridge.accounts.principal import principal
 from aidbridge.allocation.models import AllocationLine
@@ -16,6 +17,8 @@ from aidbridge.core.views import AppView
 from aidbridge.pledges.models import Pledge
 from aidbridge.pledges.releasability import value_visible_q
 from aidbridge.requirements.models import Requirement
+from aidbridge.training import charts as training_charts
+from aidbridge.training.readiness import readiness_for
 
 
 class DashboardView(AppView):
@@ -76,7 +79,13 @@ def dashboard_context(user: Any) -> dict[str, Any]:
         fill_rows.append((label, [delivered, in_transit, waiting, open_]))
     fill_chart = charts.stacked_bars(fill_rows, ["Delivered", "In transit", "Allocated", "Open"],
                                      fmt=lambda v: f"{v:,.1f} t")
+    # Capability readiness (equipment and trained crews) of the requirements with training requests the user sees.
+    readiness_rows, _ = readiness_for(user)
+    readiness_url = reverse("training:readiness")
     return {
+        "readiness_total": len(readiness_rows),
+        "readiness_by_priority": training_charts.readiness_by_priority(readiness_rows, readiness_url),
+        "readiness_over_time": training_charts.readiness_over_time(readiness_rows, readiness_url),
         "scoped": not principal(user).sees_everything,
         "matrix": matrix, "statuses": statuses, "status_totals": status_totals,
         "requirement_total": sum(n for *_, n in status_totals),

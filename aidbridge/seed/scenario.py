@@ -2,7 +2,8 @@
 
 ``load()`` creates a coalition cell at Wiesbaden, 17 donors, hubs at Rzeszów-Jasionka and Suceava, the
 Ukrainian Ministry of Defence with destinations at Lviv and Kyiv, a 42-item catalogue, about 200
-requirements, about 430 pledges and their allocations, dispatches and deliveries. Every write goes through
+requirements, about 430 pledges and their allocations, dispatches and deliveries, and training (about a dozen
+courses, requests tied to requirements, an approved seat plan: :mod:`aidbridge.seed.training`). Every write goes through
 a service function acting as the right persona, so the audit trail tells the whole story.
 
 The data are deterministic (``random.Random(20241014)``) apart from dates, which are relative to the clock
@@ -40,6 +41,7 @@ from aidbridge.pledges.models import Pledge
 from aidbridge.requirements.models import Requirement
 from aidbridge.seed import catalogue as ref
 from aidbridge.seed.catalogue import DEMO_PASSWORD
+from aidbridge.seed.training import load_training
 from aidbridge.whatif import services as whatif
 
 Progress = Callable[[float, str], None]
@@ -124,6 +126,8 @@ def load(stdout: IO[str] | None = None, progress: Progress | None = None, *,
         flows.build(world, report, today=timezone.localdate(now))
         report(0.9, "shipments, receipts and hub stock")
         load_logistics_history(random.Random(flows.SEED), now=now)
+        report(0.95, "courses, training requests and a seat plan")
+        load_training(world, today=timezone.localdate(now))
         report(0.98, "what-if scenarios")
         save_whatif_scenarios(world, today=timezone.localdate(now))
     summary = summarise(seconds=time.monotonic() - started)

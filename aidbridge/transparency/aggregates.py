@@ -1,6 +1,7 @@
 """Public aggregates, computed from released records only.
 
-The one input is ``Pledge.objects.for_user(AnonymousUser())``: public pledges whose disclosure date has
+The one input is ``Pledge.objects.for_user(AnonymousUser())`` (and, for training, the public disclosed courses
+of ``aidbridge.training.queries.public_aggregates``): public pledges whose disclosure date has
 passed. Nothing else is read — not the pledge table unfiltered, not requirements — so no unreleased record
 or value can influence a number here. Money is summed per currency (no exchange rates on an offline
 system); tonnes and units are comparable across donors.
@@ -118,4 +119,15 @@ def csv_rows(summary: Summary) -> list[list[str]]:
             out.append([dimension, row.key, row.label, str(row.pledges), str(row.units), str(row.delivered_units),
                          f"{row.tonnes:.3f}", f"{row.delivered_tonnes:.3f}",
                          *[f"{row.value.get(c, Decimal('0')):.2f}" for c in summary.currencies]])
+    return out
+
+
+def training_csv_rows(aggregates: Mapping[str, list[dict[str, Any]]]) -> list[list[str]]:
+    """The training aggregates (``aidbridge.training.queries.public_aggregates``: public, disclosed courses
+    only) as CSV rows: seats offered and trainees completed by donor and by month."""
+    out = [["dimension", "key", "seats_offered", "trainees_completed"]]
+    for row in aggregates.get("by_donor", []):
+        out.append(["donor", str(row["donor"]), str(row["seats"]), str(row["completed"])])
+    for row in aggregates.get("by_month", []):
+        out.append(["month", row["month"].strftime("%Y-%m"), str(row["seats"]), str(row["completed"])])
     return out

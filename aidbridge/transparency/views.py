@@ -7,15 +7,24 @@ from django.shortcuts import render
 
 from aidbridge.audit import log
 from aidbridge.core import charts, clock, csvsafe
-from aidbridge.transparency.aggregates import csv_rows, summarise
+from aidbridge.training.queries import public_aggregates
+from aidbridge.transparency.aggregates import csv_rows, summarise, training_csv_rows
 
 
 def index(request: HttpRequest) -> HttpResponse:
     summary = summarise()
     checkpoint = log.latest_checkpoint()
     tonnes = lambda v: f"{v:,.1f} t"  # noqa: E731
+    training = public_aggregates()
+    seats = lambda v: f"{v:,.0f} seats"  # noqa: E731
     context = {
         "title": "Transparency",
+        "training": training,
+        "training_seats": sum(r["seats"] for r in training["by_donor"]),
+        "training_completed": sum(r["completed"] for r in training["by_donor"]),
+        "training_chart": charts.stacked_bars(
+            [(r["donor"], [r["completed"], max(r["seats"] - r["completed"], 0)]) for r in training["by_donor"]],
+            ["Trainees completed", "Other seats offered"], label_width=220, fmt=seats),
         "summary": summary,
         "donor_chart": charts.horizontal_bars([(r.label, r.tonnes) for r in summary.by_donor], fmt=tonnes),
         "class_chart": charts.horizontal_bars([(r.label, r.tonnes) for r in summary.by_class], fmt=tonnes),
@@ -38,4 +47,12 @@ def download(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="aidbridge-transparency-{clock.today()}.csv"'
     csvsafe.writer(response).writerows(csv_rows(summarise()))
+    return response
+
+
+def training_download(request: HttpRequest) -> HttpResponse:
+    """Seats offered and trainees completed on public, disclosed courses, by donor and by month."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="aidbridge-training-{clock.today()}.csv"'
+    csvsafe.writer(response).writerows(training_csv_rows(public_aggregates()))
     return response

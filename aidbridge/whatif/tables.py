@@ -189,3 +189,24 @@ def coverage(result: Mapping[str, Any], start: dt.date) -> dict[str, Any] | None
              "below": below(i)}
             for i, w in enumerate(weeks)]
     return {"chart": chart, "rows": rows}
+
+
+def readiness_rows(user: Any, readiness: Mapping[str, Any] | None, limit: int | None = MAX_ROWS
+                   ) -> dict[str, Any] | None:
+    """Capability readiness, baseline against scenario: counts by status, and the capabilities that change
+    (linked where the user may follow them; a requirement the user may not see is left out)."""
+    if not readiness:
+        return None
+    base, scen = readiness.get("baseline") or {}, readiness.get("scenario") or {}
+    counts = [{"status": s, "baseline": base.get(s, 0), "scenario": scen.get(s, 0)} for s in base]
+    changed = list(readiness.get("changed") or [])
+    pks = {}
+    for r in changed:
+        try:
+            pks[str(r.get("key"))] = key_pk(str(r.get("key")))
+        except (ValueError, TypeError):
+            continue
+    visible = set(Requirement.objects.for_user(user).filter(pk__in=pks.values()).values_list("pk", flat=True))
+    rows = [{**r, "pk": pks[str(r.get("key"))]} for r in changed if pks.get(str(r.get("key"))) in visible]
+    return {"counts": counts, "changed": rows[:limit] if limit is not None else rows, "changed_total": len(rows),
+            "crews_lost": readiness.get("crews_lost", 0)}

@@ -24,7 +24,7 @@ from aidbridge.audit.services import record_event
 from aidbridge.catalogue.models import Item
 from aidbridge.core import clock
 from aidbridge.core.progress import RowProgress
-from aidbridge.whatif import engine, queries
+from aidbridge.whatif import engine, queries, readiness
 from aidbridge.whatif.models import ScenarioRun, Status, Sweep
 
 # Seconds each solve may take. Small and medium instances solve exactly well within it; a sweep's runs are
@@ -69,10 +69,17 @@ def _failed_fields(exc: BaseException) -> dict[str, Any]:
 
 def _scenario(baseline: Any, run: ScenarioRun, progress: Callable[[float, str], None],
               time_limit: float | None = TIME_LIMIT) -> dict[str, Any]:
-    return engine.run_scenario(
+    """Re-plan the run's scenario, and compare capability readiness too (equipment and crews)."""
+    result = engine.run_scenario(
         baseline, list(run.perturbations or []), name=run.name, threshold=run.threshold,
         item_classes=item_classes(), time_limit=time_limit, progress=progress,
     )
+    perts = result["perturbations"]
+    result["readiness"] = readiness.compare(
+        inst=baseline.instance, start=run.start_date, base_flows=[f.to_dict() for f in baseline.plan.flows],
+        scen_inst=engine.scenario_instance(baseline, perts), scen_flows=result["plan"]["flows"],
+        withdrawn=[p["donor"] for p in perts if p["kind"] == "withdraw_donor"])
+    return result
 
 
 def _summary(result: dict[str, Any]) -> dict[str, Any]:

@@ -227,6 +227,7 @@ def _result_context(request: HttpRequest, run: ScenarioRun) -> dict[str, Any]:
         "losing": tables.requirement_rows(user, losing, run.start_date),
         "losing_total": len(losing),
         "spof": tables.spof_rows(user, result.get("single_points_of_failure") or []),
+        "readiness": tables.readiness_rows(user, result.get("readiness")),
         "backfill": backfill[:tables.MAX_ROWS], "backfill_total": len(backfill),
         "described_engine": [_engine_words(p) for p in result.get("perturbations") or run.perturbations or []],
         "max_rows": tables.MAX_ROWS,

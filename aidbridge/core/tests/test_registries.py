@@ -39,11 +39,12 @@ def test_the_allocation_app_owns_the_release_on_withdrawal_and_cancellation():
 
 def test_each_upper_app_adds_its_own_panels_to_lower_pages():
     assert [f.__module__ for _, f in panels._stats["catalogue.item"]] == [
-        "aidbridge.requirements.panels", "aidbridge.pledges.panels"]
+        "aidbridge.requirements.panels", "aidbridge.pledges.panels", "aidbridge.training.panels"]
     assert [f.__module__ for _, f in panels._stats["accounts.organisation"]] == [
-        "aidbridge.pledges.panels", "aidbridge.requirements.panels", "aidbridge.locations.panels"]
+        "aidbridge.pledges.panels", "aidbridge.requirements.panels", "aidbridge.locations.panels",
+        "aidbridge.training.panels"]
     assert [t for _, t, _f in panels._panels["requirements.requirement"]] == [
-        "allocation/_requirement_allocations.html"]
+        "allocation/_requirement_allocations.html", "training/_requirement_training.html"]
     assert [t for _, t, _f in panels._panels["locations.hub"]] == ["logistics/_hub_logistics.html"]
 
 
@@ -51,7 +52,8 @@ def test_a_panel_returning_none_is_not_shown(db, personas, world):
     panels.add_panel("catalogue.item", "nothing.html", lambda user, obj: None)
     try:
         assert panels.panels_for(personas.coordinator, world.item) == []
-        assert [s.label for s in panels.stats_for(personas.coordinator, world.item)] == ["Requirements", "Pledges"]
+        labels = [s.label for s in panels.stats_for(personas.coordinator, world.item)]
+        assert labels == ["Requirements", "Pledges", "Courses"]
     finally:
         panels._panels["catalogue.item"] = [e for e in panels._panels["catalogue.item"] if e[1] != "nothing.html"]
 
