@@ -289,25 +289,26 @@ def flow_from_dict(data: Any, where: str) -> Flow:
     )
 
 
-def _read_json(path: str | Path, what: str) -> Any:
+def read_json(path: str | Path, what: str, error: type[ValueError] = InstanceError) -> Any:
+    """A JSON file's content; a missing, unreadable or invalid file raises ``error`` saying where."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InstanceError(f"{what} file not found: {p}") from None
+        raise error(f"{what} file not found: {p}") from None
     except OSError as exc:
-        raise InstanceError(f"cannot read {what} file {p}: {exc.strerror or exc}") from None
+        raise error(f"cannot read {what} file {p}: {exc.strerror or exc}") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InstanceError(f"{p}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        raise error(f"{p}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
 
 
 def load_instance(path: str | Path) -> Instance:
     """Read and validate an instance JSON file. Raises :class:`InstanceError`."""
     from .validate import instance_from_dict
 
-    return instance_from_dict(_read_json(path, "instance"), require_schema=True)
+    return instance_from_dict(read_json(path, "instance"), require_schema=True)
 
 
 def dump_instance(instance: Instance, path: str | Path) -> None:
@@ -315,7 +316,7 @@ def dump_instance(instance: Instance, path: str | Path) -> None:
 
 
 def load_plan(path: str | Path) -> Plan:
-    return Plan.from_dict(_read_json(path, "plan"))
+    return Plan.from_dict(read_json(path, "plan"))
 
 
 def dump_plan(plan: Plan, path: str | Path) -> None:

@@ -9,54 +9,25 @@ file, invalid JSON, invalid instance, bad option); 3 the MIP failed and the firs
 from __future__ import annotations
 
 import argparse
-import math
 import sys
-import time
-from typing import TextIO
+
+from aidbridge.allocation.solver.cli import (
+    DEFAULT_TIME_LIMIT,
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_FALLBACK,
+    EXIT_OK,
+    ProgressBar,
+    time_limit_arg,
+)
 
 from .baseline import first_come
 from .model import InstanceError, dump_plan, load_instance
 from .solve import solve
 
 METHODS = ("mip", "first-come")
-DEFAULT_TIME_LIMIT = 10.0
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_FALLBACK = 0, 1, 2, 3
-
-
-class ProgressBar:
-    def __init__(self, stream: TextIO, width: int = 30) -> None:
-        self.stream = stream
-        self.width = width
-        self.last_draw = 0.0
-        self.drawn = False
-
-    def __call__(self, fraction: float, message: str) -> None:
-        now = time.monotonic()
-        if fraction < 1.0 and now - self.last_draw < 0.1 and self.drawn:
-            return
-        self.last_draw = now
-        filled = int(round(self.width * fraction))
-        self.stream.write(f"\r[{'#' * filled}{'-' * (self.width - filled)}] {100 * fraction:5.1f}% {message[:60]:<60}")
-        self.stream.flush()
-        self.drawn = True
-
-    def close(self) -> None:
-        if self.drawn:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-def time_limit_arg(text: str) -> float | None:
-    """An argparse type: a positive number of seconds, or ``none`` for no limit."""
-    if text.strip().lower() == "none":
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds or 'none', got {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds or 'none', got {text!r}")
-    return value
+__all__ = ["DEFAULT_TIME_LIMIT", "EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_FALLBACK", "EXIT_OK", "METHODS", "ProgressBar",
+           "main", "time_limit_arg"]
 
 
 def build_parser(prog: str = "aidbridge training plan") -> argparse.ArgumentParser:

@@ -17,6 +17,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from aidbridge.allocation.solver.model import read_json
+
 INSTANCE_SCHEMA = "aidbridge.seat-instance/1"
 PLAN_SCHEMA = "aidbridge.seat-plan/1"
 STATUSES = ("optimal", "feasible", "infeasible", "error")
@@ -414,23 +416,9 @@ def _check_cycles(courses: list[Course], entries: list[tuple[str, Mapping[str, A
 
 # ---------------------------------------------------------------- files
 
-def _read_json(path: str | Path, what: str) -> Any:
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InstanceError(f"{what} file not found: {p}") from None
-    except OSError as exc:
-        raise InstanceError(f"cannot read {what} file {p}: {exc.strerror or exc}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InstanceError(f"{p}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-
-
 def load_instance(path: str | Path) -> Instance:
     """Read and validate an instance JSON file. Raises :class:`InstanceError`."""
-    return instance_from_dict(_read_json(path, "instance"), require_schema=True)
+    return instance_from_dict(read_json(path, "instance", InstanceError), require_schema=True)
 
 
 def dump_instance(instance: Instance, path: str | Path) -> None:
@@ -438,7 +426,7 @@ def dump_instance(instance: Instance, path: str | Path) -> None:
 
 
 def load_plan(path: str | Path) -> Plan:
-    return Plan.from_dict(_read_json(path, "plan"))
+    return Plan.from_dict(read_json(path, "plan", InstanceError))
 
 
 def dump_plan(plan: Plan, path: str | Path) -> None:
