@@ -33,7 +33,8 @@ CAPACITY_TOL = 1e-9
 
 
 class InstanceError(ValueError):
-    """The instance is malformed; the message names the offending entry."""
+    """An instance or plan (of the allocation solver or the seat planner) is malformed; the message names the
+    offending entry."""
 
 
 @dataclass(frozen=True)
@@ -255,7 +256,7 @@ def relative_gap(objective: float, bound: float | None) -> float | None:
     return max(0.0, (bound - objective) / abs(bound))
 
 
-def _req_int(value: Any, where: str, name: str, minimum: int | None = None) -> int:
+def req_int(value: Any, where: str, name: str, minimum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InstanceError(f"{where}: {name} must be an integer, got {value!r}")
     if isinstance(value, float):
@@ -283,25 +284,25 @@ def flow_from_dict(data: Any, where: str) -> Flow:
         pledge=_req_str(data["pledge"], where, "pledge"),
         requirement=_req_str(data["requirement"], where, "requirement"),
         hub=_req_str(data["hub"], where, "hub"),
-        ship_week=_req_int(data["ship_week"], where, "ship_week", 0),
-        dispatch_week=_req_int(data["dispatch_week"], where, "dispatch_week", 0),
-        quantity=_req_int(data["quantity"], where, "quantity", 1),
+        ship_week=req_int(data["ship_week"], where, "ship_week", 0),
+        dispatch_week=req_int(data["dispatch_week"], where, "dispatch_week", 0),
+        quantity=req_int(data["quantity"], where, "quantity", 1),
     )
 
 
-def read_json(path: str | Path, what: str, error: type[ValueError] = InstanceError) -> Any:
-    """A JSON file's content; a missing, unreadable or invalid file raises ``error`` saying where."""
+def read_json(path: str | Path, what: str) -> Any:
+    """A JSON file's content; a missing, unreadable or invalid file raises :class:`InstanceError` saying where."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise error(f"{what} file not found: {p}") from None
+        raise InstanceError(f"{what} file not found: {p}") from None
     except OSError as exc:
-        raise error(f"cannot read {what} file {p}: {exc.strerror or exc}") from None
+        raise InstanceError(f"cannot read {what} file {p}: {exc.strerror or exc}") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise error(f"{p}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        raise InstanceError(f"{p}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
 
 
 def load_instance(path: str | Path) -> Instance:

@@ -20,10 +20,10 @@ from .model import (
     Package,
     Pledge,
     Requirement,
-    _req_int,
     _req_str,
     as_sequence,
     flow_from_dict,
+    req_int,
 )
 
 
@@ -36,7 +36,7 @@ def _num(value: Any, where: str, name: str, minimum: float | None = 0.0, strict:
     return float(value)
 
 
-def _entries(data: Mapping[str, Any], key: str) -> list[tuple[str, Mapping[str, Any]]]:
+def entries(data: Mapping[str, Any], key: str) -> list[tuple[str, Mapping[str, Any]]]:
     out = []
     for i, e in enumerate(as_sequence(data.get(key), key)):
         where = f"{key}[{i}]"
@@ -72,7 +72,7 @@ def _table(data: Mapping[str, Any], key: str, hubs: set[str], hub_is_outer: bool
             where = f'{key}["{outer}"]["{k}"]'
             if not hub_is_outer and k not in hubs:
                 raise InstanceError(f'{where}: unknown hub "{k}"')
-            row[k] = _req_int(v, where, "lead time", 0) if is_int else _num(v, where, "cost")
+            row[k] = req_int(v, where, "lead time", 0) if is_int else _num(v, where, "cost")
         out[str(outer)] = row
     return out
 
@@ -93,13 +93,13 @@ def instance_from_dict(data: Any, require_schema: bool = True) -> Instance:
                                 + ", ".join(INSTANCE_KEYS))
     if "weeks" not in data:
         raise InstanceError("weeks: missing")
-    weeks = _req_int(data["weeks"], "weeks", "weeks", 1)
+    weeks = req_int(data["weeks"], "weeks", "weeks", 1)
     if weeks > MAX_WEEKS:
         raise InstanceError(f"weeks: the horizon is at most {MAX_WEEKS} weeks (ten years), got {weeks}")
 
     items: list[Item] = []
     seen: set[str] = set()
-    for where, e in _entries(data, "items"):
+    for where, e in entries(data, "items"):
         iid = _req_str(e.get("id"), where, "id")
         _unique(where, iid, seen, "item")
         items.append(Item(iid, _num(e.get("weight_t"), where, "weight_t", 0.0, strict=True)))
@@ -107,7 +107,7 @@ def instance_from_dict(data: Any, require_schema: bool = True) -> Instance:
 
     hubs: list[Hub] = []
     hub_ids: set[str] = set()
-    for where, e in _entries(data, "hubs"):
+    for where, e in entries(data, "hubs"):
         hid = _req_str(e.get("id"), where, "id")
         _unique(where, hid, hub_ids, "hub")
         hubs.append(Hub(hid, _num(e.get("capacity_t_per_week"), where, "capacity_t_per_week")))
@@ -138,7 +138,7 @@ def instance_from_dict(data: Any, require_schema: bool = True) -> Instance:
 
     pledges: list[Pledge] = []
     seen = set()
-    for where, e in _entries(data, "pledges"):
+    for where, e in entries(data, "pledges"):
         pid = _req_str(e.get("id"), where, "id")
         _unique(where, pid, seen, "pledge")
         item = _req_str(e.get("item"), where, "item")
@@ -149,27 +149,27 @@ def instance_from_dict(data: Any, require_schema: bool = True) -> Instance:
             donor=_req_str(e.get("donor"), where, "donor"),
             origin=_req_str(e.get("origin"), where, "origin"),
             item=item,
-            quantity=_req_int(e.get("quantity"), where, "quantity", 1),
-            available_week=_req_int(e.get("available_week"), where, "available_week", 0),
+            quantity=req_int(e.get("quantity"), where, "quantity", 1),
+            available_week=req_int(e.get("available_week"), where, "available_week", 0),
         ))
 
     reqs: list[Requirement] = []
     seen = set()
-    for where, e in _entries(data, "requirements"):
+    for where, e in entries(data, "requirements"):
         rid = _req_str(e.get("id"), where, "id")
         _unique(where, rid, seen, "requirement")
         item = _req_str(e.get("item"), where, "item")
         if item not in item_ids:
             raise InstanceError(f'{where}: unknown item "{item}"')
-        prio = _req_int(e.get("priority"), where, "priority")
+        prio = req_int(e.get("priority"), where, "priority")
         if prio not in priority_value:
             raise InstanceError(f"{where}: priority {prio} has no entry in priority_value")
         reqs.append(Requirement(
             id=rid,
             item=item,
-            quantity=_req_int(e.get("quantity"), where, "quantity", 1),
+            quantity=req_int(e.get("quantity"), where, "quantity", 1),
             priority=prio,
-            due_week=_req_int(e.get("due_week"), where, "due_week", 0),
+            due_week=req_int(e.get("due_week"), where, "due_week", 0),
             destination=_req_str(e.get("destination"), where, "destination"),
         ))
     req_ids = seen
@@ -177,7 +177,7 @@ def instance_from_dict(data: Any, require_schema: bool = True) -> Instance:
     packages: list[Package] = []
     seen = set()
     in_package: dict[str, str] = {}
-    for where, e in _entries(data, "packages"):
+    for where, e in entries(data, "packages"):
         kid = _req_str(e.get("id"), where, "id")
         _unique(where, kid, seen, "package")
         members = as_sequence(e.get("requirements"), f"{where}.requirements")

@@ -1,4 +1,5 @@
-"""Aidbridge seat planner (pure: stdlib, numpy, HiGHS and the allocation solver's file and command-line helpers;
+"""Aidbridge seat planner (pure: stdlib, numpy, HiGHS and the allocation solver's input, file and command-line
+helpers;
 no Django, no database).
 
 Assigns course seats to training requests in whole crews so as to maximise the priority-weighted trainees who

@@ -17,7 +17,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from aidbridge.allocation.solver.model import read_json
+from aidbridge.allocation.solver.model import InstanceError, as_sequence, read_json, relative_gap, req_int
+from aidbridge.allocation.solver.validate import entries
 
 INSTANCE_SCHEMA = "aidbridge.seat-instance/1"
 PLAN_SCHEMA = "aidbridge.seat-plan/1"
@@ -29,10 +30,6 @@ REQUEST_KEYS = ("id", "requirement", "trainees", "crew_size", "language", "item"
                 "needed_by_day", "origin", "holds")
 ASSIGNMENT_KEYS = ("request", "course", "seats")
 DEFAULT_PRIORITY_VALUE = {1: 1000.0, 2: 100.0, 3: 10.0, 4: 1.0}
-
-
-class InstanceError(ValueError):
-    """The instance (or plan) is malformed; the message names the offending entry."""
 
 
 @dataclass(frozen=True)
@@ -190,27 +187,7 @@ class Plan:
                    stats=dict(data.get("stats") or {}))
 
 
-def relative_gap(objective: float, bound: float | None) -> float | None:
-    if bound is None:
-        return None
-    if abs(bound) < 1e-12:
-        return 0.0 if abs(objective) < 1e-9 else None
-    return max(0.0, (bound - objective) / abs(bound))
-
-
 # ---------------------------------------------------------------- validation
-
-def _int(value: Any, where: str, name: str, minimum: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InstanceError(f"{where}: {name} must be an integer, got {value!r}")
-    if isinstance(value, float):
-        if not math.isfinite(value) or value != int(value):
-            raise InstanceError(f"{where}: {name} must be an integer, got {value!r}")
-        value = int(value)
-    if minimum is not None and value < minimum:
-        raise InstanceError(f"{where}: {name} must be >= {minimum}, got {value!r}")
-    return int(value)
-
 
 def _str(value: Any, where: str, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
@@ -223,32 +200,12 @@ def _str_list(value: Any, where: str, name: str) -> tuple[str, ...]:
     return tuple(_str(v, where, f"{name}[{i}]") for i, v in enumerate(items))
 
 
-def as_sequence(value: Any, where: str) -> Sequence[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list | tuple):
-        raise InstanceError(f"{where}: expected a list, got {type(value).__name__}")
-    return value
-
-
 def _check_keys(entry: Mapping[str, Any], known: Sequence[str], where: str, what: str) -> None:
     for key in entry:
         if key not in known:
             close = difflib.get_close_matches(str(key), known, n=1)
             hint = f' (did you mean "{close[0]}"?)' if close else ""
             raise InstanceError(f'{where}: unknown {what} key "{key}"{hint}; the known keys are ' + ", ".join(known))
-
-
-def _entries(data: Mapping[str, Any], key: str) -> list[tuple[str, Mapping[str, Any]]]:
-    out = []
-    for i, e in enumerate(as_sequence(data.get(key), key)):
-        where = f"{key}[{i}]"
-        if not isinstance(e, Mapping):
-            raise InstanceError(f"{where}: expected an object, got {type(e).__name__}")
-        if isinstance(e.get("id"), str):
-            where = f'{where} (id "{e["id"]}")'
-        out.append((where, e))
-    return out
 
 
 def assignment_from_dict(data: Any, where: str) -> Assignment:
@@ -259,7 +216,7 @@ def assignment_from_dict(data: Any, where: str) -> Assignment:
         if key not in data:
             raise InstanceError(f"{where}: missing {key!r}")
     return Assignment(request=_str(data["request"], where, "request"), course=_str(data["course"], where, "course"),
-                      seats=_int(data["seats"], where, "seats", 1))
+                      seats=req_int(data["seats"], where, "seats", 1))
 
 
 def instance_from_dict(data: Any, require_schema: bool = True) -> Instance:
@@ -304,26 +261,26 @@ def instance_from_dict(data: Any, require_schema: bool = True) -> Instance:
         for origin, row in raw_t.items():
             if not isinstance(row, Mapping):
                 raise InstanceError(f'travel_days["{origin}"]: expected an object, got {type(row).__name__}')
-            travel[str(origin)] = {str(loc): _int(d, f'travel_days["{origin}"]["{loc}"]', "days", 0)
+            travel[str(origin)] = {str(loc): req_int(d, f'travel_days["{origin}"]["{loc}"]', "days", 0)
                                    for loc, d in row.items()}
 
     courses: list[Course] = []
     seen: set[str] = set()
-    course_entries = _entries(data, "courses")
+    course_entries = entries(data, "courses")
     for where, e in course_entries:
         _check_keys(e, COURSE_KEYS, where, "course")
         cid = _str(e.get("id"), where, "id")
         if cid in seen:
             raise InstanceError(f'{where}: duplicate course id "{cid}"')
         seen.add(cid)
-        start = _int(e.get("start_day"), where, "start_day")
-        end = _int(e.get("end_day"), where, "end_day")
+        start = req_int(e.get("start_day"), where, "start_day")
+        end = req_int(e.get("end_day"), where, "end_day")
         if end < start:
             raise InstanceError(f"{where}: end_day {end} is before start_day {start}")
         title = e.get("title") or ""
         provider = e.get("provider")
         courses.append(Course(
-            id=cid, seats=_int(e.get("seats"), where, "seats", 0),
+            id=cid, seats=req_int(e.get("seats"), where, "seats", 0),
             language=_str(e.get("language"), where, "language").strip().lower(), start_day=start, end_day=end,
             location=_str(e.get("location"), where, "location"),
             qualifies=_str_list(e.get("qualifies"), where, "qualifies"),
@@ -339,17 +296,17 @@ def instance_from_dict(data: Any, require_schema: bool = True) -> Instance:
 
     requests: list[Request] = []
     rseen: set[str] = set()
-    for where, e in _entries(data, "requests"):
+    for where, e in entries(data, "requests"):
         _check_keys(e, REQUEST_KEYS, where, "request")
         rid = _str(e.get("id"), where, "id")
         if rid in rseen:
             raise InstanceError(f'{where}: duplicate request id "{rid}"')
         rseen.add(rid)
-        trainees = _int(e.get("trainees"), where, "trainees", 1)
-        crew = _int(e.get("crew_size"), where, "crew_size", 1)
+        trainees = req_int(e.get("trainees"), where, "trainees", 1)
+        crew = req_int(e.get("crew_size"), where, "crew_size", 1)
         if trainees % crew:
             raise InstanceError(f"{where}: trainees ({trainees}) must be a whole number of crews of {crew}")
-        prio = _int(e.get("priority"), where, "priority")
+        prio = req_int(e.get("priority"), where, "priority")
         if prio not in priority_value:
             raise InstanceError(f"{where}: priority {prio} has no entry in priority_value")
         cls_ = e.get("class")
@@ -360,7 +317,7 @@ def instance_from_dict(data: Any, require_schema: bool = True) -> Instance:
             id=rid, trainees=trainees, crew_size=crew,
             language=_str(e.get("language"), where, "language").strip().lower(),
             item=_str(e.get("item"), where, "item"), item_class=cls_, priority=prio,
-            needed_by_day=_int(e.get("needed_by_day"), where, "needed_by_day"),
+            needed_by_day=req_int(e.get("needed_by_day"), where, "needed_by_day"),
             origin=_str(e.get("origin"), where, "origin"), holds=_str_list(e.get("holds"), where, "holds"),
             requirement="" if requirement is None else str(requirement)))
 
@@ -418,7 +375,7 @@ def _check_cycles(courses: list[Course], entries: list[tuple[str, Mapping[str, A
 
 def load_instance(path: str | Path) -> Instance:
     """Read and validate an instance JSON file. Raises :class:`InstanceError`."""
-    return instance_from_dict(read_json(path, "instance", InstanceError), require_schema=True)
+    return instance_from_dict(read_json(path, "instance"), require_schema=True)
 
 
 def dump_instance(instance: Instance, path: str | Path) -> None:
@@ -426,7 +383,7 @@ def dump_instance(instance: Instance, path: str | Path) -> None:
 
 
 def load_plan(path: str | Path) -> Plan:
-    return Plan.from_dict(read_json(path, "plan", InstanceError))
+    return Plan.from_dict(read_json(path, "plan"))
 
 
 def dump_plan(plan: Plan, path: str | Path) -> None:
