@@ -1,6 +1,5 @@
 """Aidbridge seat planner (pure: stdlib, numpy, HiGHS and the allocation solver's input, file and command-line
-helpers;
-no Django, no database).
+helpers; no Django, no database).
 
 Assigns course seats to training requests in whole crews so as to maximise the priority-weighted trainees who
 finish, prerequisites included, before their equipment arrives. Formats and rules: docs/training.md, section
