@@ -16,6 +16,22 @@ from aidbridge.core.fields import QuantityField, validate_country, validate_curr
 from aidbridge.core.models import Releasability
 
 
+def released_to(user, *, owner: str) -> Q | None:  # type: ignore[no-untyped-def]
+    """What releasability lets ``user`` see of records owned through the field ``owner`` (a pledge's donor, a
+    course's provider): a ``Q``, or None for everything (auditors). See :meth:`PledgeQuerySet.for_user`."""
+    p = principal(user)
+    if p.sees_everything:
+        return None
+    visible = Q(releasability=Releasability.PUBLIC, disclosure_date__lte=clock.today())
+    if p.organisation_id is not None:
+        visible |= Q(**{f"{owner}_id": p.organisation_id})
+    if p.is_coordinator:
+        visible |= Q(releasability__in=[r.value for r in Releasability])
+    elif p.in_coalition:
+        visible |= Q(releasability__in=[Releasability.COALITION, Releasability.PUBLIC])
+    return visible
+
+
 class PledgeQuerySet(models.QuerySet["Pledge"]):
     def for_user(self, user) -> PledgeQuerySet:  # type: ignore[no-untyped-def]
         """Releasability, applied in one place.
@@ -26,18 +42,8 @@ class PledgeQuerySet(models.QuerySet["Pledge"]):
         - other coalition members see coalition-released pledges;
         - everyone, anonymous included, sees public pledges once their disclosure date has passed.
         """
-        p = principal(user)
-        if p.sees_everything:
-            return self.all()
-        today = clock.today()
-        visible = Q(releasability=Releasability.PUBLIC, disclosure_date__lte=today)
-        if p.organisation_id is not None:
-            visible |= Q(donor_id=p.organisation_id)
-        if p.is_coordinator:
-            visible |= Q(releasability__in=[r.value for r in Releasability])
-        elif p.in_coalition:
-            visible |= Q(releasability__in=[Releasability.COALITION, Releasability.PUBLIC])
-        return self.filter(visible)
+        visible = released_to(user, owner="donor")
+        return self.all() if visible is None else self.filter(visible)
 
     def with_use(self) -> PledgeQuerySet:
         return self.annotate(

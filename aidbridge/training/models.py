@@ -28,6 +28,7 @@ from aidbridge.catalogue.models import Item
 from aidbridge.core import clock
 from aidbridge.core.models import Releasability
 from aidbridge.locations.models import Location
+from aidbridge.pledges.models import released_to
 from aidbridge.requirements.models import Requirement
 
 validate_language = RegexValidator(
@@ -52,25 +53,11 @@ validate_certificate_ref = RegexValidator(
 )
 
 
-def _oversees(user) -> bool:  # type: ignore[no-untyped-def]
-    p = principal(user)
-    return bool(p.is_coordinator or p.sees_everything)
-
-
 class CourseQuerySet(models.QuerySet["Course"]):
     def for_user(self, user) -> CourseQuerySet:  # type: ignore[no-untyped-def]
         """The pledges' releasability rules, with the provider as owner (see :meth:`PledgeQuerySet.for_user`)."""
-        p = principal(user)
-        if p.sees_everything:
-            return self.all()
-        visible = Q(releasability=Releasability.PUBLIC, disclosure_date__lte=clock.today())
-        if p.organisation_id is not None:
-            visible |= Q(provider_id=p.organisation_id)
-        if p.is_coordinator:
-            visible |= Q(releasability__in=[r.value for r in Releasability])
-        elif p.in_coalition:
-            visible |= Q(releasability__in=[Releasability.COALITION, Releasability.PUBLIC])
-        return self.filter(visible)
+        visible = released_to(user, owner="provider")
+        return self.all() if visible is None else self.filter(visible)
 
     def with_use(self) -> CourseQuerySet:
         """Annotate ``assigned_seats`` (seats given by approved plans) and ``enrolled_count`` (enrolments not
@@ -272,7 +259,7 @@ class TrainingRequest(models.Model):
 class SeatPlanRunQuerySet(models.QuerySet["SeatPlanRun"]):
     def for_user(self, user) -> SeatPlanRunQuerySet:  # type: ignore[no-untyped-def]
         """Plans mix every donor's courses, so only coordinators and auditors see them."""
-        return self.all() if _oversees(user) else self.none()
+        return self.all() if principal(user).oversees else self.none()
 
 
 class SeatPlanRun(models.Model):

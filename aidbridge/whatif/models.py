@@ -21,15 +21,9 @@ from aidbridge.accounts.principal import principal
 from aidbridge.core import clock
 
 
-def _oversees(user) -> bool:  # type: ignore[no-untyped-def]
-    """Coordinators and auditors: scenarios mix every donor's pledges, so nobody else sees them."""
-    p = principal(user)
-    return bool(p.is_coordinator or p.sees_everything)
-
-
 class ScenarioQuerySet(models.QuerySet["Scenario"]):
     def for_user(self, user) -> ScenarioQuerySet:  # type: ignore[no-untyped-def]
-        return self.all() if _oversees(user) else self.none()
+        return self.all() if principal(user).oversees else self.none()
 
 
 class Scenario(models.Model):
@@ -66,7 +60,7 @@ class Status(models.TextChoices):
 
 class SweepQuerySet(models.QuerySet["Sweep"]):
     def for_user(self, user) -> SweepQuerySet:  # type: ignore[no-untyped-def]
-        return self.all() if _oversees(user) else self.none()
+        return self.all() if principal(user).oversees else self.none()
 
 
 class Sweep(models.Model):
@@ -113,7 +107,7 @@ class Sweep(models.Model):
 
 class ScenarioRunQuerySet(models.QuerySet["ScenarioRun"]):
     def for_user(self, user) -> ScenarioRunQuerySet:  # type: ignore[no-untyped-def]
-        return self.all() if _oversees(user) else self.none()
+        return self.all() if principal(user).oversees else self.none()
 
 
 class ScenarioRun(models.Model):
