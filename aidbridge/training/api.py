@@ -176,9 +176,8 @@ def create_training_request(request: HttpRequest, payload: TrainingRequestIn) ->
     data = payload.dict()
     refs = {k: v for k, v in REQUEST_REFS.items() if data.get(k) is not None}
     data = resolve_refs(user, data, refs)
-    for key in ("recipient",):
-        if data.get(key) is None:
-            data.pop(key, None)
+    if data.get("recipient") is None:
+        data.pop("recipient", None)
     return Status(201, services.create_training_request(actor=user, **data))
 
 

@@ -35,6 +35,7 @@ from aidbridge.core import services as core
 from aidbridge.core.errors import Conflict, InvalidTransition, ServiceError
 from aidbridge.requirements.models import Requirement
 from aidbridge.training import tasks
+from aidbridge.training.instance import key_pk
 from aidbridge.training.models import (
     Course,
     Enrolment,
@@ -429,19 +430,14 @@ def start_seat_plan(
     return run
 
 
-def _ref_pk(key: str) -> int:
-    """``CRS-00012`` or ``TRQ-00012`` → 12."""
-    return int(str(key).rsplit("-", 1)[-1])
-
-
 def new_assignments(run: SeatPlanRun) -> dict[tuple[int, int], int]:
     """The seats the plan gives beyond the fixed assignments it started from, by (request pk, course pk)."""
     fixed: dict[tuple[int, int], int] = defaultdict(int)
     for row in (run.instance or {}).get("fixed", []):
-        fixed[(_ref_pk(row["request"]), _ref_pk(row["course"]))] += int(row["seats"])
+        fixed[(key_pk(row["request"]), key_pk(row["course"]))] += int(row["seats"])
     planned: dict[tuple[int, int], int] = defaultdict(int)
     for row in (run.plan or {}).get("assignments", []):
-        planned[(_ref_pk(row["request"]), _ref_pk(row["course"]))] += int(row["seats"])
+        planned[(key_pk(row["request"]), key_pk(row["course"]))] += int(row["seats"])
     return {key: seats - fixed[key] for key, seats in planned.items() if seats - fixed[key] > 0}
 
 

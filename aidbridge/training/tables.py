@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from aidbridge.core.views import Column
+from aidbridge.training.instance import key_pk
 
 COURSE_COLUMNS = [
     Column("Reference", "reference", "link"),
@@ -70,7 +71,7 @@ MAX_ROWS = 200
 def ref_pk(key: str) -> int | None:
     """``"CRS-00012"``, ``"TRQ-00012"``, ``"REQ-00012"`` → 12 (None when it is no reference)."""
     try:
-        return int(str(key).rsplit("-", 1)[-1])
+        return key_pk(key)
     except ValueError:
         return None
 
