@@ -70,14 +70,14 @@ def _failed_fields(exc: BaseException) -> dict[str, Any]:
 def _scenario(baseline: Any, run: ScenarioRun, progress: Callable[[float, str], None],
               time_limit: float | None = TIME_LIMIT) -> dict[str, Any]:
     """Re-plan the run's scenario, and compare capability readiness too (equipment and crews)."""
-    result = engine.run_scenario(
+    result, scen = engine.replan_scenario(
         baseline, list(run.perturbations or []), name=run.name, threshold=run.threshold,
         item_classes=item_classes(), time_limit=time_limit, progress=progress,
     )
     perts = result["perturbations"]
     result["readiness"] = readiness.compare(
         inst=baseline.instance, start=run.start_date, base_flows=[f.to_dict() for f in baseline.plan.flows],
-        scen_inst=engine.scenario_instance(baseline, perts), scen_flows=result["plan"]["flows"],
+        scen_inst=scen, scen_flows=result["plan"]["flows"],
         withdrawn=[p["donor"] for p in perts if p["kind"] == "withdraw_donor"])
     return result
 

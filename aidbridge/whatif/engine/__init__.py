@@ -17,6 +17,7 @@ from .sweep import (
     RESULT_SCHEMA,
     SWEEP_KINDS,
     SWEEP_SCHEMA,
+    replan_scenario,
     run_scenario,
     run_sweep,
     scenario_instance,
@@ -28,6 +29,6 @@ from .sweep import (
 __all__ = [
     "DEFAULT_TIME_LIMIT", "KINDS", "RESULT_SCHEMA", "SWEEP_KINDS", "SWEEP_SCHEMA", "Baseline", "Change",
     "PerturbationError", "apply", "compare", "coverage_by_week", "figures", "item_bounds", "prepare_baseline",
-    "replan", "run_scenario", "run_sweep", "scenario_instance", "summarise_sweep", "sweep_targets", "target_name",
-    "validate_perturbations",
+    "replan", "replan_scenario", "run_scenario", "run_sweep", "scenario_instance", "summarise_sweep", "sweep_targets",
+    "target_name", "validate_perturbations",
 ]

@@ -33,6 +33,16 @@ def run_scenario(baseline: Baseline, perturbations: Sequence[Mapping[str, Any]],
                  progress: Progress | None = None) -> dict[str, Any]:
     """Apply the perturbations to the baseline, re-plan, and compare: the ``aidbridge.whatif-result/1``
     document (docs/whatif.md). Raises :class:`PerturbationError` for a bad perturbation."""
+    return replan_scenario(baseline, perturbations, name=name, threshold=threshold, item_classes=item_classes,
+                           time_limit=time_limit, warm=warm, progress=progress)[0]
+
+
+def replan_scenario(baseline: Baseline, perturbations: Sequence[Mapping[str, Any]], *, name: str = "",
+                    threshold: float = 0.9, item_classes: Mapping[str, str] | None = None,
+                    time_limit: float | None = DEFAULT_TIME_LIMIT, warm: bool = True,
+                    progress: Progress | None = None) -> tuple[dict[str, Any], Instance]:
+    """:func:`run_scenario`, also returning the scenario's instance (for comparisons the engine does not make,
+    such as capability readiness)."""
     t0 = time.monotonic()
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must lie between 0 and 1, not {threshold!r}")
@@ -61,7 +71,7 @@ def run_scenario(baseline: Baseline, perturbations: Sequence[Mapping[str, Any]],
                    "stats": dict(plan.stats), "flows": [f.to_dict() for f in plan.flows]}
     out["seconds"] = round(time.monotonic() - t0, 4)
     say(1.0, "done")
-    return out
+    return out, scen
 
 
 def sweep_targets(instance: Instance, kind: str, from_week: int = 0) -> list[tuple[str, str, list[dict[str, Any]]]]:

@@ -80,7 +80,7 @@ def test_a_failure_is_stored_never_lost(germany_stops, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("the solver caught fire")
 
-    monkeypatch.setattr(engine, "run_scenario", broken)
+    monkeypatch.setattr(engine, "replan_scenario", broken)
     assert tasks.run_scenario_task.call(germany_stops.pk) == "failed"
     run = ScenarioRun.objects.get(pk=germany_stops.pk)
     assert run.status == Status.FAILED and run.finished_at is not None
@@ -145,7 +145,7 @@ def test_a_failed_sweep_run_fails_the_sweep_with_the_others_summed(personas, wor
     sweep = _sweep(personas, "hubs", django_capture_on_commit_callbacks)
     first, second = sweep.runs.order_by("pk")
     tasks.run_sweep_scenario_task.call(first.pk)
-    monkeypatch.setattr(engine, "run_scenario", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(engine, "replan_scenario", lambda *a, **k: 1 / 0)
     assert tasks.run_sweep_scenario_task.call(second.pk) == "failed"
     sweep.refresh_from_db()
     assert sweep.status == Status.FAILED
