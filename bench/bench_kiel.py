@@ -293,8 +293,8 @@ def run(directory: Path | None = None) -> str:
         f"donor-months, {donors} donors, {series[0]} to {series[-1]}, EUR billions of financial, humanitarian "
         "and military allocations (aid delivered or earmarked) and of commitments, per donor and month. The "
         "files state no licence, so Aidbridge uses them only in this benchmark and in tests, and does not ship "
-        "them: the figures below are computed at run time from a local copy "
-        "(`../shared/data/aid-flows/kiel-ukraine-support-tracker/`). HHI is the Herfindahl–Hirschman index as "
+        "them: the figures below are computed at run time from a local copy of the tracker's files ("
+        "`$AIDBRIDGE_KIEL_DIR` names its folder). HHI is the Herfindahl–Hirschman index as "
         "a share (1 = one donor; 1/n = n equal donors), computed by `aidbridge.whatif.engine.concentration`, the "
         "code the application runs on its own pledges.", "",
     ]
