@@ -10,6 +10,7 @@ from aidbridge.allocation.api import router as allocation_router
 from aidbridge.audit.api import router as audit_router
 from aidbridge.catalogue.api import router as catalogue_router
 from aidbridge.core.api import install_exception_handlers, install_index
+from aidbridge.interop.api import router as interop_router
 from aidbridge.locations.api import router as locations_router
 from aidbridge.logistics.api import router as logistics_router
 from aidbridge.pledges.api import router as pledges_router
@@ -35,6 +36,6 @@ api = NinjaAPI(
 install_exception_handlers(api)
 
 for router in (accounts_router, catalogue_router, locations_router, requirements_router, pledges_router,
-               allocation_router, logistics_router, training_router, whatif_router, audit_router):
+               allocation_router, logistics_router, training_router, whatif_router, interop_router, audit_router):
     api.add_router("", router)
 install_index(api)

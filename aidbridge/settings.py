@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "aidbridge.logistics",
     "aidbridge.training",
     "aidbridge.whatif",
+    "aidbridge.interop",
     "aidbridge.dashboard",
     "aidbridge.transparency",
     "aidbridge.seed",
@@ -231,6 +232,9 @@ TASKS = {
 
 # Minutes between periodic transparency-log checkpoints (0 turns them off; approvals still sign one).
 LOG_CHECKPOINT_MINUTES = int(os.environ.get("AIDBRIDGE_CHECKPOINT_MINUTES", "15"))
+
+# Totals across currencies are shown in this currency, converted at dated exchange rates (catalogue.money).
+REPORTING_CURRENCY = os.environ.get("AIDBRIDGE_REPORTING_CURRENCY", "EUR").strip().upper() or "EUR"
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500

@@ -40,4 +40,5 @@ urlpatterns = [
     path("", include("aidbridge.audit.urls")),
     path("training/", include("aidbridge.training.urls")),
     path("whatif/", include("aidbridge.whatif.urls")),
+    path("", include("aidbridge.interop.urls")),
 ]

@@ -51,12 +51,14 @@ def _comparable(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def transition(
-    *, actor: Any, obj: M, to: str, action: str, field: str = "status", only_from: Iterable[str] | None = None
+    *, actor: Any, obj: M, to: str, action: str, field: str = "status", only_from: Iterable[str] | None = None,
+    also: Mapping[str, Any] | None = None,
 ) -> M:
     """Move ``obj`` along its ``TRANSITIONS`` table, or refuse with a message that names both states.
 
     ``only_from`` narrows the table for one user action (committing is only from "announced", although an
-    allocation being released also returns a pledge to "committed").
+    allocation being released also returns a pledge to "committed"). ``also`` sets other fields in the same
+    write and event (a financial pledge's ``status_date``).
     """
     obj = lock(obj)
     current = getattr(obj, field)
@@ -75,6 +77,8 @@ def transition(
         )
     before = snapshot(obj)
     setattr(obj, field, to)
-    obj.save(update_fields=[field, *(["updated_at"] if hasattr(obj, "updated_at") else [])])
+    for name, value in (also or {}).items():
+        setattr(obj, name, value)
+    obj.save(update_fields=[field, *(also or {}), *(["updated_at"] if hasattr(obj, "updated_at") else [])])
     record_event(actor=actor, action=action, obj=obj, before=before, after=snapshot(obj))
     return obj

@@ -5,7 +5,8 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator
 from django.db import models
 
-from aidbridge.core.fields import format_nsn, validate_fsc, validate_nsn
+from aidbridge.core import clock
+from aidbridge.core.fields import format_nsn, validate_currency, validate_fsc, validate_nsn
 from aidbridge.core.models import ReferenceQuerySet
 
 
@@ -65,3 +66,34 @@ class Item(models.Model):
     @property
     def nsn_display(self) -> str:
         return format_nsn(self.nsn)
+
+
+class ExchangeRate(models.Model):
+    """How many units of ``currency`` one euro bought on ``date``: the layout of the ECB's euro reference rates.
+
+    Converting between two other currencies goes through the euro (:mod:`aidbridge.catalogue.money`).
+    Rates are imported from the ECB's CSV or entered by hand by an administrator; the euro itself needs none.
+    """
+
+    class Source(models.TextChoices):
+        ECB = "ecb", "ECB reference rates (CSV)"
+        MANUAL = "manual", "Entered by hand"
+
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    date = models.DateField()
+    per_euro = models.DecimalField(
+        "units per euro", max_digits=18, decimal_places=8, validators=[MinValueValidator(Decimal("0.00000001"))]
+    )
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["-date", "currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "date"], name="exchange_rate_unique_currency_date"),
+            models.CheckConstraint(condition=models.Q(per_euro__gt=0), name="exchange_rate_positive"),
+            models.CheckConstraint(condition=~models.Q(currency="EUR"), name="exchange_rate_not_euro"),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 EUR = {self.per_euro.normalize():f} {self.currency} on {self.date:%Y-%m-%d}"

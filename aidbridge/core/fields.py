@@ -67,6 +67,15 @@ def validate_nsn(value: str) -> None:
         )
 
 
+_SECTOR = re.compile(r"^\d{5}$")
+
+
+def validate_sector(value: str) -> None:
+    """An OECD DAC 5-digit purpose code (IATI sector vocabulary 1), e.g. 72010 "Material relief assistance"."""
+    if not _SECTOR.match(value or ""):
+        raise ValidationError(f"“{value}” is not a 5-digit DAC sector code, such as 72010.", code="invalid_sector")
+
+
 def validate_fsc(value: str) -> None:
     if not re.fullmatch(r"\d{4}", value or ""):
         raise ValidationError(f"“{value}” is not an FSC class: it needs 4 digits.", code="invalid_fsc")

@@ -3,6 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q, Sum
@@ -12,7 +13,7 @@ from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import principal
 from aidbridge.catalogue.models import Item
 from aidbridge.core import clock
-from aidbridge.core.fields import QuantityField, validate_country, validate_currency
+from aidbridge.core.fields import QuantityField, validate_country, validate_currency, validate_sector
 from aidbridge.core.models import Releasability
 
 
@@ -147,8 +148,6 @@ class Pledge(models.Model):
         return f"{self.reference} {self.item.code} ×{self.quantity}"
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         if self.releasability == Releasability.PUBLIC and self.disclosure_date is None:
             raise ValidationError({"disclosure_date": "A public pledge needs a disclosure date."})
 
@@ -171,3 +170,83 @@ class Pledge(models.Model):
     @property
     def unallocated(self) -> int:
         return self.quantity - self.allocated
+
+
+class FinancialPledge(models.Model):
+    """Money pledged by a donor: an amount in a currency, with an optional DAC sector and purpose.
+
+    It shares the in-kind pledge's lifecycle up to the point where goods would move: announced, committed,
+    then disbursed (IATI transaction types 12, 2 and 3), or withdrawn; its releasability and audit are the
+    same. It never enters the allocation solver (money is not shipped through hubs), but it counts in the
+    dashboards, exposure and transparency through exchange rates (:mod:`aidbridge.catalogue.money`).
+    """
+
+    REFERENCE_PREFIX = "FIN-"  # "FIN-00012" is financial pledge 12
+
+    class Status(models.TextChoices):
+        ANNOUNCED = "announced", "Announced"
+        COMMITTED = "committed", "Committed"
+        DISBURSED = "disbursed", "Disbursed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.ANNOUNCED: {Status.COMMITTED, Status.DISBURSED, Status.WITHDRAWN},
+        Status.COMMITTED: {Status.DISBURSED, Status.WITHDRAWN},
+        Status.DISBURSED: set(),
+        Status.WITHDRAWN: set(),
+    }
+
+    donor = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="financial_pledges")
+    amount = models.DecimalField(max_digits=16, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
+    pledged_on = models.DateField(help_text="When the donor announced the pledge.")
+    status_date = models.DateField(
+        null=True, blank=True, help_text="When the pledge reached its current status (committed, disbursed…)."
+    )
+    sector = models.CharField(
+        max_length=5, blank=True, validators=[validate_sector], help_text="OECD DAC 5-digit purpose code, e.g. 72010."
+    )
+    purpose = models.CharField(max_length=300, blank=True, help_text="The programme or purpose, in a line.")
+    recipient_country = models.CharField(
+        max_length=2, blank=True, validators=[validate_country], help_text="ISO 3166-1 alpha-2"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ANNOUNCED, db_index=True)
+    releasability = models.CharField(
+        max_length=16, choices=Releasability.choices, default=Releasability.COALITION, db_index=True
+    )
+    disclosure_date = models.DateField(
+        null=True, blank=True, help_text="Public pledges become visible to everyone from this date."
+    )
+    external_id = models.CharField(
+        max_length=250, blank=True,
+        help_text="Identifier in the source it was imported from (an IATI transaction, an FTS flow); unique.",
+    )
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PledgeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pledged_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="financial_pledge_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(releasability="public") | Q(disclosure_date__isnull=False),
+                name="financial_pledge_public_needs_disclosure_date",
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="financial_pledge_unique_external_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.amount:,.2f} {self.currency}"
+
+    def clean(self) -> None:
+        if self.releasability == Releasability.PUBLIC and self.disclosure_date is None:
+            raise ValidationError({"disclosure_date": "A public pledge needs a disclosure date."})
+
+    @property
+    def reference(self) -> str:
+        return f"FIN-{self.pk:05d}" if self.pk else "FIN-new"

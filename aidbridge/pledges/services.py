@@ -18,7 +18,7 @@ from aidbridge.core import clock
 from aidbridge.core import services as core
 from aidbridge.core.errors import InvalidTransition, ServiceError
 from aidbridge.core.hooks import Hook
-from aidbridge.pledges.models import Pledge, SourceDocument
+from aidbridge.pledges.models import FinancialPledge, Pledge, SourceDocument
 
 PLEDGE_FIELDS = (
     "item", "quantity", "available_from", "origin_country", "unit_value", "currency", "funding_source",
@@ -255,3 +255,77 @@ def withdraw_document(*, actor: Any, document: SourceDocument, reason: str) -> S
     record_event(actor=actor, action="source_document.withdraw", obj=document, before=before,
                  after=snapshot(document))
     return document
+
+
+# Financial pledges: the same rights, releasability and audit as in-kind ones; their own, shorter lifecycle.
+FINANCIAL_FIELDS = (
+    "amount", "currency", "pledged_on", "sector", "purpose", "recipient_country", "releasability",
+    "disclosure_date", "notes",
+)
+Money = FinancialPledge.Status
+
+
+@transaction.atomic
+def create_financial_pledge(
+    *, actor: Any, donor: Organisation | None = None, status: str = Money.ANNOUNCED, status_date: Any = None,
+    external_id: str = "", **fields: Any,
+) -> FinancialPledge:
+    """Record money pledged by the actor's donor organisation (or by ``donor``, for its editors and importers).
+
+    ``status`` lets an importer record a pledge first seen as committed or disbursed (an IATI commitment, an
+    FTS flow marked paid) in one audited write; ``status_date`` is when it reached that status.
+    """
+    p = principal(actor)
+    if donor is None:
+        donor = Organisation.objects.filter(pk=p.organisation_id).first() if p.organisation_id else None
+    if donor is None or donor.kind != Organisation.Kind.DONOR:
+        raise ServiceError("Pledges belong to a donor organisation.", field="donor")
+    if status not in (Money.ANNOUNCED, Money.COMMITTED, Money.DISBURSED):
+        raise ServiceError("A new financial pledge is announced, committed or disbursed.", field="status")
+    pledge = FinancialPledge(donor=donor, status=status, status_date=status_date, external_id=external_id or "",
+                             **fields)
+    _require_owner(actor, pledge)
+    _check_disclosure(pledge)
+    return writes.create(actor=actor, obj=pledge, action="financial_pledge.create")
+
+
+@transaction.atomic
+def update_financial_pledge(*, actor: Any, pledge: FinancialPledge, changes: dict[str, Any]) -> FinancialPledge:
+    pledge = core.lock(pledge)
+    _require_owner(actor, pledge)
+    if pledge.status in (Money.DISBURSED, Money.WITHDRAWN):
+        raise InvalidTransition(
+            f"{pledge.reference} is {pledge.get_status_display().lower()} and can no longer be edited.",
+            field="status",
+        )
+    pledge = writes.update(actor=actor, obj=pledge, changes=changes, editable=FINANCIAL_FIELDS,
+                           action="financial_pledge.update")
+    _check_disclosure(pledge)
+    return pledge
+
+
+def _money_transition(actor: Any, pledge: FinancialPledge, to: str, action: str, on: Any) -> FinancialPledge:
+    _require_owner(actor, pledge)
+    return writes.transition(actor=actor, obj=pledge, to=to, action=action, also={"status_date": on})
+
+
+@transaction.atomic
+def commit_financial_pledge(*, actor: Any, pledge: FinancialPledge, on: Any = None) -> FinancialPledge:
+    return _money_transition(actor, pledge, Money.COMMITTED, "financial_pledge.commit", on or clock.today())
+
+
+@transaction.atomic
+def disburse_financial_pledge(*, actor: Any, pledge: FinancialPledge, on: Any = None) -> FinancialPledge:
+    return _money_transition(actor, pledge, Money.DISBURSED, "financial_pledge.disburse", on or clock.today())
+
+
+@transaction.atomic
+def withdraw_financial_pledge(*, actor: Any, pledge: FinancialPledge, on: Any = None) -> FinancialPledge:
+    return _money_transition(actor, pledge, Money.WITHDRAWN, "financial_pledge.withdraw", on or clock.today())
+
+
+MONEY_TRANSITIONS = {
+    Money.COMMITTED: commit_financial_pledge,
+    Money.DISBURSED: disburse_financial_pledge,
+    Money.WITHDRAWN: withdraw_financial_pledge,
+}
