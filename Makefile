@@ -49,6 +49,7 @@ bench: $(TEST_STAMP)
 	$(PY) bench/bench_allocation.py
 	$(PY) bench/bench_whatif.py
 	$(PY) bench/bench_training.py
+	$(PY) bench/bench_import.py
 	@$(PY) bench/bench_kiel.py > /dev/null; status=$$?; \
 	  if [ $$status -eq 2 ]; then echo "bench_kiel: the Kiel data (../shared) are absent; section skipped"; \
 	  elif [ $$status -ne 0 ]; then exit $$status; fi

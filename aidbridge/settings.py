@@ -211,6 +211,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # The whole request body, refused by waitress before Django reads it (``aidbridge serve``): one upload plus its form.
 MAX_REQUEST_BODY_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024
+# An XML file read for import (IATI), whichever door it came in by; read in bounded memory (aidbridge.interop.safexml).
+MAX_XML_BYTES = envint("AIDBRIDGE_MAX_XML_BYTES", 10 * MAX_UPLOAD_BYTES)
 
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -14,10 +14,11 @@ from django.views.decorators.http import require_POST
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import principal
-from aidbridge.allocation import review
+from aidbridge.allocation import review, tables
 from aidbridge.allocation import run_services as runs
 from aidbridge.allocation.models import AllocationRun
 from aidbridge.core.errors import NotPermitted, ServiceError
+from aidbridge.core.views import list_download
 
 
 class RunForm(forms.Form):
@@ -39,6 +40,8 @@ def run_list(request: HttpRequest) -> HttpResponse:
           .defer("instance", "plan", "greedy_plan"))
     if not (principal(request.user).is_coordinator or principal(request.user).sees_everything):
         raise Http404("No allocation runs here.")
+    if (download := list_download(request, "allocation runs", tables.RUN_COLUMNS, qs)) is not None:
+        return download  # every run, not only the latest 100 the page shows
     return render(request, "allocation/run_list.html", {
         "runs": qs[:100], "form": RunForm(), "may_plan": _may_plan(request), "title": "Allocation runs",
     })

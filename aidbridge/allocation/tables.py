@@ -15,6 +15,22 @@ LINE_COLUMNS = [
     Column("Dispatch week", "dispatch_week", "date"),
 ]
 
+RUN_COLUMNS = [  # the allocation run list's download
+    Column("Run", "pk"),
+    Column("Status", "status", "status"),
+    Column("Fallback to greedy", "fallback_reason"),
+    Column("Method", "method", "choice"),
+    Column("Horizon (weeks)", "weeks", "number"),
+    Column("Started by", "started_by", "object"),
+    Column("Created", "created_at", "datetime"),
+    Column("Duration (s)", "duration_seconds", "number"),
+    Column("Objective", "objective", "number"),
+    Column("Bound", "bound", "number"),
+    Column("Greedy objective", "greedy_objective", "number"),
+    Column("Approved by", "approved_by", "object"),
+    Column("Approved", "approved_at", "datetime"),
+]
+
 LINE_FIELDS = [
     Column("Pledge", "pledge", "ref"),
     Column("Donor", "pledge.donor", "object"),

@@ -3,7 +3,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
-from aidbridge.catalogue.models import Item
+from aidbridge.catalogue.models import ExchangeRate, Item
 
 
 class ItemFilterSet(django_filters.FilterSet):
@@ -17,3 +17,17 @@ class ItemFilterSet(django_filters.FilterSet):
 
     def search(self, queryset, name, value):  # type: ignore[no-untyped-def]
         return queryset.filter(Q(name__icontains=value) | Q(code__icontains=value) | Q(nsn__startswith=value))
+
+
+class ExchangeRateFilterSet(django_filters.FilterSet):
+    currency = django_filters.CharFilter(method="filter_currency", label="Currency")
+    source = django_filters.ChoiceFilter(choices=ExchangeRate.Source.choices)
+    date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte", label="From")
+    date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte", label="Until")
+
+    class Meta:
+        model = ExchangeRate
+        fields = ["currency", "source"]
+
+    def filter_currency(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        return queryset.filter(currency=value.strip().upper())

@@ -6,7 +6,7 @@ from django import forms
 
 from aidbridge.catalogue.models import Item
 from aidbridge.catalogue.services import ITEM_FIELDS
-from aidbridge.core.fields import format_nsn, normalise_nsn, validate_nsn
+from aidbridge.core.fields import currency_choices, format_nsn, normalise_nsn, validate_nsn
 
 
 class ItemForm(forms.ModelForm):
@@ -31,3 +31,32 @@ class ItemForm(forms.ModelForm):
         if value:
             validate_nsn(value)
         return value
+
+
+def _rate_currencies() -> list[tuple[str, str]]:
+    return [(code, label) for code, label in currency_choices() if code != "EUR"]
+
+
+class ExchangeRateForm(forms.Form):
+    """Enter one rate; a rate that exists for the currency and day is corrected (``set_exchange_rate``, which
+    checks everything: this form only reads the values)."""
+
+    currency = forms.ChoiceField(help_text="ISO 4217; the euro is the base and needs no rate.")
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                           help_text="The day of the rate; not after today.")
+    per_euro = forms.DecimalField(label="Units per euro", help_text="How many units of the currency one euro "
+                                                                    "bought, as the ECB quotes it: 1.0842 for USD.")
+
+    def __init__(self, *args: Any, instance: Any = None, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].choices = [("", "—"), *_rate_currencies()]
+
+
+class RatesUploadForm(forms.Form):
+    file = forms.FileField(help_text="eurofxref.zip (the day's rates) or eurofxref-hist.zip (the history) as "
+                                     "downloaded from the ECB, or the CSV inside it.")
+    dry_run = forms.BooleanField(required=False, label="Dry run",
+                                 help_text="Check the file and count what it would change; write nothing.")
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)

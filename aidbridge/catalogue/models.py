@@ -87,6 +87,8 @@ class ExchangeRate(models.Model):
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
     created_at = models.DateTimeField(default=clock.now)
 
+    objects = ReferenceQuerySet.as_manager()  # shared with the coalition, like the catalogue
+
     class Meta:
         ordering = ["-date", "currency"]
         constraints = [

@@ -13,3 +13,18 @@ ITEM_COLUMNS = [
 ]
 
 ITEM_FIELDS = [*ITEM_COLUMNS[1:], Column("Description", "description")]
+
+RATE_COLUMNS = [
+    Column("Date", "date", "link"),
+    Column("Currency", "currency"),
+    Column("Units per euro", "per_euro", "number"),
+    Column("Source", "source", "choice"),
+]
+
+RATE_FIELDS = [
+    Column("Date", "date", "date"),
+    Column("Currency", "currency"),
+    Column("Units per euro", "per_euro", "number"),
+    Column("Source", "source", "choice"),
+    Column("Recorded", "created_at", "datetime"),
+]

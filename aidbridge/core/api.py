@@ -7,20 +7,25 @@ The helpers here keep that shape short and make every endpoint answer errors the
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import functools
+import json
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, Literal, Optional, TypeVar, get_args, get_origin, get_type_hints
+from decimal import Decimal
+from types import UnionType
+from typing import Annotated, Any, Literal, Optional, TypeVar, Union, get_args, get_origin, get_type_hints
 
 import django_filters
 from django.db import IntegrityError, OperationalError, models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.datastructures import MultiValueDict
-from ninja import Field, NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
-from pydantic import AfterValidator, BeforeValidator, WithJsonSchema, create_model, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, WithJsonSchema, create_model, field_validator
 from pydantic_core import PydanticCustomError
 
+from aidbridge.core import exports
 from aidbridge.core.errors import BUSY_MESSAGE, ServiceError, is_database_busy
 from aidbridge.core.fields import MAX_QUANTITY, MIN_QUANTITY, parse_quantity
 from aidbridge.core.filters import MAX_DB_INT, MIN_DB_INT, filter_errors, unknown_parameters
@@ -338,8 +343,21 @@ class Pagination(LimitOffsetPagination):
         offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
+DOWNLOAD_CONTENT = {  # what ``?format=`` answers instead of JSON, for the OpenAPI schema
+    exports.CONTENT_TYPES["csv"].split(";")[0]: {"schema": {"type": "string"}},
+    exports.CONTENT_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
+}
+
+
+class ExportInput(Schema):
+    format: Optional[Literal["csv", "xlsx"]] = Field(  # noqa: UP045
+        None, description="csv or xlsx: download every row the filters select (limit and offset apply only "
+                          "when given), as a spreadsheet, instead of a JSON page.")
+
+
 def paginated(func: F) -> F:
-    """``@paginate(Pagination)``, for views written with ``from __future__ import annotations``.
+    """``@paginate(Pagination)``, for views written with ``from __future__ import annotations``; and
+    ``?format=csv|xlsx`` on every list, through :func:`export_list`.
 
     ninja resolves a wrapped view's string annotations in the wrapper's module, where the view's own
     names (its filter schema) are unknown; resolving them here, in the view's module, avoids that.
@@ -347,16 +365,131 @@ def paginated(func: F) -> F:
     func.__annotations__ = get_type_hints(func, include_extras=True)
     declared = _query_names(func)
     pagination = list(Pagination.Input.model_fields)
+    accepted = [*pagination, *ExportInput.model_fields]
 
     @functools.wraps(func)
     def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         # ninja drops a query parameter it does not know: ``?due_by=…`` listed everything, unfiltered.
-        errors = unknown_parameters(list(request.GET.keys()), declared, extra=pagination)
+        errors = unknown_parameters(list(request.GET.keys()), declared, extra=accepted)
         if errors:
             raise ServiceError(errors)
         return func(request, *args, **kwargs)
 
-    return paginate(Pagination)(checked)  # type: ignore[no-any-return]
+    paged = paginate(Pagination)(checked)
+    item_schema: list[Any] = []
+
+    @functools.wraps(paged)
+    def exporting(request: HttpRequest, **kwargs: Any) -> Any:
+        export = kwargs.pop("ninja_export", None)
+        fmt = export.format if export is not None else None
+        if fmt is None:
+            return paged(request, **kwargs)
+        page = kwargs.pop("ninja_pagination", None)
+        items = checked(request, **kwargs)
+        if page is not None and ("offset" in request.GET or "limit" in request.GET):
+            items = items[page.offset:page.offset + page.limit]
+        return export_list(request, fmt, item_schema[0], items)
+
+    return _export_contributions(exporting, paged, item_schema)
+
+
+def exportable(func: F) -> F:
+    """``?format=csv|xlsx`` on a list endpoint that is not paginated (:func:`paginated` lists have it)."""
+    func.__annotations__ = get_type_hints(func, include_extras=True)
+    item_schema: list[Any] = []
+
+    @functools.wraps(func)
+    def exporting(request: HttpRequest, **kwargs: Any) -> Any:
+        export = kwargs.pop("ninja_export", None)
+        result = func(request, **kwargs)
+        if export is None or export.format is None:
+            return result
+        return export_list(request, export.format, item_schema[0], result)
+
+    return _export_contributions(exporting, func, item_schema)
+
+
+def _export_contributions(view: Any, inner: Any, item_schema: list[Any]) -> Any:
+    """Declare ``?format=`` on ``view`` and note the schema of one listed object once ninja builds the
+    operation (before a paginator rewrites its response to ``{"count", "items"}``)."""
+
+    def capture(operation: Any) -> None:
+        response = operation.response_models.get(200)
+        annotation = response.model_fields["response"].annotation if response is not None else None
+        if get_origin(annotation) is list and not item_schema:
+            item_schema.append(get_args(annotation)[0])
+        downloads = {"responses": {200: {"content": DOWNLOAD_CONTENT}}}
+        operation.openapi_extra = {**(operation.openapi_extra or {}), **downloads}
+
+    view._ninja_contribute_to_operation = [capture, *getattr(inner, "_ninja_contribute_to_operation", [])]
+    view._ninja_contribute_args = [*getattr(inner, "_ninja_contribute_args", []),
+                                   ("ninja_export", ExportInput, Query(...))]
+    return view
+
+
+def _optional(annotation: Any) -> Any:
+    """``X | None`` → ``X``; anything else as it is."""
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if get_origin(annotation) in (Union, UnionType) and len(args) == 1:
+        return args[0]
+    return annotation
+
+
+def export_columns(schema: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """The paths of a response schema's fields, a nested object's fields each a column of its own
+    (``donor.short_name``); a list stays one column."""
+    paths: list[tuple[str, ...]] = []
+    for name, info in schema.model_fields.items():
+        annotation = _optional(info.annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            paths += export_columns(annotation, (*prefix, name))
+        else:
+            paths.append((*prefix, name))
+    return paths
+
+
+REFERENCE_KEYS = ("reference", "code", "short_name", "name")
+
+
+def _export_value(value: Any) -> Any:
+    """A field's value as one spreadsheet cell: a list becomes text (the references of the objects it names,
+    or JSON), an object JSON; numbers, dates and text stay what they are."""
+    if isinstance(value, list):
+        keys = [next((k for k in REFERENCE_KEYS if isinstance(v, dict) and v.get(k) is not None), None)
+                for v in value]
+        if value and all(keys):
+            return "; ".join(str(v[k]) for v, k in zip(value, keys, strict=True))
+        if all(isinstance(v, str | int | float | Decimal) for v in value):
+            return "; ".join(str(v) for v in value)
+        return json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, dict):
+        return json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _at(data: Any, path: tuple[str, ...]) -> Any:
+    for part in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(part)
+    return data
+
+
+def export_list(request: HttpRequest, fmt: str, schema: type[BaseModel], items: Any) -> HttpResponse:
+    """The listed objects, each shaped by the list's response ``schema`` exactly as the JSON is (the same
+    resolvers, so releasability withholds the same fields), as a CSV or XLSX download."""
+    paths = export_columns(schema)
+    context = {"request": request}
+
+    def rows() -> Any:
+        for obj in items:
+            data = schema.model_validate(obj, context=context).model_dump()
+            yield [_export_value(_at(data, path)) for path in paths]
+
+    stem = request.path.rstrip("/").rpartition("/v1/")[2] or "export"
+    return exports.download(fmt, stem, [".".join(path) for path in paths], rows(), title=stem)
 
 
 def _query_names(func: Callable[..., Any]) -> list[str]:

@@ -1,7 +1,8 @@
 """Generic views: an app's ``views.py`` sets a few attributes on these and is done.
 
 - ``ObjectListView``: ``for_user`` queryset → FilterSet → select_related/annotations → 50 per page; with htmx
-  a filter change re-renders only the results table.
+  a filter change re-renders only the results table. ``?format=csv`` or ``?format=xlsx`` downloads every row of
+  the same queryset (the same filters, the same visibility) through ``aidbridge.core.exports``.
 - ``ObjectDetailView``: one visible object (else 404), its fields, allowed transitions and audit history.
 - ``DetailFormView``: a form embedded in a detail page (for example "add a source document").
 - ``ObjectFormView``: create or edit through a ModelForm whose cleaned data goes to a service.
@@ -10,7 +11,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,18 +22,20 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.cache import patch_vary_headers
 from django.views import View
 
-from aidbridge.core import panels
+from aidbridge.core import exports, panels
 from aidbridge.core.errors import NotPermitted, ServiceError
 from aidbridge.core.filters import filter_errors
 from aidbridge.core.viewer import viewer
 
 PER_PAGE = 50
-LIST_PARAMETERS = ("page",)  # what a list takes besides its filters
+LIST_PARAMETERS = ("page", "format")  # what a list takes besides its filters
 FILTER_HINT = "use the filters above."
+DOWNLOADS_TEMPLATE = "generic/_downloads.html"  # "Download CSV | XLSX" with the list's current filters
 # A rule on (the user's principal, the object); the principals are ``accounts.principal.Principal``.
 Predicate = Callable[[Any, Any], bool]
 
@@ -107,6 +110,25 @@ def tune_filter_form(form: forms.Form, choices: Mapping[str, list[tuple[Any, str
             field.widget.choices = [("", "Any"), *[c for c in field.choices if c[0] != ""]]
 
 
+def list_download(request: HttpRequest, stem: str, columns: Sequence[Column], objects: Iterable[Any], *,
+                  title: str = "", shown: Callable[[Any, Sequence[Column]], Sequence[Column]] | None = None,
+                  ) -> HttpResponse | None:
+    """``?format=csv|xlsx`` on a list page that is not an :class:`ObjectListView`: every object of ``objects``
+    (already scoped and filtered as the page lists them) under ``columns``; ``None`` when no format is asked for.
+
+    An unknown format answers 422 naming the two that exist. ``shown`` gives a row's columns as the user may see
+    them (releasability), as :meth:`ObjectListView.shown_columns` does.
+    """
+    fmt = request.GET.get("format")
+    if fmt is None:
+        return None
+    if fmt not in exports.FORMATS:
+        return HttpResponse(exports.FORMAT_MESSAGE, status=422, content_type="text/plain; charset=utf-8")
+    cols = list(columns)
+    rows = (exports.list_row(obj, cols, shown(obj, cols) if shown else None) for obj in objects)
+    return exports.download(fmt, stem, exports.list_header(cols), rows, title=title or stem)
+
+
 class AppView(LoginRequiredMixin, View):
     @property
     def principal(self) -> Any:
@@ -142,23 +164,45 @@ class ObjectListView(AppView):
     def filter_choices(self) -> dict[str, list[tuple[Any, str]]]:
         return {}
 
+    def shown_columns(self, obj: Any, columns: Sequence[Column]) -> Sequence[Column]:
+        """``columns`` as the user may see them on ``obj``: a list whose rows withhold fields (releasability)
+        returns the same columns with the kind "withheld" (or "month") where a value is hidden."""
+        return columns
+
+    def export_stem(self) -> str:
+        return self.title or str(self.model._meta.verbose_name_plural)
+
+    def export(self, fmt: str, qs: models.QuerySet) -> HttpResponse:
+        """Every row of ``qs`` (the page's filtered, visible queryset) as a CSV or XLSX download."""
+        columns = list(self.columns)
+        rows = (exports.list_row(obj, columns, self.shown_columns(obj, columns)) for obj in qs)
+        return exports.download(fmt, self.export_stem(), exports.list_header(columns), rows,
+                                title=self.title or str(self.model._meta.verbose_name_plural).capitalize())
+
     def get(self, request: HttpRequest) -> HttpResponse:
         qs = self.get_queryset()
         filterset = None
         errors: list[tuple[str, list[str]]] = []
+        fmt = request.GET.get("format")
         if self.filterset_class is not None:
             filterset = self.filterset_class(request.GET or None, queryset=qs, request=request)
             tune_filter_form(filterset.form, self.filter_choices(), self.filter_labels)
             fields = filterset.form.fields
             errors = [(str(fields[name].label) if name in fields else name, messages)
                       for name, messages in filter_errors(filterset, extra=LIST_PARAMETERS, hint=FILTER_HINT).items()]
-            # A filter that cannot be read lists nothing: showing everything would pass for an answer.
-            qs = qs.none() if errors else filterset.qs
+        if fmt is not None and fmt not in exports.FORMATS:
+            errors.append(("Download format", [exports.FORMAT_MESSAGE]))
+        if errors:  # a filter that cannot be read lists nothing: showing everything would pass for an answer
+            qs = qs.none()
+        elif filterset is not None:
+            qs = filterset.qs
         qs = qs.select_related(*self.related)
         for name in self.annotations:  # after filtering: the FilterSet may OR querysets together
             qs = getattr(qs, name)()
         if not qs.ordered:  # aggregate annotations (GROUP BY) drop Meta.ordering
             qs = qs.order_by(*(self.model._meta.ordering or ["pk"]))
+        if fmt is not None and not errors:
+            return self.export(fmt, qs)
         page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
         create = type(self).create_permission
         context = {
@@ -174,6 +218,9 @@ class ObjectListView(AppView):
         partial = bool(htmx) and not htmx.history_restore_request and htmx.target == "results"
         response = render(request, self.results_template if partial else self.template_name, context,
                           status=422 if errors else 200)
+        if partial:
+            # The download links carry the filters: htmx swaps them in beside the table (out of band).
+            response.write(render_to_string(DOWNLOADS_TEMPLATE, {"oob": True}, request=request))
         patch_vary_headers(response, ("HX-Request", "HX-Target"))
         return response
 

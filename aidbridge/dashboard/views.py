@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -12,9 +14,10 @@ from django.urls import reverse
 
 from aidbridge.accounts.principal import principal
 from aidbridge.allocation.models import AllocationLine
-from aidbridge.core import charts
+from aidbridge.catalogue.money import Rates, Total
+from aidbridge.core import charts, clock
 from aidbridge.core.views import AppView
-from aidbridge.pledges.models import Pledge
+from aidbridge.pledges.models import FinancialPledge, Pledge
 from aidbridge.pledges.releasability import value_visible_q
 from aidbridge.requirements.models import Requirement
 from aidbridge.training import charts as training_charts
@@ -45,17 +48,15 @@ def dashboard_context(user: Any) -> dict[str, Any]:
     pledge_counts = dict(pledges.order_by().values_list("status").annotate(n=Count("pk")))
     pledge_status = [(s, label, pledge_counts.get(s, 0)) for s, label in Pledge.Status.choices]
 
-    value = Sum(F("unit_value") * F("quantity"), output_field=DecimalField(max_digits=20, decimal_places=2))
-    per_donor: dict[str, list[tuple[str, Decimal]]] = {}
-    valued = pledges if (visible_value := value_visible_q(user)) is None else pledges.filter(visible_value)
-    for name, currency, total in (valued.exclude(status=Pledge.Status.WITHDRAWN).order_by()
-                                  .values_list("donor__name", "currency").annotate(total=value)):
-        per_donor.setdefault(currency, []).append((name, total or Decimal(0)))
-    value_charts = [
-        (currency, charts.horizontal_bars(sorted(rows, key=lambda r: (-r[1], r[0]))[:20], width=720,
-                                          label_width=250, label_chars=38))
-        for currency, rows in sorted(per_donor.items(), key=lambda kv: -sum(v for _, v in kv[1]))
-    ]
+    rates, on = Rates(), clock.today()
+    values = pledge_values(user, rates, on)
+    financial = financial_status(user, rates, on)
+    value_total = Total(rates.target)
+    for row in values:
+        value_total.merge(row.total)
+    value_chart = charts.horizontal_bars(
+        [(row.name, row.total.amount) for row in values if row.total.amount > 0][:20], width=720,
+        label_width=250, label_chars=38, fmt=lambda v: f"{v:,.0f} {rates.target}")
 
     # In tonnes: units of different items (cartridges, trucks) are never added up.
     active = requirements.filter(status__in=[Requirement.Status.SUBMITTED, Requirement.Status.VALIDATED,
@@ -90,5 +91,72 @@ def dashboard_context(user: Any) -> dict[str, Any]:
         "matrix": matrix, "statuses": statuses, "status_totals": status_totals,
         "requirement_total": sum(n for *_, n in status_totals),
         "pledge_status": pledge_status, "pledge_total": sum(pledge_counts.values()),
-        "value_charts": value_charts, "fill_chart": fill_chart,
+        "value_chart": value_chart, "value_rows": values, "value_total": value_total,
+        "reporting_currency": rates.target, "rates_on": on,
+        "financial": financial, "financial_total": sum(row.count for row in financial),
+        "fill_chart": fill_chart,
     }
+
+
+@dataclass
+class DonorValue:
+    """A donor's pledged value in the reporting currency: in kind, financial, and both."""
+
+    name: str
+    in_kind: Total
+    financial: Total
+    total: Total
+
+
+def pledge_values(user: Any, rates: Rates, on: dt.date) -> list[DonorValue]:
+    """Per donor, the value of its pledges (announced to delivered or disbursed; withdrawn left out) whose value
+    ``user`` may see, converted at the rates known on ``on``; largest first."""
+    visible_value = value_visible_q(user)
+    in_kind = Pledge.objects.for_user(user).exclude(status=Pledge.Status.WITHDRAWN)
+    money = FinancialPledge.objects.for_user(user).exclude(status=FinancialPledge.Status.WITHDRAWN)
+    if visible_value is not None:
+        in_kind, money = in_kind.filter(visible_value), money.filter(visible_value)
+    value = Sum(F("unit_value") * F("quantity"), output_field=DecimalField(max_digits=24, decimal_places=2))
+    rows: dict[str, DonorValue] = {}
+
+    def donor(name: str) -> DonorValue:
+        if name not in rows:
+            rows[name] = DonorValue(name, Total(rates.target), Total(rates.target), Total(rates.target))
+        return rows[name]
+
+    for name, currency, amount in (in_kind.order_by().values_list("donor__name", "currency")
+                                   .annotate(total=value)):
+        amount = amount or Decimal(0)
+        donor(name).in_kind.add(rates.convert(amount, currency, on), amount, currency)
+    for name, currency, amount in (money.order_by().values_list("donor__name", "currency")
+                                   .annotate(total=Sum("amount"))):
+        amount = amount or Decimal(0)
+        donor(name).financial.add(rates.convert(amount, currency, on), amount, currency)
+    for row in rows.values():
+        row.total.merge(row.in_kind)
+        row.total.merge(row.financial)
+    return sorted(rows.values(), key=lambda r: (-r.total.amount, r.name))
+
+
+@dataclass
+class FinancialStatus:
+    status: str
+    label: str
+    count: int
+    value: Total
+
+
+def financial_status(user: Any, rates: Rates, on: dt.date) -> list[FinancialStatus]:
+    """Financial pledges by status: how many ``user`` sees, and the amount of those whose value they may see."""
+    visible_value = value_visible_q(user)
+    counts: dict[str, int] = {}
+    totals = {status: Total(rates.target) for status in FinancialPledge.Status.values}
+    # One query: the count of every visible pledge, the amount of those whose value the user may see.
+    for status, currency, n, amount in (FinancialPledge.objects.for_user(user).order_by()
+                                        .values_list("status", "currency")
+                                        .annotate(n=Count("pk"), total=Sum("amount", filter=visible_value))):
+        counts[status] = counts.get(status, 0) + n
+        if amount is not None:
+            totals[status].add(rates.convert(amount, currency, on), amount, currency)
+    return [FinancialStatus(status, str(label), counts.get(status, 0), totals[status])
+            for status, label in FinancialPledge.Status.choices]

@@ -25,6 +25,7 @@ from aidbridge.core.views import (
     ObjectListView,
     apply_service_errors,
     forbidden,
+    list_download,
     visible,
 )
 from aidbridge.locations.models import Hub, Location
@@ -345,7 +346,12 @@ class HubStock(AppView):
         }
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        return render(request, self.template_name, self.context(hub_with_ledger(self, pk)))
+        hub = hub_with_ledger(self, pk)
+        context = self.context(hub)
+        ledger = context["page"].paginator.object_list  # the filtered ledger, every page of it
+        if (download := list_download(request, f"stock {hub.code}", tables.MOVEMENT_COLUMNS, ledger)) is not None:
+            return download
+        return render(request, self.template_name, context)
 
 
 class StockMovementAdd(HubStock):
@@ -429,6 +435,8 @@ class DiscrepancyReport(AppView):
             raise Http404("No discrepancy report for you.")
         rows = queries.discrepancy_report(user=request.user).select_related(
             "receipt__location", "shipment_line__shipment__hub")
+        if (download := list_download(request, "discrepancies", tables.DISCREPANCY_COLUMNS, rows)) is not None:
+            return download
         return render(request, "logistics/discrepancies.html", {
             "title": "Discrepancy report",
             "page": Paginator(rows, 50).get_page(request.GET.get("page")),

@@ -1,4 +1,5 @@
-"""``/pledges``: what donors offer, its path from announced to delivered, and the evidence behind it."""
+"""``/pledges``: what donors offer, its path from announced to delivered, and the evidence behind it;
+``/financial-pledges``: money pledged, from announced to disbursed."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ninja import File, Form, Query, Router, Status, UploadedFile
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.catalogue.models import Item
+from aidbridge.core import clock
 from aidbridge.core.api import (
     ERRORS,
     NOT_FOUND,
@@ -24,9 +26,20 @@ from aidbridge.core.api import (
     require_storable,
     resolve_refs,
 )
+from aidbridge.core.errors import ServiceError
 from aidbridge.pledges import releasability, services
-from aidbridge.pledges.models import Pledge
-from aidbridge.pledges.schemas import DocumentWithdrawIn, PledgeIn, PledgeOut, PledgePatch, SourceDocumentOut
+from aidbridge.pledges.models import FinancialPledge, Pledge
+from aidbridge.pledges.schemas import (
+    DocumentWithdrawIn,
+    FinancialPledgeIn,
+    FinancialPledgeOut,
+    FinancialPledgePatch,
+    MoneyTransitionIn,
+    PledgeIn,
+    PledgeOut,
+    PledgePatch,
+    SourceDocumentOut,
+)
 
 router = Router(tags=["pledges"])
 PledgeFilters = filter_schema(releasability.ReleasableFilterSet, "PledgeFilters", annotations={"item": IdOrCode})
@@ -140,3 +153,80 @@ def withdraw_document(request: HttpRequest, pledge_id: int, document_id: int, pa
     document = get_visible_or_404(services.shown_documents(user, pledge.source_documents.select_related("owner")),
                                   document_id)
     return services.withdraw_document(actor=user, document=document, reason=payload.reason)
+
+
+# --- /financial-pledges ---------------------------------------------------------------------------------------
+
+FinancialPledgeFilters = filter_schema(releasability.ReleasableFinancialFilterSet, "FinancialPledgeFilters")
+
+
+def _money(user: Any) -> Any:
+    return FinancialPledge.objects.for_user(user).select_related("donor")
+
+
+@router.get("/financial-pledges", response={200: list[FinancialPledgeOut], **READ_ERRORS}, tags=["financial pledges"])
+@paginated
+def list_financial_pledges(request: HttpRequest, filters: Query[FinancialPledgeFilters]) -> Any:  # type: ignore[valid-type]
+    """Money pledged. Fields withheld from you are ``null`` and named in each pledge's ``redacted``; the
+    ``currency`` filter matches only pledges whose amount you see, and ``pledged_before``/``pledged_after``
+    compare by month on pledges you do not see in full."""
+    user = actor(request)
+    return apply_filters(releasability.financial_filterset_for(user), filters, _money(user))
+
+
+@router.post("/financial-pledges", response={201: FinancialPledgeOut, **ERRORS}, tags=["financial pledges"])
+def create_financial_pledge(request: HttpRequest, payload: FinancialPledgeIn) -> Any:
+    """Announce a financial pledge for your donor organisation (or ``donor``, for those who may write for it)."""
+    user = actor(request)
+    data = payload.dict()
+    if data["donor"] is None:
+        del data["donor"]
+    return Status(201, services.create_financial_pledge(actor=user, **resolve_refs(user, data, REFS)))
+
+
+@router.get("/financial-pledges/{pledge_id}", response={200: FinancialPledgeOut, **READ_ERRORS},
+            tags=["financial pledges"])
+def get_financial_pledge(request: HttpRequest, pledge_id: int) -> Any:
+    return get_visible_or_404(_money(actor(request)), pledge_id)
+
+
+@router.patch("/financial-pledges/{pledge_id}", response={200: FinancialPledgeOut, **ERRORS},
+              tags=["financial pledges"])
+def update_financial_pledge(request: HttpRequest, pledge_id: int,
+                            payload: FinancialPledgePatch) -> Any:  # type: ignore[valid-type]
+    """Change an announced or committed pledge (the donor's editors)."""
+    user = actor(request)
+    pledge = get_visible_or_404(_money(user), pledge_id)
+    return services.update_financial_pledge(actor=user, pledge=pledge, changes=changes_of(payload))
+
+
+def _move(request: HttpRequest, pledge_id: int, payload: MoneyTransitionIn | None,
+          service: Callable[..., FinancialPledge]) -> FinancialPledge:
+    user = actor(request)
+    pledge = get_visible_or_404(_money(user), pledge_id)
+    on = payload.on if payload is not None else None
+    if on is not None and not pledge.pledged_on <= on <= clock.today():
+        raise ServiceError(f"Give a day from the day it was pledged ({pledge.pledged_on:%Y-%m-%d}) to today "
+                           f"({clock.today():%Y-%m-%d}).", field="on")
+    return service(actor=user, pledge=pledge, on=on)
+
+
+@router.post("/financial-pledges/{pledge_id}/commit", response={200: FinancialPledgeOut, **ERRORS},
+             tags=["financial pledges"])
+def commit_financial_pledge(request: HttpRequest, pledge_id: int, payload: MoneyTransitionIn | None = None) -> Any:
+    """Announced → committed (the donor's editors); ``on`` is the day (default today)."""
+    return _move(request, pledge_id, payload, services.commit_financial_pledge)
+
+
+@router.post("/financial-pledges/{pledge_id}/disburse", response={200: FinancialPledgeOut, **ERRORS},
+             tags=["financial pledges"])
+def disburse_financial_pledge(request: HttpRequest, pledge_id: int, payload: MoneyTransitionIn | None = None) -> Any:
+    """Announced or committed → disbursed: paid out. Final."""
+    return _move(request, pledge_id, payload, services.disburse_financial_pledge)
+
+
+@router.post("/financial-pledges/{pledge_id}/withdraw", response={200: FinancialPledgeOut, **ERRORS},
+             tags=["financial pledges"])
+def withdraw_financial_pledge(request: HttpRequest, pledge_id: int, payload: MoneyTransitionIn | None = None) -> Any:
+    """Withdraw before disbursement. Final."""
+    return _move(request, pledge_id, payload, services.withdraw_financial_pledge)

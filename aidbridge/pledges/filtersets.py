@@ -4,7 +4,7 @@ import django_filters
 
 from aidbridge.catalogue.models import Item
 from aidbridge.core.models import Releasability, filter_by_id_or_code
-from aidbridge.pledges.models import Pledge
+from aidbridge.pledges.models import FinancialPledge, Pledge
 
 
 class PledgeFilterSet(django_filters.FilterSet):
@@ -30,3 +30,25 @@ class PledgeFilterSet(django_filters.FilterSet):
 
     def filter_item(self, queryset, name, value):  # type: ignore[no-untyped-def]
         return filter_by_id_or_code(queryset, "item", value)
+
+
+class FinancialPledgeFilterSet(django_filters.FilterSet):
+    """Financial pledges: one filter definition for the HTML list and the REST list (see
+    ``releasability.ReleasableFinancialFilterSet`` for the filters on fields some viewers may not see)."""
+
+    q = django_filters.CharFilter(method="search", label="Search")
+    status = django_filters.MultipleChoiceFilter(choices=FinancialPledge.Status.choices)
+    organisation = django_filters.NumberFilter(field_name="donor_id", label="Donor organisation id")
+    releasability = django_filters.ChoiceFilter(choices=Releasability.choices)
+    sector = django_filters.CharFilter(label="DAC sector (5 digits)")
+    recipient_country = django_filters.CharFilter(label="Recipient country")
+    currency = django_filters.CharFilter()
+    pledged_after = django_filters.DateFilter(field_name="pledged_on", lookup_expr="gte")
+    pledged_before = django_filters.DateFilter(field_name="pledged_on", lookup_expr="lte")
+
+    class Meta:
+        model = FinancialPledge
+        fields = ["status", "organisation", "releasability", "sector", "recipient_country", "currency"]
+
+    def search(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        return queryset.filter(purpose__icontains=value) | queryset.filter(donor__name__icontains=value)

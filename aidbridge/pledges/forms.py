@@ -6,8 +6,8 @@ from django import forms
 
 from aidbridge.catalogue.models import Item
 from aidbridge.core.fields import country_choices, currency_choices
-from aidbridge.pledges.models import Pledge
-from aidbridge.pledges.services import PLEDGE_FIELDS
+from aidbridge.pledges.models import FinancialPledge, Pledge
+from aidbridge.pledges.services import FINANCIAL_FIELDS, PLEDGE_FIELDS
 
 
 class PledgeForm(forms.ModelForm):
@@ -39,3 +39,20 @@ class SourceDocumentForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+
+
+class FinancialPledgeForm(forms.ModelForm):
+    class Meta:
+        model = FinancialPledge
+        fields = list(FINANCIAL_FIELDS)
+        widgets = {
+            "pledged_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "disclosure_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "sector": forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9]{5}", "placeholder": "72010"}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].widget = forms.Select(choices=currency_choices())
+        self.fields["recipient_country"].widget = forms.Select(choices=[("", "—"), *country_choices()])

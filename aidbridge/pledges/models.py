@@ -241,7 +241,8 @@ class FinancialPledge(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reference} {self.amount:,.2f} {self.currency}"
+        # No amount: the coalition tier may see a pledge but not its value, and objects print in histories.
+        return f"{self.reference} — {self.purpose}" if self.purpose else self.reference
 
     def clean(self) -> None:
         if self.releasability == Releasability.PUBLIC and self.disclosure_date is None:

@@ -44,7 +44,7 @@ from django.db.models import Q, QuerySet
 from aidbridge.accounts.principal import principal
 from aidbridge.core import clock
 from aidbridge.core.models import Releasability
-from aidbridge.pledges.filtersets import PledgeFilterSet
+from aidbridge.pledges.filtersets import FinancialPledgeFilterSet, PledgeFilterSet
 
 FULL, PUBLIC, COALITION = "full", "public", "coalition"
 
@@ -181,3 +181,82 @@ class ReleasableFilterSet(PledgeFilterSet):
 def filterset_for(user: Any) -> Any:
     """A FilterSet factory for ``apply_filters`` (which passes no request), bound to ``user``."""
     return functools.partial(ReleasableFilterSet, user=user)
+
+
+# --- financial pledges --------------------------------------------------------------------------------------
+#
+# The same tiers, decided by the same ``tier()``: a financial pledge's amount is its value, so it is withheld
+# where an in-kind pledge's value is (the ``coalition`` tier); below ``full`` the exact dates (``pledged_on`` is
+# shown as its month), the status date, the disclosure date, the source's identifier, notes and timestamps are.
+
+MONEY_ALL_FIELDS = frozenset({
+    "id", "reference", "donor", "amount", "currency", "pledged_on", "pledged_month", "status_date", "sector",
+    "purpose", "recipient_country", "status", "releasability", "disclosure_date", "external_id", "notes",
+    "created_at", "updated_at",
+})
+MONEY_COALITION_FIELDS = frozenset({
+    "id", "reference", "donor", "pledged_month", "sector", "purpose", "recipient_country", "status", "releasability",
+})
+MONEY_PUBLIC_FIELDS = MONEY_COALITION_FIELDS | {"amount", "currency"}
+MONEY_VISIBLE = {FULL: MONEY_ALL_FIELDS, PUBLIC: MONEY_PUBLIC_FIELDS, COALITION: MONEY_COALITION_FIELDS}
+MONEY_ORDER = ("amount", "currency", "pledged_on", "status_date", "disclosure_date", "external_id", "notes",
+               "created_at", "updated_at")
+
+
+def money_visible_fields(user: Any, pledge: Any) -> frozenset[str]:
+    """The fields of the financial pledge ``pledge`` that ``user`` (who may see it) sees."""
+    return MONEY_VISIBLE[tier(user, pledge)]
+
+
+def money_redacted_fields(user: Any, pledge: Any) -> list[str]:
+    shown = money_visible_fields(user, pledge)
+    return [name for name in MONEY_ORDER if name not in shown]
+
+
+def pledged_month(pledge: Any) -> str:
+    return pledge.pledged_on.strftime("%Y-%m")
+
+
+def filter_dates(queryset: QuerySet, user: Any, field: str, *, after: dt.date | None = None,
+                 before: dt.date | None = None) -> QuerySet:
+    """Bounds on the date ``field``: exact on records seen in full, by month on the others (as
+    :func:`filter_available` does for ``available_from``)."""
+    full = full_view_q(user)
+    conditions = []
+    if after is not None:
+        exact, monthly = Q(**{f"{field}__gte": after}), Q(**{f"{field}__gte": _month_start(after)})
+        conditions.append(exact if full is None else (full & exact) | (~full & monthly))
+    if before is not None:
+        exact, monthly = Q(**{f"{field}__lte": before}), Q(**{f"{field}__lt": _next_month(before)})
+        conditions.append(exact if full is None else (full & exact) | (~full & monthly))
+    for condition in conditions:
+        queryset = queryset.filter(condition)
+    return queryset
+
+
+class ReleasableFinancialFilterSet(FinancialPledgeFilterSet):
+    """``FinancialPledgeFilterSet`` whose filters on withheld fields never reveal them: ``currency`` matches only
+    pledges whose amount the user sees, the ``pledged_*`` bounds compare by month on pledges not seen in full."""
+
+    currency = django_filters.CharFilter(method="filter_currency", label="Currency")
+    pledged_after = django_filters.DateFilter(method="filter_after", label="Pledged from")
+    pledged_before = django_filters.DateFilter(method="filter_before", label="Pledged by")
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user if user is not None else getattr(self.request, "user", None)
+
+    def filter_currency(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        visible = value_visible_q(self.user)
+        queryset = queryset.filter(currency=value.upper())
+        return queryset if visible is None else queryset.filter(visible)
+
+    def filter_after(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        return filter_dates(queryset, self.user, "pledged_on", after=value)
+
+    def filter_before(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        return filter_dates(queryset, self.user, "pledged_on", before=value)
+
+
+def financial_filterset_for(user: Any) -> Any:
+    return functools.partial(ReleasableFinancialFilterSet, user=user)

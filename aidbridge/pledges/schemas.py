@@ -13,7 +13,7 @@ from aidbridge.catalogue.schemas import ItemRef
 from aidbridge.core.api import InputSchema, Quantity, Ref, choices_of, patch_schema
 from aidbridge.core.models import Releasability
 from aidbridge.pledges import releasability
-from aidbridge.pledges.models import Pledge, SourceDocument
+from aidbridge.pledges.models import FinancialPledge, Pledge, SourceDocument
 
 FundingSource = choices_of(Pledge.FundingSource)
 ReleasabilityChoice = choices_of(Releasability)
@@ -137,3 +137,83 @@ class SourceDocumentOut(Schema):
 
 class DocumentWithdrawIn(Schema):
     reason: str = Field(min_length=1, max_length=1000, description="Why the document is withdrawn (audited).")
+
+
+# --- financial pledges ----------------------------------------------------------------------------------------
+
+MoneyStatus = choices_of(FinancialPledge.Status)
+
+
+def _money_shown(obj: FinancialPledge, context: Any) -> frozenset[str]:
+    return releasability.money_visible_fields(_viewer(context), obj)
+
+
+def _money_withheld(name: str) -> Any:
+    def resolve(obj: FinancialPledge, context: Any = None) -> Any:
+        return getattr(obj, name) if name in _money_shown(obj, context) else None
+
+    return staticmethod(resolve)
+
+
+class FinancialPledgeOut(Schema):
+    """A financial pledge as the requesting user may see it: withheld fields are ``null`` and named in
+    ``redacted`` (the same tiers as in-kind pledges; the amount is withheld where an in-kind value is)."""
+
+    id: int
+    reference: str = Field(description="e.g. FIN-00012")
+    donor: OrganisationRef
+    amount: Decimal | None = Field(description=WITHHELD)
+    currency: str | None = Field(description="ISO 4217. " + WITHHELD)
+    pledged_month: str = Field(description="YYYY-MM of pledged_on; shown to everyone who sees the pledge.")
+    pledged_on: dt.date | None = Field(description=WITHHELD)
+    status: str = Field(description="announced, committed, disbursed or withdrawn.")
+    status_date: dt.date | None = Field(description="When it reached its status. " + WITHHELD)
+    sector: str = Field(description="OECD DAC 5-digit purpose code, or empty.")
+    purpose: str
+    recipient_country: str = Field(description="ISO 3166-1 alpha-2, or empty.")
+    releasability: str
+    disclosure_date: dt.date | None = Field(description=WITHHELD)
+    external_id: str | None = Field(description="The IATI transaction or FTS flow it came from. " + WITHHELD)
+    notes: str | None = Field(description=WITHHELD)
+    created_at: dt.datetime | None = Field(description=WITHHELD)
+    updated_at: dt.datetime | None = Field(description=WITHHELD)
+    redacted: list[str] = Field(description="The fields withheld from you under the pledge's releasability.")
+
+    resolve_amount = _money_withheld("amount")
+    resolve_currency = _money_withheld("currency")
+    resolve_pledged_on = _money_withheld("pledged_on")
+    resolve_status_date = _money_withheld("status_date")
+    resolve_disclosure_date = _money_withheld("disclosure_date")
+    resolve_external_id = _money_withheld("external_id")
+    resolve_notes = _money_withheld("notes")
+    resolve_created_at = _money_withheld("created_at")
+    resolve_updated_at = _money_withheld("updated_at")
+
+    @staticmethod
+    def resolve_pledged_month(obj: FinancialPledge) -> str:
+        return releasability.pledged_month(obj)
+
+    @staticmethod
+    def resolve_redacted(obj: FinancialPledge, context: Any = None) -> list[str]:
+        return releasability.money_redacted_fields(_viewer(context), obj)
+
+
+class FinancialPledgeIn(InputSchema):
+    amount: Decimal = Field(gt=0, max_digits=16, decimal_places=2, description="In ``currency``, e.g. 2500000.00.")
+    currency: str = Field("EUR", description="ISO 4217")
+    pledged_on: dt.date = Field(description="When the donor announced it.")
+    sector: str = Field("", description="OECD DAC 5-digit purpose code, e.g. 72010.")
+    purpose: str = Field("", description="The programme or purpose, in a line.")
+    recipient_country: str = Field("", description="ISO 3166-1 alpha-2")
+    releasability: ReleasabilityChoice = Releasability.COALITION.value  # type: ignore[valid-type]
+    disclosure_date: dt.date | None = Field(None, description="Required when releasability is public.")
+    notes: str = ""
+    donor: Ref | None = Field(
+        None, description="Donor organisation id or short name, e.g. “de-mod”; defaults to your own.")
+
+
+FinancialPledgePatch = patch_schema(FinancialPledgeIn, "FinancialPledgePatch", exclude=("donor",))
+
+
+class MoneyTransitionIn(InputSchema):
+    on: dt.date | None = Field(None, description="The day it happened (default: today).")

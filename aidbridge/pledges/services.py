@@ -41,11 +41,11 @@ _MARKUP = re.compile(rb"^\s*<\s*(?:!doctype|html|head|body|script|svg|\?xml|ifra
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
-def _require_owner(actor: Any, pledge: Pledge) -> None:
+def _require_owner(actor: Any, pledge: Pledge | FinancialPledge) -> None:
     core.require(principal(actor).writes_for(pledge.donor_id), "Only editors of the donor may change this pledge.")
 
 
-def _check_disclosure(pledge: Pledge) -> None:
+def _check_disclosure(pledge: Pledge | FinancialPledge) -> None:
     if pledge.releasability == "public" and pledge.disclosure_date is None:
         raise ServiceError("A public pledge needs a disclosure date.", field="disclosure_date")
 

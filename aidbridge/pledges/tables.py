@@ -49,3 +49,47 @@ def shown_columns(user: Any, pledge: Any, columns: Sequence[Column]) -> list[Col
         else:
             out.append(Column(column.label, field, "withheld"))
     return out
+
+
+FINANCIAL_COLUMNS = [
+    Column("Reference", "reference", "link"),
+    Column("Donor", "donor", "object"),
+    Column("Amount", "amount", "money"),
+    Column("Pledged", "pledged_on", "date"),
+    Column("Sector", "sector"),
+    Column("Purpose", "purpose"),
+    Column("Recipient", "recipient_country"),
+    Column("Status", "status", "status"),
+    Column("Releasability", "releasability", "choice"),
+]
+
+FINANCIAL_FIELDS = [
+    Column("Donor", "donor", "object"),
+    Column("Amount", "amount", "money"),
+    Column("Pledged on", "pledged_on", "date"),
+    Column("Status since", "status_date", "date"),
+    Column("Sector (DAC)", "sector"),
+    Column("Purpose", "purpose"),
+    Column("Recipient country", "recipient_country"),
+    Column("Releasability", "releasability", "choice"),
+    Column("Disclosure date", "disclosure_date", "date"),
+    Column("Source identifier", "external_id"),
+    Column("Notes", "notes"),
+    Column("Created", "created_at", "datetime"),
+]
+
+
+def shown_money_columns(user: Any, pledge: Any, columns: Sequence[Column]) -> list[Column]:
+    """``columns`` as ``user`` may see them on the financial pledge ``pledge``: withheld fields render as a
+    "withheld" badge, a withheld ``pledged_on`` as its month (``releasability.MONEY_VISIBLE``)."""
+    shown = releasability.money_visible_fields(user, pledge)
+    out = []
+    for column in columns:
+        field = column.accessor
+        if field in shown or field not in releasability.MONEY_ALL_FIELDS:
+            out.append(column)
+        elif field == "pledged_on" and "pledged_month" in shown:
+            out.append(Column(column.label, field, "month"))
+        else:
+            out.append(Column(column.label, field, "withheld"))
+    return out

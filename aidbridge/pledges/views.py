@@ -10,16 +10,17 @@ from django.shortcuts import get_object_or_404
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import Principal
 from aidbridge.audit.models import AuditEvent
+from aidbridge.catalogue.money import Rates
 from aidbridge.core.views import AppView, DetailFormView, ObjectDetailView, ObjectFormView, ObjectListView, Transition
 from aidbridge.pledges import releasability, services, tables
-from aidbridge.pledges.forms import PledgeForm, SourceDocumentForm
-from aidbridge.pledges.models import Pledge, SourceDocument
+from aidbridge.pledges.forms import FinancialPledgeForm, PledgeForm, SourceDocumentForm
+from aidbridge.pledges.models import FinancialPledge, Pledge, SourceDocument
 
 Status = Pledge.Status
 RELATED = ("donor", "item")
 
 
-def owner(p: Principal, pledge: Pledge) -> bool:
+def owner(p: Principal, pledge: Pledge | FinancialPledge) -> bool:
     return p.writes_for(pledge.donor_id)
 
 
@@ -69,6 +70,9 @@ class PledgeList(ObjectListView):
         donors = Organisation.objects.for_user(self.request.user).filter(kind=Organisation.Kind.DONOR)
         return {"organisation": [(o.pk, o.name) for o in donors]}
 
+    def shown_columns(self, obj: Pledge, columns: Any) -> Any:  # the downloads withhold what the page withholds
+        return tables.shown_columns(self.request.user, obj, columns)
+
 
 class PledgeDetail(ObjectDetailView):
     model = Pledge
@@ -104,7 +108,10 @@ def _withdrawable(user: Any, pledge: Pledge) -> set[int]:
 def redacted_history(user: Any, obj: Pledge) -> list[SimpleNamespace]:
     """The audit history as a restricted viewer may see it: what changed among the fields shown to them,
     without timestamps or the names of the donor's staff (both withheld with the exact dates)."""
-    shown = releasability.visible_fields(user, obj)
+    return _history_of_fields(obj, releasability.visible_fields(user, obj))
+
+
+def _history_of_fields(obj: Any, shown: frozenset[str]) -> list[SimpleNamespace]:
     keep = {f"{name}_id" for name in shown} | shown
 
     def only_shown(values: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -195,3 +202,90 @@ class DocumentDownload(AppView):
         response["Cache-Control"] = "private, no-store"
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+# --- financial pledges ----------------------------------------------------------------------------------------
+
+Money = FinancialPledge.Status
+
+
+def may_edit_money(p: Principal, pledge: FinancialPledge) -> bool:
+    return owner(p, pledge) and pledge.status in (Money.ANNOUNCED, Money.COMMITTED)
+
+
+def may_write_money(p: Principal, pledge: FinancialPledge | None) -> bool:
+    return may_create(p) if pledge is None else owner(p, pledge)
+
+
+def can_move_money(pledge: FinancialPledge, to: str) -> bool:
+    return to in FinancialPledge.TRANSITIONS.get(pledge.status, set())
+
+
+MONEY_TRANSITIONS = [
+    Transition("commit", "Commit", services.commit_financial_pledge, style="primary", done="Committed.",
+               allowed=lambda p, pledge: can_move_money(pledge, Money.COMMITTED) and owner(p, pledge)),
+    Transition("disburse", "Disburse", services.disburse_financial_pledge, style="primary", done="Disbursed.",
+               confirm="Record this pledge as paid out today? A disbursed pledge can no longer change.",
+               allowed=lambda p, pledge: can_move_money(pledge, Money.DISBURSED) and owner(p, pledge)),
+    Transition("withdraw", "Withdraw", services.withdraw_financial_pledge, style="danger", done="Withdrawn.",
+               confirm="Withdraw this financial pledge?",
+               allowed=lambda p, pledge: can_move_money(pledge, Money.WITHDRAWN) and owner(p, pledge)),
+]
+
+
+class FinancialPledgeList(ObjectListView):
+    """Money pledged, beside the in-kind list; each row shows what its releasability allows the user."""
+
+    model = FinancialPledge
+    title = "Financial pledges"
+    filterset_class = releasability.ReleasableFinancialFilterSet
+    template_name = "pledges/financialpledge_list.html"
+    results_template = "pledges/_financial_results.html"
+    columns = tables.FINANCIAL_COLUMNS
+    related = ("donor",)
+    create_permission = may_create
+    filter_labels = {"organisation": "Donor", "recipient_country": "Recipient country",
+                     "pledged_after": "Pledged from", "pledged_before": "Pledged by"}
+
+    def filter_choices(self) -> dict[str, list[tuple[Any, str]]]:
+        donors = Organisation.objects.for_user(self.request.user).filter(kind=Organisation.Kind.DONOR)
+        return {"organisation": [(o.pk, o.name) for o in donors]}
+
+    def shown_columns(self, obj: FinancialPledge, columns: Any) -> Any:  # the downloads withhold what the page does
+        return tables.shown_money_columns(self.request.user, obj, columns)
+
+
+class FinancialPledgeDetail(ObjectDetailView):
+    model = FinancialPledge
+    fields = tables.FINANCIAL_FIELDS
+    related = ("donor",)
+    transitions = MONEY_TRANSITIONS
+    edit_permission = staticmethod(may_edit_money)
+    template_name = "pledges/financialpledge_detail.html"
+
+    def get_extra_context(self, obj: FinancialPledge) -> dict[str, Any]:
+        user = self.request.user
+        shown = releasability.money_visible_fields(user, obj)
+        context: dict[str, Any] = {
+            # Not str(obj), which names the amount: the title is for every viewer, the amount is not.
+            "title": " — ".join(part for part in (obj.reference, obj.purpose) if part),
+            "fields": tables.shown_money_columns(user, obj, self.fields),
+        }
+        if "amount" in shown:
+            # In the reporting currency at the rate known on the day it was pledged; the rate's date is shown.
+            rates = Rates(currencies=[obj.currency])
+            context["converted"] = rates.convert(obj.amount, obj.currency, obj.pledged_on)
+            context["reporting_currency"] = rates.target
+        if not releasability.full_view(user, obj):
+            context["history"] = _history_of_fields(obj, shown)
+        return context
+
+
+class FinancialPledgeEdit(ObjectFormView):
+    model = FinancialPledge
+    form_class = FinancialPledgeForm
+    create_service = services.create_financial_pledge
+    update_service = services.update_financial_pledge
+    object_kwarg = "pledge"
+    permission = staticmethod(may_write_money)
+    related = ("donor",)

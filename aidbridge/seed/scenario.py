@@ -2,8 +2,9 @@
 
 ``load()`` creates a coalition cell at Wiesbaden, 17 donors, hubs at Rzeszów-Jasionka and Suceava, the
 Ukrainian Ministry of Defence with destinations at Lviv and Kyiv, a 42-item catalogue, about 200
-requirements, about 430 pledges and their allocations, dispatches and deliveries, and training (about a dozen
-courses, requests tied to requirements, an approved seat plan: :mod:`aidbridge.seed.training`). Every write goes through
+requirements, about 430 pledges and their allocations, dispatches and deliveries, training (about a dozen
+courses, requests tied to requirements, an approved seat plan: :mod:`aidbridge.seed.training`), and money
+(ECB-style exchange rates and some thirty financial pledges: :mod:`aidbridge.seed.money`). Every write goes through
 a service function acting as the right persona, so the audit trail tells the whole story.
 
 The data are deterministic (``random.Random(20241014)``) apart from dates, which are relative to the clock
@@ -32,15 +33,16 @@ from aidbridge.accounts.models import Membership, Organisation
 from aidbridge.allocation.models import AllocationLine
 from aidbridge.audit import writes
 from aidbridge.catalogue import services as catalogue
-from aidbridge.catalogue.models import Item
+from aidbridge.catalogue.models import ExchangeRate, Item
 from aidbridge.core import clock
 from aidbridge.locations import services as locations
 from aidbridge.locations.models import Hub, Location
 from aidbridge.logistics.seed import load_logistics_history
-from aidbridge.pledges.models import Pledge
+from aidbridge.pledges.models import FinancialPledge, Pledge
 from aidbridge.requirements.models import Requirement
 from aidbridge.seed import catalogue as ref
 from aidbridge.seed.catalogue import DEMO_PASSWORD
+from aidbridge.seed.money import load_money
 from aidbridge.seed.training import load_training
 from aidbridge.whatif import services as whatif
 
@@ -82,6 +84,7 @@ class Summary:
             f"{c.get('donors', 0)} donors, {c.get('hubs', 0)} hubs, {c.get('items', 0)} items, "
             f"{c.get('requirements', 0)} requirements, {c.get('pledges', 0)} pledges, "
             f"{c.get('allocation_lines', 0)} allocation lines.",
+            f"{c.get('financial_pledges', 0)} financial pledges; {c.get('exchange_rates', 0)} exchange rates.",
             "Pledges: " + ", ".join(f"{k} {v}" for k, v in self.pledges_by_status.items()) + ".",
             "Requirements: " + ", ".join(f"{k} {v}" for k, v in self.requirements_by_status.items()) + ".",
             f"Largest donor: {self.largest_donor} with {self.largest_donor_share:.0%} of pledged value.",
@@ -128,6 +131,8 @@ def load(stdout: IO[str] | None = None, progress: Progress | None = None, *,
         load_logistics_history(random.Random(flows.SEED), now=now)
         report(0.95, "courses, training requests and a seat plan")
         load_training(world, today=timezone.localdate(now))
+        report(0.97, "exchange rates and financial pledges")
+        load_money(world, today=timezone.localdate(now))
         report(0.98, "what-if scenarios")
         save_whatif_scenarios(world, today=timezone.localdate(now))
     summary = summarise(seconds=time.monotonic() - started)
@@ -255,6 +260,8 @@ def summarise(*, already_loaded: bool = False, seconds: float = 0.0) -> Summary:
             "requirements": sum(requirement_status.values()),
             "pledges": sum(pledge_status.values()),
             "allocation_lines": AllocationLine.objects.count(),
+            "financial_pledges": FinancialPledge.objects.count(),
+            "exchange_rates": ExchangeRate.objects.count(),
         },
         requirements_by_status={s.value: requirement_status.get(s.value, 0) for s in Requirement.Status},
         pledges_by_status={s.value: pledge_status.get(s.value, 0) for s in Pledge.Status},

@@ -64,6 +64,20 @@ REQUEST_FIELDS = [
     Column("Created", "created_at", "datetime"),
 ]
 
+SEATPLAN_COLUMNS = [  # the seat plan list's download
+    Column("Run", "pk"),
+    Column("Status", "status", "status"),
+    Column("Method", "method", "choice"),
+    Column("Day 0", "start_date", "date"),
+    Column("Started by", "started_by", "object"),
+    Column("Created", "created_at", "datetime"),
+    Column("Duration (s)", "duration_seconds", "number"),
+    Column("Objective", "objective", "number"),
+    Column("First come", "baseline_objective", "number"),
+    Column("Approved by", "approved_by", "object"),
+    Column("Approved", "approved_at", "datetime"),
+]
+
 # The review tables never show more rows than this; the downloads hold everything.
 MAX_ROWS = 200
 

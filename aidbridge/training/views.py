@@ -31,7 +31,7 @@ from django.views.decorators.http import require_POST
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import Principal, coordinator_editor, principal
 from aidbridge.audit.models import AuditEvent
-from aidbridge.core import csvsafe
+from aidbridge.core import exports
 from aidbridge.core.errors import NotPermitted, ServiceError
 from aidbridge.core.views import (
     DetailFormView,
@@ -40,6 +40,7 @@ from aidbridge.core.views import (
     ObjectListView,
     Transition,
     forbidden,
+    list_download,
 )
 from aidbridge.requirements.models import Requirement
 from aidbridge.training import charts, services, tables
@@ -411,8 +412,11 @@ def _run(request: HttpRequest, pk: int, defer: tuple[str, ...] = ()) -> SeatPlan
 @login_required
 def seatplan_list(request: HttpRequest) -> HttpResponse:
     _require_oversight(request)
-    runs = (SeatPlanRun.objects.for_user(request.user).select_related("started_by", "approved_by")
-            .defer("instance", "plan", "baseline_plan")[:100])
+    everything = (SeatPlanRun.objects.for_user(request.user).select_related("started_by", "approved_by")
+                  .defer("instance", "plan", "baseline_plan"))
+    if (download := list_download(request, "seat plans", tables.SEATPLAN_COLUMNS, everything)) is not None:
+        return download  # every plan, not only the latest 100 the page shows
+    runs = everything[:100]
     may = principal(request.user).is_coordinator_editor
     return render(request, "training/seatplan_list.html", {
         "title": "Seat plans", "runs": runs, "form": SeatPlanForm() if may else None, "may_plan": may,
@@ -548,6 +552,11 @@ def _rows(rows: list[rd.Readiness], link: bool = True) -> list[dict[str, Any]]:
 @login_required
 def readiness(request: HttpRequest) -> HttpResponse:
     form, rows, shown, packages = _readiness(request)
+    if request.GET.get("format") is not None and not form.errors:
+        fmt = request.GET["format"]
+        if fmt not in exports.FORMATS:
+            return HttpResponse(exports.FORMAT_MESSAGE, status=422, content_type="text/plain; charset=utf-8")
+        return exports.download(fmt, "readiness", CSV_HEADER, readiness_rows(shown, packages), title="Readiness")
     url = reverse("training:readiness")
     context = {
         "title": "Capability readiness", "form": form, "rows": _rows(shown), "all_count": len(rows),
@@ -573,11 +582,16 @@ def readiness_csv(request: HttpRequest) -> HttpResponse:
                             content_type="text/plain; charset=utf-8")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="aidbridge-readiness.csv"'
-    writer = csvsafe.writer(response)
-    writer.writerow(CSV_HEADER)
+    exports.write_csv(response, CSV_HEADER, readiness_rows(shown, packages))
+    return response
+
+
+def readiness_rows(shown: list[rd.Readiness], packages: list[rd.Readiness]) -> list[list[Any]]:
+    """The readiness download's rows: the requirements shown, then the packages."""
+    out = []
     for level, group in (("requirement", shown), ("package", packages)):
         for r in group:
             d = r.as_dict()
-            writer.writerow([level, *[("" if d[k] is None else d[k]) for k in CSV_HEADER[1:]]])
-    return response
+            out.append([level, *[d[k] for k in CSV_HEADER[1:]]])
+    return out
 

@@ -14,7 +14,17 @@ from django.http import Http404, HttpRequest
 from ninja import Router, Status
 
 from aidbridge.accounts.principal import principal
-from aidbridge.core.api import ERRORS, NOT_FOUND, READ_ERRORS, DbInt, actor, changes_of, get_visible_or_404, paginated
+from aidbridge.core.api import (
+    ERRORS,
+    NOT_FOUND,
+    READ_ERRORS,
+    DbInt,
+    actor,
+    changes_of,
+    exportable,
+    get_visible_or_404,
+    paginated,
+)
 from aidbridge.whatif import queries, services
 from aidbridge.whatif.models import Scenario, ScenarioRun, Sweep
 from aidbridge.whatif.schemas import (
@@ -55,6 +65,7 @@ def get_run(request: HttpRequest, run_id: DbInt) -> Any:
 
 
 @router.get("/scenarios/runs/{run_id}/backfill", response={200: list[BackfillOut], **READ_ERRORS})
+@exportable
 def get_backfill(request: HttpRequest, run_id: DbInt) -> Any:
     """The shortfall per item and week, with the donors that have pledged the item (as far as you may see)."""
     user = actor(request)

@@ -3,7 +3,8 @@
 One row per item and week short: the units short and the donors that have pledged the item before, with
 their released quantities (as :func:`aidbridge.whatif.queries.backfill_rows` gives them to the viewing user).
 Text cannot become a formula: the CSV goes through :mod:`aidbridge.core.csvsafe`, and every text cell of the
-workbook is stored as a string (openpyxl would store text beginning with ``=`` as a formula).
+workbook is stored as a string by :func:`aidbridge.core.exports.safe_cells` (openpyxl would store text beginning
+with ``=`` as a formula).
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from aidbridge.core import csvsafe
+from aidbridge.core.exports import safe_cells
 
 HEADER = ("Item code", "Item", "Week", "Week starting", "Units short", "Donors that pledged it before",
           "Their released units")
@@ -68,12 +69,7 @@ def backfill_xlsx(backfill: Sequence[Mapping[str, Any]], *, title: str = "Backfi
     sheet.append(list(HEADER))
     for row in rows(backfill):
         sheet.append(row)
-    for line in sheet.iter_rows():
-        for cell in line:
-            if isinstance(cell.value, str):
-                cell.data_type = TYPE_STRING  # never a formula, whatever the text begins with
-            elif cell.is_date:
-                cell.number_format = "yyyy-mm-dd"
+    safe_cells(sheet)  # never a formula, whatever the text begins with
     sheet["A1"].font = Font(bold=True)
     for cell in sheet[2]:
         cell.font = Font(bold=True)

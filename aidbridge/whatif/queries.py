@@ -7,7 +7,7 @@ resolve those through ``for_user`` first, and these functions add what the resul
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -20,8 +20,11 @@ from aidbridge.allocation.instance import key_pk, week_start
 from aidbridge.allocation.models import AllocationLine
 from aidbridge.allocation.solver import Instance, Plan
 from aidbridge.catalogue.models import Item
+from aidbridge.catalogue.money import Rates, Total
+from aidbridge.core import clock
 from aidbridge.locations.models import Hub
-from aidbridge.pledges.models import Pledge
+from aidbridge.pledges.models import FinancialPledge, Pledge
+from aidbridge.pledges.releasability import value_visible_q
 from aidbridge.requirements.models import Requirement
 from aidbridge.whatif.engine import concentration, metrics
 from aidbridge.whatif.models import ScenarioRun, Status, Sweep
@@ -31,6 +34,10 @@ DONOR_KINDS = ("withdraw_donor", "delay_donor", "donors", Sweep.Kind.DONORS)
 HUB_KINDS = ("close_hub", "hubs", Sweep.Kind.HUBS)
 PLEDGED = (Pledge.Status.ANNOUNCED, Pledge.Status.COMMITTED, Pledge.Status.ALLOCATED, Pledge.Status.SHIPPED,
            Pledge.Status.DELIVERED)
+FINANCIAL_PLEDGED = (FinancialPledge.Status.ANNOUNCED, FinancialPledge.Status.COMMITTED,
+                     FinancialPledge.Status.DISBURSED)
+FINANCIAL = "financial"  # the supply class table's group of financial pledges
+FINANCIAL_LABEL = "Financial (money)"
 
 
 def _items(codes: Iterable[str]) -> dict[str, Item]:
@@ -199,31 +206,51 @@ def concentration_tables(user: Any) -> dict[str, list[dict[str, Any]]]:
 
     - units: pledged units (every status but withdrawn) of the pledges ``user`` may see; for a package, the
       units allocated to its requirements;
-    - value: ``unit_value × quantity`` of the same pledges, in the dominant currency only (the one with the
-      largest number of those pledges): values are never converted; the measure says its ``currency`` and how
-      many pledges in other currencies it leaves out (``excluded``);
+    - value: ``unit_value × quantity`` of the same pledges, and the amounts of the financial pledges (every
+      status but withdrawn) whose value ``user`` may see, converted into the reporting currency at the rates
+      known today (:mod:`aidbridge.catalogue.money`). Financial pledges name no item: they form the supply
+      class table's "Financial" group, and count in no item or package. The measure says its ``currency``, the
+      oldest ``rate_date`` it used, and what it leaves out for want of a rate: ``excluded`` pledges and their
+      amounts by currency (``not_converted``), never counted as zero;
     - points: priority points delivered in the baseline plan of the latest finished sweep.
     """
     pledges = list(Pledge.objects.for_user(user).filter(status__in=PLEDGED)
                    .values_list("pk", "donor_id", "item__code", "item__supply_class", "quantity", "unit_value",
                                 "currency"))
     visible = {row[0] for row in pledges}
-    currencies = Counter(row[6] for row in pledges)
-    currency = min(currencies, key=lambda c: (-currencies[c], c)) if currencies else None
-    excluded = sum(n for c, n in currencies.items() if c != currency)
+    rates, on = Rates(), clock.today()
+    converted = Total(rates.target)  # the rate date and what had no rate, over every value counted
+    excluded = 0
+
+    def value_of(amount: Decimal, currency: str) -> Decimal | None:
+        nonlocal excluded
+        result = rates.convert(amount, currency, on)
+        converted.add(result, amount, currency)
+        if result is None:
+            excluded += 1
+            return None
+        return result.amount
+
     units_rows: list[tuple[tuple[Any, ...], str, Any]] = []
     value_rows: list[tuple[tuple[Any, ...], str, Any]] = []
     for _pk, donor, code, supply_class, quantity, unit_value, cur in pledges:
         units_rows.append(((code, supply_class, None), str(donor), quantity))
-        if cur == currency:
-            value_rows.append(((code, supply_class, None), str(donor), Decimal(unit_value) * quantity))
+        if (amount := value_of(Decimal(unit_value) * quantity, cur)) is not None:
+            value_rows.append(((code, supply_class, None), str(donor), amount))
     lines = (AllocationLine.objects.filter(pledge_id__in=visible).exclude(requirement__package="")
              .values_list("requirement__package", "pledge__donor_id", "quantity", "pledge__unit_value",
                           "pledge__currency"))
     for package, donor, quantity, unit_value, cur in lines:
         units_rows.append(((None, None, package), str(donor), quantity))
-        if cur == currency:
-            value_rows.append(((None, None, package), str(donor), Decimal(unit_value) * quantity))
+        # The package's share of a pledge already counted above: converted, but not counted again.
+        if (result := rates.convert(Decimal(unit_value) * quantity, cur, on)) is not None:
+            value_rows.append(((None, None, package), str(donor), result.amount))
+    money: Any = FinancialPledge.objects.for_user(user).filter(status__in=FINANCIAL_PLEDGED)
+    if (value_visible := value_visible_q(user)) is not None:
+        money = money.filter(value_visible)
+    for donor, amount, cur in money.values_list("donor_id", "amount", "currency"):
+        if (value := value_of(Decimal(amount), cur)) is not None:
+            value_rows.append(((None, FINANCIAL, None), str(donor), value))
     measures = {
         "units": concentration.by_keys(units_rows, GROUPS),
         "value": concentration.by_keys(value_rows, GROUPS),
@@ -231,7 +258,7 @@ def concentration_tables(user: Any) -> dict[str, list[dict[str, Any]]]:
     }
     donor_names = dict(Organisation.objects.filter(kind=Organisation.Kind.DONOR).values_list("pk", "name"))
     items = {i.code: i.name for i in Item.objects.all()}
-    classes = dict(Item.SupplyClass.choices)
+    classes = {**dict(Item.SupplyClass.choices), FINANCIAL: FINANCIAL_LABEL}
     packages = set(Requirement.objects.exclude(package="").values_list("package", flat=True))
 
     def label(key: str, group: Any) -> str:
@@ -248,7 +275,9 @@ def concentration_tables(user: Any) -> dict[str, list[dict[str, Any]]]:
             top = donor_names.get(_org_pk(c.top) or 0, c.top) if c.top is not None else None
             out = {"hhi": c.hhi, "top": top, "top_share": c.top_share, "total": c.total}
         if name == "value":
-            out.update(currency=currency, excluded=excluded)
+            out.update(currency=rates.target, excluded=excluded,
+                       rate_date=converted.rate_date.isoformat() if converted.rate_date else None,
+                       not_converted={c: str(a) for c, a in sorted(converted.missing.items())})
         return out
 
     tables: dict[str, list[dict[str, Any]]] = {}
@@ -259,9 +288,9 @@ def concentration_tables(user: Any) -> dict[str, list[dict[str, Any]]]:
         rows = []
         for group in groups:
             per = {name: measures[name][key].get(group) for name in METRIC_KEYS}
-            units = per["units"]
+            counted = per["units"] if per["units"] is not None else per["value"]  # money has no units
             rows.append({"group": group, "label": label(key, group),
-                         "donors": units.donors if units is not None else 0,
+                         "donors": counted.donors if counted is not None else 0,
                          **{name: measure(per[name], name) for name in METRIC_KEYS}})
         tables[key] = rows
     return tables

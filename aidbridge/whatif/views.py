@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import principal
+from aidbridge.core import exports as list_exports
 from aidbridge.core.errors import NotPermitted, ServiceError
 from aidbridge.core.views import forbidden
 from aidbridge.whatif import charts, exports, forms, perturbations, queries, services, tables
@@ -95,12 +96,39 @@ def index(request: HttpRequest) -> HttpResponse:
         scenario_rows.append({"scenario": s, "described": _described(s.perturbations),
                               "last_status_label": Status(s.last_status).label if s.last_status else "",
                               "loss_percent": charts.percent(s.last_loss_share), "survive": tts})
-    sweeps = list(_with_counts(Sweep.objects.for_user(request.user)).select_related("created_by")[:30])
+    every_sweep = _with_counts(Sweep.objects.for_user(request.user)).select_related("created_by")
+    if request.GET.get("format") is not None:
+        return _index_download(request, scenario_rows, every_sweep)
+    sweeps = list(every_sweep[:30])
     return render(request, "whatif/index.html", {
         "title": "What-if scenarios", "scenarios": scenario_rows,
         "sweeps": [{"sweep": s, "progress": _sweep_progress(s)} for s in sweeps],
         "may_write": _may_write(request), "sweep_form": forms.SweepForm() if _may_write(request) else None,
     })
+
+
+SCENARIO_HEADER = ("Scenario", "What changes", "Last run", "Last run status", "Loss share",
+                   "Time-to-survive week", "Time-to-survive date")
+SWEEP_HEADER = ("Sweep", "Kind", "Status", "Runs finished", "Runs", "From", "Started", "Started by")
+INDEX_LISTS = ("scenarios", "sweeps")
+
+
+def _index_download(request: HttpRequest, scenario_rows: list[dict[str, Any]], sweeps: Any) -> HttpResponse:
+    """``?format=csv|xlsx`` (and ``list=sweeps`` for the sweeps): the index's scenarios, or every sweep."""
+    fmt, which = request.GET.get("format", ""), request.GET.get("list", "scenarios")
+    if fmt not in list_exports.FORMATS or which not in INDEX_LISTS:
+        message = "Give list=scenarios or list=sweeps." if fmt in list_exports.FORMATS else list_exports.FORMAT_MESSAGE
+        return HttpResponse(message, status=422, content_type="text/plain; charset=utf-8")
+    if which == "sweeps":
+        rows = ([s.pk, s.kind, s.status, _sweep_progress(s)["done"], s.total, s.from_date, s.created_at,
+                 str(s.created_by) if s.created_by else None] for s in sweeps)
+        return list_exports.download(fmt, "whatif sweeps", SWEEP_HEADER, rows, title="Sweeps")
+    out = []
+    for row in scenario_rows:
+        s, survive = row["scenario"], row["survive"] or {}
+        out.append([s.name, "; ".join(row["described"]), s.last_run_id, s.last_status or None,
+                    s.last_loss_share if row["survive"] else None, survive.get("week"), survive.get("date")])
+    return list_exports.download(fmt, "whatif scenarios", SCENARIO_HEADER, out, title="Scenarios")
 
 
 # --- scenarios -----------------------------------------------------------------------------------------------

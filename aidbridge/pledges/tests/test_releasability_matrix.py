@@ -318,8 +318,14 @@ def test_dashboard_value_chart_counts_only_values_the_viewer_may_see(world, pers
     from aidbridge.dashboard.views import dashboard_context
 
     def charted(user) -> dict[str, float]:
-        return {currency: sum(float(bar.value) for bar in chart.bars)
-                for currency, chart in dashboard_context(user)["value_charts"]}
+        """Per currency: the value counted in the reporting currency (EUR; no rate is known here, so only euros
+        convert) and, apart, what no rate converted."""
+        out: dict[str, float] = {}
+        for row in dashboard_context(user)["value_rows"]:
+            parts = {"EUR": row.total.amount, **row.total.missing} if row.total.amount else dict(row.total.missing)
+            for currency, amount in parts.items():
+                out[currency] = out.get(currency, 0.0) + float(amount)
+        return out
 
     coalition_value = float(world.pledge_coalition.unit_value * world.pledge_coalition.quantity)
     # donor-us sees donor-de's coalition pledge, but not its value: its EUR total is its own later pledge only.

@@ -14,12 +14,14 @@ from django.db.models import F, Q, Sum
 
 from aidbridge.allocation.models import AllocationLine
 from aidbridge.audit.verify import verify_chain
+from aidbridge.catalogue.models import ExchangeRate
+from aidbridge.catalogue.money import Rates
 from aidbridge.core import clock
 from aidbridge.core.models import Releasability
 from aidbridge.core.requestid import request_id
 from aidbridge.logistics.invariants import verify as verify_ledger
 from aidbridge.logistics.models import Shipment
-from aidbridge.pledges.models import Pledge
+from aidbridge.pledges.models import FinancialPledge, Pledge
 from aidbridge.requirements.models import Requirement
 from aidbridge.seed import scenario
 
@@ -57,6 +59,14 @@ def check_invariants(now: dt.datetime) -> None:
     assert public.filter(disclosure_date__lte=today).exists() and public.filter(disclosure_date__gt=today).exists()
     due = list(Requirement.objects.values_list("due_date", flat=True))
     assert min(due) >= today - dt.timedelta(weeks=4) and max(due) <= today + dt.timedelta(weeks=26)
+    # Money: rates up to the last business day, every financial pledge convertible at the day it was pledged.
+    latest = ExchangeRate.objects.order_by("-date").values_list("date", flat=True).first()
+    assert latest is not None and today - dt.timedelta(days=5) <= latest < today
+    rates = Rates()
+    for money in FinancialPledge.objects.all():
+        assert money.pledged_on < today and (money.status_date is None or money.status_date < today)
+        assert rates.convert(money.amount, money.currency, money.pledged_on) is not None, money.reference
+    assert set(FinancialPledge.objects.values_list("status", flat=True)) == set(FinancialPledge.Status.values)
     # Nothing happened in the future, and the books balance.
     assert not Shipment.objects.filter(events__at__gt=now + dt.timedelta(minutes=5)).exists()
     ledger = verify_ledger()

@@ -165,7 +165,7 @@ def test_concentration_and_own_exposure(personas, world, django_capture_on_commi
     assert gen["units"]["hhi"] == pytest.approx((70 / 120) ** 2 + (50 / 120) ** 2)
     assert gen["units"]["top"] == "Germany — Federal Ministry of Defence"
     assert gen["units"]["top_share"] == pytest.approx(70 / 120)
-    # Value: the dominant currency is EUR (three pledges); the one USD pledge is left out, and said so.
+    # Value: in the reporting currency (EUR); no USD rate is known, so the one USD pledge is left out, and said so.
     assert (gen["value"]["currency"], gen["value"]["excluded"], gen["value"]["hhi"]) == ("EUR", 1, 1.0)
     # Points delivered in the sweep's baseline: both donors' flows fill the requirement, 1000 points in all.
     assert gen["points"]["total"] == pytest.approx(1000)
