@@ -4,6 +4,8 @@ from typing import Any
 
 from django import forms
 
+from aidbridge.accounts.models import Organisation
+from aidbridge.accounts.principal import principal
 from aidbridge.catalogue.models import Item
 from aidbridge.core.fields import country_choices, currency_choices
 from aidbridge.pledges.models import FinancialPledge, Pledge
@@ -56,3 +58,9 @@ class FinancialPledgeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["currency"].widget = forms.Select(choices=currency_choices())
         self.fields["recipient_country"].widget = forms.Select(choices=[("", "—"), *country_choices()])
+        p = principal(user)
+        if self.instance.pk is None and p.is_coordinator_editor and p.org_kind != Organisation.Kind.DONOR:
+            # The cell records money on a donor's behalf (a pledging conference, a published file): name the donor.
+            self.fields = {"donor": forms.ModelChoiceField(
+                queryset=Organisation.objects.filter(kind=Organisation.Kind.DONOR).order_by("name"),
+                help_text="The donor whose pledge the coordination cell records."), **self.fields}

@@ -209,7 +209,8 @@ class FinancialPledgeIn(InputSchema):
     disclosure_date: dt.date | None = Field(None, description="Required when releasability is public.")
     notes: str = ""
     donor: Ref | None = Field(
-        None, description="Donor organisation id or short name, e.g. “de-mod”; defaults to your own.")
+        None, description="Donor organisation id or short name, e.g. “de-mod”; defaults to your own (the "
+                          "coordination cell's editors name the donor they record it for).")
 
 
 FinancialPledgePatch = patch_schema(FinancialPledgeIn, "FinancialPledgePatch", exclude=("donor",))

@@ -257,12 +257,26 @@ def withdraw_document(*, actor: Any, document: SourceDocument, reason: str) -> S
     return document
 
 
-# Financial pledges: the same rights, releasability and audit as in-kind ones; their own, shorter lifecycle.
+# Financial pledges: the same releasability and audit as in-kind ones; their own, shorter lifecycle; and the
+# coordination cell's editors may record them for a donor (:func:`may_write_money`).
 FINANCIAL_FIELDS = (
     "amount", "currency", "pledged_on", "sector", "purpose", "recipient_country", "releasability",
     "disclosure_date", "notes",
 )
 Money = FinancialPledge.Status
+MONEY_WRITERS = "Only editors of the donor or of the coordination cell may change this pledge."
+
+
+def may_write_money(actor: Any, donor_id: int | None) -> bool:
+    """The donor's editors, and the coordination cell's: the cell records the money it learns of from published
+    sources (IATI activity files, FTS flows, a pledging conference) on the donor's behalf, audited as its own act.
+    Goods are different: only the donor may offer them, since they are then shipped and allocated."""
+    p = principal(actor)
+    return p.writes_for(donor_id) or p.is_coordinator_editor
+
+
+def _require_money_writer(actor: Any, pledge: FinancialPledge) -> None:
+    core.require(may_write_money(actor, pledge.donor_id), MONEY_WRITERS)
 
 
 @transaction.atomic
@@ -284,7 +298,7 @@ def create_financial_pledge(
         raise ServiceError("A new financial pledge is announced, committed or disbursed.", field="status")
     pledge = FinancialPledge(donor=donor, status=status, status_date=status_date, external_id=external_id or "",
                              **fields)
-    _require_owner(actor, pledge)
+    _require_money_writer(actor, pledge)
     _check_disclosure(pledge)
     return writes.create(actor=actor, obj=pledge, action="financial_pledge.create")
 
@@ -292,7 +306,7 @@ def create_financial_pledge(
 @transaction.atomic
 def update_financial_pledge(*, actor: Any, pledge: FinancialPledge, changes: dict[str, Any]) -> FinancialPledge:
     pledge = core.lock(pledge)
-    _require_owner(actor, pledge)
+    _require_money_writer(actor, pledge)
     if pledge.status in (Money.DISBURSED, Money.WITHDRAWN):
         raise InvalidTransition(
             f"{pledge.reference} is {pledge.get_status_display().lower()} and can no longer be edited.",
@@ -305,7 +319,7 @@ def update_financial_pledge(*, actor: Any, pledge: FinancialPledge, changes: dic
 
 
 def _money_transition(actor: Any, pledge: FinancialPledge, to: str, action: str, on: Any) -> FinancialPledge:
-    _require_owner(actor, pledge)
+    _require_money_writer(actor, pledge)
     return writes.transition(actor=actor, obj=pledge, to=to, action=action, also={"status_date": on})
 
 

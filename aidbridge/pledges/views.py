@@ -209,12 +209,21 @@ class DocumentDownload(AppView):
 Money = FinancialPledge.Status
 
 
+def money_owner(p: Principal, pledge: FinancialPledge) -> bool:
+    """The donor's editors, and the coordination cell's (``services.may_write_money``)."""
+    return p.writes_for(pledge.donor_id) or p.is_coordinator_editor
+
+
+def may_create_money(p: Principal, obj: Any = None) -> bool:
+    return may_create(p) or p.is_coordinator_editor
+
+
 def may_edit_money(p: Principal, pledge: FinancialPledge) -> bool:
-    return owner(p, pledge) and pledge.status in (Money.ANNOUNCED, Money.COMMITTED)
+    return money_owner(p, pledge) and pledge.status in (Money.ANNOUNCED, Money.COMMITTED)
 
 
 def may_write_money(p: Principal, pledge: FinancialPledge | None) -> bool:
-    return may_create(p) if pledge is None else owner(p, pledge)
+    return may_create_money(p) if pledge is None else money_owner(p, pledge)
 
 
 def can_move_money(pledge: FinancialPledge, to: str) -> bool:
@@ -223,13 +232,13 @@ def can_move_money(pledge: FinancialPledge, to: str) -> bool:
 
 MONEY_TRANSITIONS = [
     Transition("commit", "Commit", services.commit_financial_pledge, style="primary", done="Committed.",
-               allowed=lambda p, pledge: can_move_money(pledge, Money.COMMITTED) and owner(p, pledge)),
+               allowed=lambda p, pledge: can_move_money(pledge, Money.COMMITTED) and money_owner(p, pledge)),
     Transition("disburse", "Disburse", services.disburse_financial_pledge, style="primary", done="Disbursed.",
                confirm="Record this pledge as paid out today? A disbursed pledge can no longer change.",
-               allowed=lambda p, pledge: can_move_money(pledge, Money.DISBURSED) and owner(p, pledge)),
+               allowed=lambda p, pledge: can_move_money(pledge, Money.DISBURSED) and money_owner(p, pledge)),
     Transition("withdraw", "Withdraw", services.withdraw_financial_pledge, style="danger", done="Withdrawn.",
                confirm="Withdraw this financial pledge?",
-               allowed=lambda p, pledge: can_move_money(pledge, Money.WITHDRAWN) and owner(p, pledge)),
+               allowed=lambda p, pledge: can_move_money(pledge, Money.WITHDRAWN) and money_owner(p, pledge)),
 ]
 
 
@@ -243,7 +252,7 @@ class FinancialPledgeList(ObjectListView):
     results_template = "pledges/_financial_results.html"
     columns = tables.FINANCIAL_COLUMNS
     related = ("donor",)
-    create_permission = may_create
+    create_permission = may_create_money
     filter_labels = {"organisation": "Donor", "recipient_country": "Recipient country",
                      "pledged_after": "Pledged from", "pledged_before": "Pledged by"}
 

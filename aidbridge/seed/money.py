@@ -43,6 +43,8 @@ PROGRAMMES = (
     ("23630", "Electric power transmission repairs"),
 )
 PER_EURO_PLACES = Decimal("0.0001")
+ROUND_TO = 50_000  # amounts are whole multiples of this, in the donor's currency
+SCALE_DONOR = "de-mod"  # amounts drawn for this donor as they are; others scaled by their share of value to its
 
 
 def _per_euro(currency: str) -> Decimal:
@@ -87,6 +89,8 @@ def load_money(world: World, *, today: dt.date) -> dict[str, int]:
     report = catalogue.import_ecb_rates(actor=world.users["coordinator"], content=rates_csv(today, rng),
                                         filename="eurofxref-hist.csv")
     currency = {donor.org.short_name: donor.currency for donor in ref.DONORS}
+    # Money follows each donor's share of value, as goods do, so the largest donor stays the largest overall.
+    share = {donor.org.short_name: Decimal(str(donor.share)) for donor in ref.DONORS}
     count = public = 0
     for short in FINANCIAL_DONORS:
         actor = world.donor_users[short]
@@ -100,7 +104,8 @@ def load_money(world: World, *, today: dt.date) -> dict[str, int]:
                 public += 1
                 disclosure = (today + dt.timedelta(days=rng.randint(14, 90)) if public % 4 == 2
                               else pledged + dt.timedelta(days=rng.randint(7, 14)))
-            amount = Decimal(rng.randrange(250, 60000, 50)) * 1000
+            drawn = Decimal(rng.randrange(250, 60000, 50)) * 1000 * share[short] / share[SCALE_DONOR]
+            amount = max(1, int((drawn / ROUND_TO).to_integral_value(rounding=ROUND_HALF_EVEN))) * Decimal(ROUND_TO)
             with clock.at(_at(pledged, 10)):
                 pledge = pledges.create_financial_pledge(
                     actor=actor, amount=amount, currency=currency[short], pledged_on=pledged, sector=sector,

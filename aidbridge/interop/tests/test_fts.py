@@ -141,7 +141,8 @@ def test_a_refused_write_leaves_nothing(personas):
             "date": "2026-01-10"}
     report = import_fts(_csv(flow, {**flow, "id": "2", "srcOrganization": personas.orgs["de"].name}),
                         actor=personas.donor_de, dry_run=False)
-    assert report.errors == ["row 2 (flow 1): Only editors of the donor may change this pledge."]
+    assert report.errors == ["row 2 (flow 1): Only editors of the donor or of the coordination cell may change this "
+                             "pledge."]
     assert report.created == 0 and FinancialPledge.objects.count() == 0 and AuditEvent.objects.count() == events
 
 

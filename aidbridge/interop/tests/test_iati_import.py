@@ -195,8 +195,8 @@ def test_any_error_writes_nothing_and_names_the_transaction(personas):
     assert own.ok and FinancialPledge.objects.get().donor == personas.orgs["de"]
     other = import_iati(_file("a|12|2026-01-05|100", identifier="XM-DAC-302-AB-1").replace(
         b'ref="XM-DAC-5"', b'ref="XM-DAC-302"'), actor=personas.donor_de, dry_run=True)
-    assert other.errors == ["activity XM-DAC-302-AB-1, transaction a (line 1): Only editors of the donor may change "
-                            "this pledge."]
+    assert other.errors == ["activity XM-DAC-302-AB-1, transaction a (line 1): Only editors of the donor or of the "
+                            "coordination cell may change this pledge."]
     assert other.lines()[0] == "Dry run: nothing was written. The file has errors: an import would write nothing."
     assert other.lines()[-2:] == ["Errors: 1.", f"  {other.errors[0]}"]
 

@@ -7,6 +7,7 @@ import io
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -234,6 +235,19 @@ def test_cli_refuses_bad_arguments(world, personas, tmp_path):
         call_command("import", "items", str(path), "--as", "donor-de")
     with pytest.raises(CommandError, match="neither a JSON file nor a mapping"):
         call_command("import", "items", str(path), "--as", "coordinator", "--mapping", "Monthly")
+    with pytest.raises(CommandError, match="with --as USER"):  # no superuser to act as: never an anonymous writer
+        call_command("import", "items", str(path))
+
+
+def test_cli_acts_as_the_superuser_by_default(world, personas, tmp_path):
+    get_user_model().objects.create_user("root", password=None, is_superuser=True)
+    path = tmp_path / "items.csv"
+    path.write_bytes(ITEMS)
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps(MAPPING))
+    code, out, _ = _cli("items", str(path), "--quiet", "--json", "--mapping", str(mapping))
+    assert code == 0 and json.loads(out)["ok"] is True
+    assert AuditEvent.objects.filter(action="item.create").latest("pk").actor.username == "root"
 
 
 # --- the pages -------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 
 from aidbridge.audit.models import AuditEvent
 from aidbridge.catalogue import services as catalogue
+from aidbridge.core.errors import NotPermitted, ServiceError
 from aidbridge.core.tests.test_pages import assert_self_contained
 from aidbridge.pledges import services
 from aidbridge.pledges.models import FinancialPledge
@@ -154,3 +155,28 @@ def test_the_donors_page_counts_its_financial_pledges(personas, login):
     pledge(personas.donor_de)
     html = login(personas.coordinator).get(f"/organisations/{personas.orgs['de'].pk}/").content.decode()
     assert f'href="/pledges/financial/?organisation={personas.orgs["de"].pk}"' in html
+
+
+def test_the_coordination_cell_records_money_on_a_donors_behalf(personas, login):
+    client = login(personas.coordinator)
+    form = client.get("/pledges/financial/add/").content.decode()
+    assert 'name="donor"' in form  # the cell names the donor; a donor's own editor never sees this field
+    assert 'name="donor"' not in login(personas.donor_de).get("/pledges/financial/add/").content.decode()
+    assert client.post("/pledges/financial/add/", FORM).status_code == 422  # no donor named: refused, with the form
+    response = client.post("/pledges/financial/add/", {**FORM, "donor": personas.orgs["us"].pk})
+    created = FinancialPledge.objects.get()
+    assert response.status_code == 302 and created.donor == personas.orgs["us"]
+    event = AuditEvent.objects.get(action="financial_pledge.create", object_id=str(created.pk))
+    assert event.actor_id == personas.coordinator.pk  # the cell's act, on the record as the cell's
+    detail = client.get(f"/pledges/financial/{created.pk}/").content.decode()
+    assert f'action="/pledges/financial/{created.pk}/commit/"' in detail
+    services.commit_financial_pledge(actor=personas.coordinator, pledge=created)
+
+
+@pytest.mark.parametrize("who", ["hub_pl", "recipient", "auditor", "outsider", "donor_us"])
+def test_nobody_else_writes_a_donors_money(personas, who):
+    p = pledge(personas.donor_de)
+    with pytest.raises(NotPermitted, match="coordination cell"):
+        services.commit_financial_pledge(actor=getattr(personas, who), pledge=p)
+    with pytest.raises((NotPermitted, ServiceError)):
+        pledge(getattr(personas, who), donor=personas.orgs["de"])
