@@ -249,7 +249,7 @@ class FinancialPledgeList(ObjectListView):
     title = "Financial pledges"
     filterset_class = releasability.ReleasableFinancialFilterSet
     template_name = "pledges/financialpledge_list.html"
-    results_template = "pledges/_financial_results.html"
+    results_template = "pledges/_pledge_results.html"
     columns = tables.FINANCIAL_COLUMNS
     related = ("donor",)
     create_permission = may_create_money

@@ -11,13 +11,13 @@ from urllib.parse import urlencode
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.db import models
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from aidbridge.core.exports import resolve
 from aidbridge.core.models import FillLevel
 from aidbridge.core.views import Column, url_name
 
@@ -27,17 +27,6 @@ DASH = mark_safe('<span class="muted">—</span>')
 WITHHELD = mark_safe('<span class="badge withheld muted" title="Withheld under this record\'s releasability">'
                      'withheld</span>')
 FILL_SYMBOL = {FillLevel.NONE: "○", FillLevel.PARTIAL: "◐", FillLevel.COMPLETE: "●"}
-
-
-def resolve(obj: Any, accessor: str) -> Any:
-    value = obj
-    for part in accessor.split("."):
-        if value is None:
-            return None
-        value = getattr(value, part)
-        if callable(value) and not isinstance(value, models.Manager):
-            value = value()
-    return value
 
 
 @register.simple_tag

@@ -9,6 +9,7 @@ from django.utils.safestring import SafeString
 
 from aidbridge.core.templatetags.aidbridge import cell
 from aidbridge.core.views import Column
+from aidbridge.pledges.models import FinancialPledge
 from aidbridge.pledges.tables import shown_columns, shown_money_columns
 
 register = template.Library()
@@ -16,9 +17,11 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def pledge_cell(context: template.Context, pledge: Any, column: Column) -> SafeString:
-    """``cell`` for a pledge, with the fields withheld from the requesting user replaced (releasability)."""
+    """``cell`` for a pledge, in kind or financial, with the fields withheld from the requesting user replaced
+    (releasability)."""
     request = context.get("request")
-    return cell(pledge, shown_columns(getattr(request, "user", None), pledge, [column])[0])
+    shown = shown_money_columns if isinstance(pledge, FinancialPledge) else shown_columns
+    return cell(pledge, shown(getattr(request, "user", None), pledge, [column])[0])
 
 
 @register.simple_tag
@@ -26,10 +29,3 @@ def hidden_allocation(pledge: Any, visible_lines: Any) -> int:
     """Units of ``pledge`` allocated on lines the viewer may not see: its allocated total less the visible
     lines, so the total and the list of allocations tell one story."""
     return max(int(pledge.allocated or 0) - sum(int(line.quantity) for line in visible_lines), 0)
-
-
-@register.simple_tag(takes_context=True)
-def money_cell(context: template.Context, pledge: Any, column: Column) -> SafeString:
-    """``cell`` for a financial pledge, with the fields withheld from the requesting user replaced."""
-    request = context.get("request")
-    return cell(pledge, shown_money_columns(getattr(request, "user", None), pledge, [column])[0])

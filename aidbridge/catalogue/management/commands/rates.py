@@ -12,9 +12,7 @@ with any unreadable cell is refused whole, each problem named by row and column,
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from argparse import ArgumentTypeError
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +20,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from aidbridge.catalogue import services
+from aidbridge.core.cli import BAD_INPUT, date_arg
 from aidbridge.core.errors import ServiceError
 from aidbridge.core.requestid import request_id
-
-BAD_INPUT = 2
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 class Command(BaseCommand):
@@ -47,7 +37,7 @@ class Command(BaseCommand):
         load.add_argument("--json", action="store_true", help="Print the report as JSON.")
         one = sub.add_parser("set", help="Enter (or correct) one rate.")
         one.add_argument("currency", help="ISO 4217 code, e.g. USD.")
-        one.add_argument("date", type=_date, help="The day of the rate, YYYY-MM-DD.")
+        one.add_argument("date", type=date_arg, help="The day of the rate, YYYY-MM-DD.")
         one.add_argument("rate", help="Units of the currency per euro, e.g. 1.0555.")
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from aidbridge.core.cli import BAD_INPUT
 from aidbridge.core.errors import ServiceError
 from aidbridge.core.progress import ProgressBar
 from aidbridge.core.requestid import request_id
@@ -38,7 +39,6 @@ from aidbridge.interop.tabular.kinds import KINDS
 
 OPEN_DATA = ("iati", "fts")
 PROBLEMS = 1
-BAD_INPUT = 2
 
 
 class Command(BaseCommand):

@@ -17,31 +17,21 @@ Exit status: 0 done; 1 the run failed; 2 bad input; 3 (file mode) the MIP failed
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
-from argparse import ArgumentTypeError
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from aidbridge.core.cli import BAD_INPUT, date_arg
 from aidbridge.core.errors import ServiceError
 from aidbridge.core.progress import ProgressBar
 from aidbridge.core.requestid import request_id
 from aidbridge.training import services, tasks
 from aidbridge.training.models import SeatPlanRun
 from aidbridge.training.planner import cli
-
-BAD_INPUT = 2
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 class Command(BaseCommand):
@@ -59,7 +49,7 @@ class Command(BaseCommand):
                           help="File: mip (default) or first-come. Database: optimal (default) or first_come.")
         plan.add_argument("--time-limit", type=cli.time_limit_arg, default=cli.DEFAULT_TIME_LIMIT, metavar="S|none",
                           help=f"Seconds the MIP may take (default: {cli.DEFAULT_TIME_LIMIT:g}); 'none': no limit.")
-        plan.add_argument("--start-date", type=_date, default=None, help="Database: day 0 (default: today).")
+        plan.add_argument("--start-date", type=date_arg, default=None, help="Database: day 0 (default: today).")
         plan.add_argument("--quiet", action="store_true", help="No progress bar.")
 
     def handle(self, *args: Any, **o: Any) -> None:

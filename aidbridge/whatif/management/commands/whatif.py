@@ -34,14 +34,13 @@ from aidbridge.allocation import solver
 from aidbridge.allocation.instance import monday
 from aidbridge.allocation.solver.cli import time_limit_arg
 from aidbridge.core import clock
+from aidbridge.core.cli import BAD_INPUT
 from aidbridge.core.errors import ServiceError
 from aidbridge.core.progress import ProgressBar
 from aidbridge.core.requestid import request_id
 from aidbridge.whatif import engine, services, tasks
 from aidbridge.whatif.models import Scenario, Status
 from aidbridge.whatif.perturbations import to_engine
-
-BAD_INPUT = 2
 
 
 def _non_negative(text: str) -> int:
