@@ -355,6 +355,21 @@ class ExportInput(Schema):
                           "when given), as a spreadsheet, instead of a JSON page.")
 
 
+def stable_order(items: Any) -> Any:
+    """A list's queryset in a total order: its model's ordering, then the id.
+
+    Without one, a page and the next (or a page and the download of the same list) could disagree: Django drops
+    ``Meta.ordering`` from a query that groups (``with_use``, ``with_fill``), and PostgreSQL then returns rows in
+    whatever order its plan gives.
+    """
+    if not isinstance(items, models.QuerySet) or items.query.order_by:
+        return items
+    ordering = list(items.model._meta.ordering or [])
+    if not {"pk", "-pk", "id", "-id"} & set(ordering):
+        ordering.append("pk")
+    return items.order_by(*ordering)
+
+
 def paginated(func: F) -> F:
     """``@paginate(Pagination)``, for views written with ``from __future__ import annotations``; and
     ``?format=csv|xlsx`` on every list, through :func:`export_list`.
@@ -373,7 +388,7 @@ def paginated(func: F) -> F:
         errors = unknown_parameters(list(request.GET.keys()), declared, extra=accepted)
         if errors:
             raise ServiceError(errors)
-        return func(request, *args, **kwargs)
+        return stable_order(func(request, *args, **kwargs))
 
     paged = paginate(Pagination)(checked)
     item_schema: list[Any] = []
