@@ -38,13 +38,19 @@ PLEDGE_FIELDS = [
 def shown_columns(user: Any, pledge: Any, columns: Sequence[Column]) -> list[Column]:
     """``columns`` as ``user`` may see them on ``pledge``: withheld fields render as a "withheld" badge and a
     withheld ``available_from`` as its month (``aidbridge.pledges.releasability`` holds the rule)."""
-    shown = releasability.visible_fields(user, pledge)
+    return _withhold(columns, releasability.visible_fields(user, pledge), releasability.ALL_FIELDS,
+                     ("available_from", "available_month"))
+
+
+def _withhold(columns: Sequence[Column], shown: Any, governed: Any, dated: tuple[str, str]) -> list[Column]:
+    """Each column of a field in ``governed`` but not ``shown`` becomes "withheld"; the date field ``dated[0]``
+    becomes its month instead where ``dated[1]`` (its month) is shown."""
     out = []
     for column in columns:
         field = column.accessor
-        if field in shown or field not in releasability.ALL_FIELDS:
+        if field in shown or field not in governed:
             out.append(column)
-        elif field == "available_from" and "available_month" in shown:
+        elif field == dated[0] and dated[1] in shown:
             out.append(Column(column.label, field, "month"))
         else:
             out.append(Column(column.label, field, "withheld"))
@@ -82,14 +88,5 @@ FINANCIAL_FIELDS = [
 def shown_money_columns(user: Any, pledge: Any, columns: Sequence[Column]) -> list[Column]:
     """``columns`` as ``user`` may see them on the financial pledge ``pledge``: withheld fields render as a
     "withheld" badge, a withheld ``pledged_on`` as its month (``releasability.MONEY_VISIBLE``)."""
-    shown = releasability.money_visible_fields(user, pledge)
-    out = []
-    for column in columns:
-        field = column.accessor
-        if field in shown or field not in releasability.MONEY_ALL_FIELDS:
-            out.append(column)
-        elif field == "pledged_on" and "pledged_month" in shown:
-            out.append(Column(column.label, field, "month"))
-        else:
-            out.append(Column(column.label, field, "withheld"))
-    return out
+    return _withhold(columns, releasability.money_visible_fields(user, pledge), releasability.MONEY_ALL_FIELDS,
+                     ("pledged_on", "pledged_month"))
