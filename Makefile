@@ -5,8 +5,9 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: demo test test-fast serve bench lint install install-test clean lock
+.PHONY: demo test test-fast serve bench lint install install-test install-bench clean lock
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +22,13 @@ $(TEST_STAMP): $(STAMP) requirements/lock-test.txt
 	$(PIP) install --quiet -r requirements/lock-test.txt
 	touch $@
 
+$(BENCH_STAMP): $(TEST_STAMP) requirements/lock-bench.txt
+	$(PIP) install --quiet -r requirements/lock-bench.txt
+	touch $@
+
 install: $(STAMP)
 install-test: $(TEST_STAMP)
+install-bench: $(BENCH_STAMP)
 
 ## demo: create .venv, install, migrate SQLite, load the seed scenario, print the logins, serve :8000
 demo: $(STAMP)
@@ -45,7 +51,7 @@ lint: $(TEST_STAMP)
 	$(VENV)/bin/lint-imports
 
 ## bench: run the benchmarks and rewrite docs/benchmarks.md
-bench: $(TEST_STAMP)
+bench: $(BENCH_STAMP)
 	$(PY) bench/bench_allocation.py
 	$(PY) bench/bench_whatif.py
 	$(PY) bench/bench_training.py
@@ -59,6 +65,7 @@ lock: $(PY)
 	$(PIP) install --quiet pip-tools
 	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --output-file requirements/lock.txt pyproject.toml
 	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --extra test --output-file requirements/lock-test.txt pyproject.toml
+	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --extra test --extra bench --output-file requirements/lock-bench.txt pyproject.toml
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
