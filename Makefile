@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: demo test test-fast serve bench lint install install-test install-bench clean lock
+.PHONY: demo test test-fast serve bench lint install install-test install-bench clean lock messages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,15 @@ test: $(TEST_STAMP)
 test-fast: $(TEST_STAMP)
 	AIDBRIDGE_TESTING=1 AIDBRIDGE_VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest aidbridge -m "not slow" -n 2 \
 		--ignore=aidbridge/core/tests/test_fuzz_api.py
+
+## messages: refresh the Ukrainian and Indonesian catalogues from the code, then compile them (docs/translation.md)
+# Needs GNU gettext (xgettext, msgmerge, msgfmt): `apt-get install gettext` on Debian or Ubuntu.
+MESSAGE_LANGUAGES := uk id
+messages: $(STAMP)
+	AIDBRIDGE_VAR_DIR=$(CURDIR)/var/messages $(PY) -m django makemessages $(MESSAGE_LANGUAGES:%=-l %) --no-obsolete \
+		--ignore=.venv --ignore=var --ignore=bench --settings=aidbridge.settings
+	AIDBRIDGE_VAR_DIR=$(CURDIR)/var/messages $(PY) -m django compilemessages $(MESSAGE_LANGUAGES:%=-l %) \
+		--ignore=.venv --settings=aidbridge.settings
 
 ## lint: ruff, mypy, and the layer contracts of docs/architecture.md (import-linter, .importlinter)
 lint: $(TEST_STAMP)

@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "aidbridge.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -199,6 +200,9 @@ LANGUAGES = [("en-gb", "English"), ("uk", "Українська"), ("id", "Bahas
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
+# Numbers follow the locale through ``intcomma``, the ``money`` filter and the table cells ("1,234.5" in English,
+# "1 234,5" in Ukrainian, "1.234,5" in Indonesian). USE_THOUSAND_SEPARATOR stays off on purpose: it would also
+# group every bare integer a template prints, ids in addresses included ("/pledges/1,234/").
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -9,6 +9,10 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # The principal module imports models, so it loads here, once the app registry is ready.
+        from django.contrib.auth.signals import user_logged_in
+
+        from aidbridge.accounts.middleware import remember_language
         from aidbridge.accounts.principal import principal
 
         viewer.register(principal)  # core and audit ask core.viewer; the rules stay here
+        user_logged_in.connect(remember_language, dispatch_uid="aidbridge.accounts.remember_language")

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge.accounts.models import Organisation
 
 
 class OrganisationFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = django_filters.CharFilter(method="search", label=_("Search"))
     kind = django_filters.ChoiceFilter(choices=Organisation.Kind.choices)
     country = django_filters.CharFilter()
 

@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge.accounts.models import ApiToken, Organisation
 from aidbridge.accounts.services import ORGANISATION_FIELDS
@@ -21,11 +22,11 @@ class OrganisationForm(forms.ModelForm):
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(max_length=100, initial="API token", help_text="What the token is for.")
+    name = forms.CharField(max_length=100, initial=_("API token"), help_text=_("What the token is for."))
     scope = forms.ChoiceField(choices=ApiToken.Scope.choices, initial=ApiToken.Scope.READ)
     expires_on = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Optional. The token works until the end of this day (UTC).",
+        help_text=_("Optional. The token works until the end of this day (UTC)."),
     )
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:

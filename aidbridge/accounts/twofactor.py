@@ -21,6 +21,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -44,7 +46,7 @@ def confirmed_device(user: Any) -> TOTPDevice | None:
 
 @transaction.atomic
 def start_enrolment(*, actor: Any) -> TOTPDevice:
-    core.require(may_enrol(actor), "Two-factor sign-in is offered to coordinator and administrator accounts.")
+    core.require(may_enrol(actor), gettext("Two-factor sign-in is offered to coordinator and administrator accounts."))
     TOTPDevice.objects.filter(user=actor, confirmed=False).delete()
     device = TOTPDevice.objects.create(user=actor, name="Authenticator app", confirmed=False)
     record_event(actor=actor, action="2fa.enrol", object_type="otp_totp.totpdevice", object_id=str(device.pk),
@@ -56,9 +58,10 @@ def start_enrolment(*, actor: Any) -> TOTPDevice:
 def confirm_enrolment(*, actor: Any, token: str) -> TOTPDevice:
     device = TOTPDevice.objects.select_for_update().filter(user=actor, confirmed=False).first()
     if device is None:
-        raise ServiceError("Start by adding an authenticator app.", field="token")
+        raise ServiceError(gettext("Start by adding an authenticator app."), field="token")
     if not device.verify_token(token.strip()):
-        raise ServiceError("That code is not valid; check the app's clock and try the current code.", field="token")
+        raise ServiceError(gettext("That code is not valid; check the app's clock and try the current code."),
+                           field="token")
     TOTPDevice.objects.filter(user=actor, confirmed=True).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
@@ -71,7 +74,7 @@ def confirm_enrolment(*, actor: Any, token: str) -> TOTPDevice:
 def remove_two_factor(*, actor: Any) -> None:
     removed = list(TOTPDevice.objects.filter(user=actor).values_list("pk", flat=True))
     if not removed:
-        raise ServiceError("Two-factor sign-in is not set up.", field="token")
+        raise ServiceError(gettext("Two-factor sign-in is not set up."), field="token")
     TOTPDevice.objects.filter(user=actor).delete()
     record_event(actor=actor, action="2fa.remove", object_type="otp_totp.totpdevice", object_id=str(removed[0]),
                  object_repr="Authenticator app", before={"devices": removed})
@@ -88,7 +91,7 @@ def qr_svg(device: TOTPDevice) -> str:
 
 
 class OneTimeCodeForm(forms.Form):
-    token = forms.CharField(label="Six-digit code", max_length=8,
+    token = forms.CharField(label=_("Six-digit code"), max_length=8,
                             widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
 
 
@@ -123,14 +126,14 @@ def login_code(request: HttpRequest) -> HttpResponse:
             if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
                 next_url = "/"
             return HttpResponseRedirect(next_url)
-        form.add_error("token", "That code is not valid. Try the code your app shows now.")
-    return render(request, "accounts/login_code.html", {"form": form, "title": "Two-factor code"})
+        form.add_error("token", gettext("That code is not valid. Try the code your app shows now."))
+    return render(request, "accounts/login_code.html", {"form": form, "title": gettext("Two-factor code")})
 
 
 @login_required
 def two_factor(request: HttpRequest) -> HttpResponse:
     if not may_enrol(request.user):
-        raise Http404("Two-factor sign-in is offered to coordinator and administrator accounts.")
+        raise Http404(gettext("Two-factor sign-in is offered to coordinator and administrator accounts."))
     form = OneTimeCodeForm(request.POST or None)
     if request.method == "POST":
         action = request.POST.get("action")
@@ -139,10 +142,11 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                 start_enrolment(actor=request.user)
             elif action == "remove":
                 remove_two_factor(actor=request.user)
-                messages.success(request, "Two-factor sign-in removed.")
+                messages.success(request, gettext("Two-factor sign-in removed."))
             elif action == "confirm" and form.is_valid():
                 confirm_enrolment(actor=request.user, token=form.cleaned_data["token"])
-                messages.success(request, "Two-factor sign-in is on. You will be asked for a code at each login.")
+                messages.success(request,
+                                 gettext("Two-factor sign-in is on. You will be asked for a code at each login."))
                 return HttpResponseRedirect(reverse("accounts:two_factor"))
         except ServiceError as exc:
             form.add_error("token" if "token" in exc.errors else None, exc.message)
@@ -151,7 +155,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                 return HttpResponseRedirect(reverse("accounts:two_factor"))
     pending = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     return render(request, "accounts/two_factor.html", {
-        "title": "Two-factor sign-in", "form": form, "confirmed": confirmed_device(request.user),
+        "title": gettext("Two-factor sign-in"), "form": form, "confirmed": confirmed_device(request.user),
         "pending": pending, "qr": qr_svg(pending) if pending else "",
         "secret": _base32(pending) if pending else "",
     })

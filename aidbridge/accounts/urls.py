@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/login/", views.login, name="login"),
     path("accounts/login/code/", twofactor.login_code, name="login_code"),
     path("accounts/logout/", views.logout, name="logout"),
+    path("accounts/language/", views.set_language, name="set_language"),
     path("accounts/two-factor/", twofactor.two_factor, name="two_factor"),
     path("accounts/tokens/", views.TokenList.as_view(), name="tokens"),
     path("accounts/tokens/<int:pk>/revoke/", views.TokenRevoke.as_view(), name="token_revoke"),

@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
+from django.utils.translation import gettext
 
 from aidbridge.core.viewer import viewer
 
@@ -184,7 +185,7 @@ def _plain(field: models.Field | None, value: Any) -> str:
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     if isinstance(value, int):
         return intcomma(value)
     if isinstance(field, models.DecimalField | models.FloatField):
@@ -302,8 +303,10 @@ def readable_changes(user: Any, events: Iterable[Any]) -> list[list[Change]]:
         obj = found.get(related, {}).get(str(value))
         if obj is None:
             noun = str(related._meta.verbose_name)
-            article = "an" if noun[:1].lower() in "aeio" else "a"  # "an item", "an organisation", "a user"
-            return Value(f"{article} {noun} you cannot see", hidden=True)
+            # "an item", "an organisation", "a user": English's article, two sentences for the translators
+            text = (gettext("an %(thing)s you cannot see") if noun[:1].lower() in "aeio"
+                    else gettext("a %(thing)s you cannot see"))
+            return Value(text % {"thing": noun}, hidden=True)
         return Value(default_label(obj), _detail_url(obj))
 
     def show_pairs(related: type[models.Model], value: Any) -> Value:

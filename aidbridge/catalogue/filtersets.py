@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge.catalogue.models import ExchangeRate, Item
 
 
 class ItemFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = django_filters.CharFilter(method="search", label=_("Search"))
     supply_class = django_filters.ChoiceFilter(choices=Item.SupplyClass.choices)
     fsc = django_filters.CharFilter()
 
@@ -20,10 +21,10 @@ class ItemFilterSet(django_filters.FilterSet):
 
 
 class ExchangeRateFilterSet(django_filters.FilterSet):
-    currency = django_filters.CharFilter(method="filter_currency", label="Currency")
+    currency = django_filters.CharFilter(method="filter_currency", label=_("Currency"))
     source = django_filters.ChoiceFilter(choices=ExchangeRate.Source.choices)
-    date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte", label="From")
-    date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte", label="Until")
+    date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("From"))
+    date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte", label=_("Until"))
 
     class Meta:
         model = ExchangeRate

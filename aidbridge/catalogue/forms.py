@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge.catalogue.models import Item
 from aidbridge.catalogue.services import ITEM_FIELDS
@@ -12,8 +13,8 @@ from aidbridge.core.fields import currency_choices, format_nsn, normalise_nsn, v
 class ItemForm(forms.ModelForm):
     # Wider than the stored 13 digits so that the written form 4-2-3-4 is accepted.
     nsn = forms.CharField(
-        label="NSN", max_length=20, required=False,
-        help_text="NATO Stock Number: 13 digits, written 4-2-3-4, e.g. 6115-01-234-5678.",
+        label=_("NSN"), max_length=20, required=False,
+        help_text=_("NATO Stock Number: 13 digits, written 4-2-3-4, e.g. 6115-01-234-5678."),
     )
 
     class Meta:
@@ -41,11 +42,11 @@ class ExchangeRateForm(forms.Form):
     """Enter one rate; a rate that exists for the currency and day is corrected (``set_exchange_rate``, which
     checks everything: this form only reads the values)."""
 
-    currency = forms.ChoiceField(help_text="ISO 4217; the euro is the base and needs no rate.")
+    currency = forms.ChoiceField(help_text=_("ISO 4217; the euro is the base and needs no rate."))
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                           help_text="The day of the rate; not after today.")
-    per_euro = forms.DecimalField(label="Units per euro", help_text="How many units of the currency one euro "
-                                                                    "bought, as the ECB quotes it: 1.0842 for USD.")
+                           help_text=_("The day of the rate; not after today."))
+    per_euro = forms.DecimalField(label=_("Units per euro"), help_text=_(
+        "How many units of the currency one euro bought, as the ECB quotes it: 1.0842 for USD."))
 
     def __init__(self, *args: Any, instance: Any = None, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -53,10 +54,10 @@ class ExchangeRateForm(forms.Form):
 
 
 class RatesUploadForm(forms.Form):
-    file = forms.FileField(help_text="eurofxref.zip (the day's rates) or eurofxref-hist.zip (the history) as "
-                                     "downloaded from the ECB, or the CSV inside it.")
-    dry_run = forms.BooleanField(required=False, label="Dry run",
-                                 help_text="Check the file and count what it would change; write nothing.")
+    file = forms.FileField(help_text=_("eurofxref.zip (the day's rates) or eurofxref-hist.zip (the history) as "
+                                       "downloaded from the ECB, or the CSV inside it."))
+    dry_run = forms.BooleanField(required=False, label=_("Dry run"),
+                                 help_text=_("Check the file and count what it would change; write nothing."))
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

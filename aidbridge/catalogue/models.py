@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge.core import clock
 from aidbridge.core.fields import format_nsn, validate_currency, validate_fsc, validate_nsn
@@ -14,49 +15,51 @@ class Item(models.Model):
     REFERENCE_FIELD = "code"  # how the API accepts an item besides its id (aidbridge.core.api.Ref)
 
     class SupplyClass(models.TextChoices):
-        I = "I", "I — Subsistence"  # noqa: E741
-        II = "II", "II — Clothing and equipment"
-        III = "III", "III — Fuel"
-        IV = "IV", "IV — Construction"
-        V = "V", "V — Ammunition"
-        VI = "VI", "VI — Personal items"
-        VII = "VII", "VII — Major end items"
-        VIII = "VIII", "VIII — Medical"
-        IX = "IX", "IX — Repair parts"
-        X = "X", "X — Non-military programmes"
+        I = "I", _("I — Subsistence")  # noqa: E741
+        II = "II", _("II — Clothing and equipment")
+        III = "III", _("III — Fuel")
+        IV = "IV", _("IV — Construction")
+        V = "V", _("V — Ammunition")
+        VI = "VI", _("VI — Personal items")
+        VII = "VII", _("VII — Major end items")
+        VIII = "VIII", _("VIII — Medical")
+        IX = "IX", _("IX — Repair parts")
+        X = "X", _("X — Non-military programmes")
 
     class Unit(models.TextChoices):
-        EACH = "each", "each"
-        KILOGRAM = "kg", "kilogram"
-        LITRE = "l", "litre"
-        BOX = "box", "box"
-        PALLET = "pallet", "pallet"
-        SET = "set", "set"
-        KIT = "kit", "kit"
-        ROUND = "round", "round"
+        EACH = "each", _("each")
+        KILOGRAM = "kg", _("kilogram")
+        LITRE = "l", _("litre")
+        BOX = "box", _("box")
+        PALLET = "pallet", _("pallet")
+        SET = "set", _("set")
+        KIT = "kit", _("kit")
+        ROUND = "round", _("round")
 
-    code = models.SlugField(max_length=40, unique=True, help_text="Short catalogue code, e.g. “GEN-100KW”.")
+    code = models.SlugField(max_length=40, unique=True, help_text=_("Short catalogue code, e.g. “GEN-100KW”."))
     name = models.CharField(max_length=200)
     supply_class = models.CharField(max_length=4, choices=SupplyClass.choices)
     unit = models.CharField(max_length=8, choices=Unit.choices, default=Unit.EACH)
     weight_t = models.DecimalField(
-        "weight per unit (t)",
+        _("weight per unit (t)"),
         max_digits=12,
         decimal_places=6,
         validators=[MinValueValidator(Decimal("0.000001"))],
-        help_text="Tonnes per unit of measure; drives hub capacity.",
+        help_text=_("Tonnes per unit of measure; drives hub capacity."),
     )
     nsn = models.CharField(
-        "NSN", max_length=13, blank=True, validators=[validate_nsn], help_text="NATO Stock Number, 13 digits."
+        "NSN", max_length=13, blank=True, validators=[validate_nsn], help_text=_("NATO Stock Number, 13 digits.")
     )
     fsc = models.CharField(
-        "FSC", max_length=4, blank=True, validators=[validate_fsc], help_text="4-digit Federal Supply Class."
+        "FSC", max_length=4, blank=True, validators=[validate_fsc], help_text=_("4-digit Federal Supply Class.")
     )
     description = models.TextField(blank=True)
 
     objects = ReferenceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("item")
+        verbose_name_plural = _("items")
         ordering = ["code"]
         constraints = [models.CheckConstraint(condition=models.Q(weight_t__gt=0), name="item_weight_positive")]
 
@@ -76,13 +79,13 @@ class ExchangeRate(models.Model):
     """
 
     class Source(models.TextChoices):
-        ECB = "ecb", "ECB reference rates (CSV)"
-        MANUAL = "manual", "Entered by hand"
+        ECB = "ecb", _("ECB reference rates (CSV)")
+        MANUAL = "manual", _("Entered by hand")
 
     currency = models.CharField(max_length=3, validators=[validate_currency])
     date = models.DateField()
     per_euro = models.DecimalField(
-        "units per euro", max_digits=18, decimal_places=8, validators=[MinValueValidator(Decimal("0.00000001"))]
+        _("units per euro"), max_digits=18, decimal_places=8, validators=[MinValueValidator(Decimal("0.00000001"))]
     )
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
     created_at = models.DateTimeField(default=clock.now)
@@ -90,6 +93,8 @@ class ExchangeRate(models.Model):
     objects = ReferenceQuerySet.as_manager()  # shared with the coalition, like the catalogue
 
     class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
         ordering = ["-date", "currency"]
         constraints = [
             models.UniqueConstraint(fields=["currency", "date"], name="exchange_rate_unique_currency_date"),

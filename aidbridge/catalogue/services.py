@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_lazy
 
 from aidbridge.accounts.principal import principal
 from aidbridge.audit import writes
@@ -31,7 +32,7 @@ def _normalise(fields: dict[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic
 def create_item(*, actor: Any, **fields: Any) -> Item:
-    core.require(principal(actor).manages_reference_data, "Only coordinator editors may add catalogue items.")
+    core.require(principal(actor).manages_reference_data, gettext("Only coordinator editors may add catalogue items."))
     item = Item(**_normalise(fields))
     core.full_clean(item)
     _check_nsn_matches_fsc(item)
@@ -40,7 +41,8 @@ def create_item(*, actor: Any, **fields: Any) -> Item:
 
 @transaction.atomic
 def update_item(*, actor: Any, item: Item, changes: dict[str, Any]) -> Item:
-    core.require(principal(actor).manages_reference_data, "Only coordinator editors may change catalogue items.")
+    core.require(principal(actor).manages_reference_data,
+                 gettext("Only coordinator editors may change catalogue items."))
     item = writes.update(actor=actor, obj=item, changes=_normalise(dict(changes)), editable=ITEM_FIELDS,
                          action="item.update")
     _check_nsn_matches_fsc(item)
@@ -50,15 +52,15 @@ def update_item(*, actor: Any, item: Item, changes: dict[str, Any]) -> Item:
 def _check_nsn_matches_fsc(item: Item) -> None:
     if item.nsn and item.fsc and item.nsn[:4] != item.fsc:
         raise ServiceError(
-            f"The NSN's first four digits ({item.nsn[:4]}) are its supply class and must match the FSC "
-            f"({item.fsc}).",
+            gettext("The NSN's first four digits (%(prefix)s) are its supply class and must match the FSC "
+                    "(%(fsc)s).") % {"prefix": item.nsn[:4], "fsc": item.fsc},
             field="nsn",
         )
 
 
 # --- exchange rates ------------------------------------------------------------------------------------------
 
-RATE_WRITERS = "Only coordinator editors may set exchange rates."
+RATE_WRITERS = gettext_lazy("Only coordinator editors may set exchange rates.")
 EURO = ecb.EURO
 
 
@@ -72,8 +74,9 @@ def _require_rate_writer(actor: Any) -> None:
 def _check_rate_date(date: dt.date, *, field: str = "date") -> None:
     today = clock.today()
     if date > today:
-        raise ServiceError(f"{date:%Y-%m-%d} is after today ({today:%Y-%m-%d}); a reference rate is published "
-                           "for a day that has begun.", field=field)
+        raise ServiceError(gettext("%(date)s is after today (%(today)s); a reference rate is published for a day "
+                                   "that has begun.") % {"date": f"{date:%Y-%m-%d}", "today": f"{today:%Y-%m-%d}"},
+                           field=field)
 
 
 def _save_rate(actor: Any, rate: ExchangeRate | None, currency: str, date: dt.date, per_euro: Decimal,
@@ -100,12 +103,12 @@ def set_exchange_rate(*, actor: Any, currency: str, date: dt.date, per_euro: Any
     _require_rate_writer(actor)
     currency = (currency or "").strip().upper()
     if currency == EURO:
-        raise ServiceError("Rates are units per euro; the euro itself needs no rate.", field="currency")
+        raise ServiceError(gettext("Rates are units per euro; the euro itself needs no rate."), field="currency")
     if not isinstance(date, dt.date):
-        raise ServiceError("Give the day of the rate (YYYY-MM-DD).", field="date")
+        raise ServiceError(gettext("Give the day of the rate (YYYY-MM-DD)."), field="date")
     _check_rate_date(date)
     if isinstance(per_euro, bool) or not isinstance(per_euro, str | Decimal | int):
-        raise ServiceError("Give the rate as a decimal number of units per euro.", field="per_euro")
+        raise ServiceError(gettext("Give the rate as a decimal number of units per euro."), field="per_euro")
     checked = ecb.parse_rate(str(per_euro).strip())
     if isinstance(checked, str):
         raise ServiceError(f"“{per_euro}” {checked}", field="per_euro")
@@ -190,19 +193,22 @@ def read_upload(upload: Any, *, field: str = "file") -> bytes:
     limit = settings.MAX_UPLOAD_BYTES
     size = getattr(upload, "size", None)
     if isinstance(size, int) and size > limit:
-        raise ServiceError(f"The file is {size:,} bytes; the limit is {limit:,}.", field=field)
+        raise ServiceError(gettext("The file is %(size)s bytes; the limit is %(limit)s.")
+                           % {"size": f"{size:,}", "limit": f"{limit:,}"}, field=field)
     content = upload.read(limit + 1)
     if len(content) > limit:
-        raise ServiceError(f"The file is larger than the limit of {limit:,} bytes.", field=field)
+        raise ServiceError(gettext("The file is larger than the limit of %(limit)s bytes.") % {"limit": f"{limit:,}"},
+                           field=field)
     return bytes(content)
 
 
 def _check_size(content: bytes, *, field: str = "file") -> None:
     limit = settings.MAX_UPLOAD_BYTES
     if len(content) > limit:
-        raise ServiceError(f"The file is {len(content):,} bytes; the limit is {limit:,}.", field=field)
+        raise ServiceError(gettext("The file is %(size)s bytes; the limit is %(limit)s.")
+                           % {"size": f"{len(content):,}", "limit": f"{limit:,}"}, field=field)
     if not content.strip():
-        raise ServiceError("The file is empty.", field=field)
+        raise ServiceError(gettext("The file is empty."), field=field)
 
 
 @transaction.atomic

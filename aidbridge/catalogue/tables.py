@@ -1,30 +1,32 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from aidbridge.core.views import Column
 
 ITEM_COLUMNS = [
-    Column("Code", "code", "link"),
-    Column("Name", "name"),
-    Column("Supply class", "supply_class", "choice"),
-    Column("Unit", "unit", "choice"),
-    Column("Weight per unit (t)", "weight_t", "number"),
-    Column("NSN", "nsn_display"),
-    Column("FSC", "fsc"),
+    Column(_("Code"), "code", "link"),
+    Column(_("Name"), "name"),
+    Column(_("Supply class"), "supply_class", "choice"),
+    Column(_("Unit"), "unit", "choice"),
+    Column(_("Weight per unit (t)"), "weight_t", "number"),
+    Column(_("NSN"), "nsn_display"),
+    Column(_("FSC"), "fsc"),
 ]
 
-ITEM_FIELDS = [*ITEM_COLUMNS[1:], Column("Description", "description")]
+ITEM_FIELDS = [*ITEM_COLUMNS[1:], Column(_("Description"), "description")]
 
 RATE_COLUMNS = [
-    Column("Date", "date", "link"),
-    Column("Currency", "currency"),
-    Column("Units per euro", "per_euro", "number"),
-    Column("Source", "source", "choice"),
+    Column(_("Date"), "date", "link"),
+    Column(_("Currency"), "currency"),
+    Column(_("Units per euro"), "per_euro", "number"),
+    Column(_("Source"), "source", "choice"),
 ]
 
 RATE_FIELDS = [
-    Column("Date", "date", "date"),
-    Column("Currency", "currency"),
-    Column("Units per euro", "per_euro", "number"),
-    Column("Source", "source", "choice"),
-    Column("Recorded", "created_at", "datetime"),
+    Column(_("Date"), "date", "date"),
+    Column(_("Currency"), "currency"),
+    Column(_("Units per euro"), "per_euro", "number"),
+    Column(_("Source"), "source", "choice"),
+    Column(_("Recorded"), "created_at", "datetime"),
 ]

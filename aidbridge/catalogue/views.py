@@ -6,6 +6,8 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge.accounts.principal import manages_reference_data
 from aidbridge.audit.templatetags.audit_tags import HISTORY_LENGTH
@@ -28,7 +30,7 @@ class ItemList(ObjectListView):
     model = Item
     filterset_class = ItemFilterSet
     columns = tables.ITEM_COLUMNS
-    title = "Catalogue"
+    title = _("Catalogue")
     create_permission = manages_reference_data
 
 
@@ -56,13 +58,15 @@ class RateList(ObjectListView):
     model = ExchangeRate
     filterset_class = ExchangeRateFilterSet
     columns = tables.RATE_COLUMNS
-    title = "Exchange rates"
+    title = _("Exchange rates")
     create_permission = manages_reference_data
-    filter_labels = {"date_after": "From", "date_before": "Until"}
+    filter_labels = {"date_after": _("From"), "date_before": _("Until")}
 
     @property
     def links(self) -> list[tuple[str, str]]:  # type: ignore[override]
-        return [("Upload ECB CSV", "catalogue:exchangerate_upload")] if self.principal.manages_reference_data else []
+        if not self.principal.manages_reference_data:
+            return []
+        return [(gettext("Upload ECB CSV"), "catalogue:exchangerate_upload")]
 
 
 class RateDetail(ObjectDetailView):
@@ -88,7 +92,8 @@ class RatesUpload(AppView):
     template_name = "catalogue/rates_upload.html"
 
     def _render(self, request: HttpRequest, form: forms.Form, status: int = 200, **context: Any) -> HttpResponse:
-        return render(request, self.template_name, {"title": "Upload ECB reference rates", "form": form, **context},
+        return render(request, self.template_name, {"title": gettext("Upload ECB reference rates"), "form": form,
+                                                       **context},
                       status=status)
 
     def get(self, request: HttpRequest) -> HttpResponse:

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from django.db import OperationalError, connection
+from django.utils.functional import Promise
+from django.utils.translation import gettext_noop
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
+    Text = str | StrPromise  # a message, possibly a lazy translation
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-BUSY_MESSAGE = "The database is busy; try again."
+BUSY_MESSAGE = gettext_noop("The database is busy; try again.")  # gettext() it where a page shows it
 
 
 class ServiceError(Exception):
@@ -22,11 +29,13 @@ class ServiceError(Exception):
 
     status_code = 422
 
-    def __init__(self, message: str | Mapping[str, Sequence[str] | str], *, field: str | None = None) -> None:
+    def __init__(self, message: Text | Mapping[str, Sequence[Text] | Text], *, field: str | None = None) -> None:
+        # Messages may be lazy translations (``gettext_lazy``): each is made text here, in the active language.
         if isinstance(message, Mapping):
-            self.errors = {k: [v] if isinstance(v, str) else list(v) for k, v in message.items()}
+            self.errors = {k: [str(v)] if isinstance(v, str | Promise) else [str(m) for m in v]
+                           for k, v in message.items()}
         else:
-            self.errors = {field or "__all__": [message]}
+            self.errors = {field or "__all__": [str(message)]}
         super().__init__(self.message)
 
     @property

@@ -9,6 +9,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge import data
 
@@ -23,12 +25,14 @@ def currency_choices() -> list[tuple[str, str]]:
 
 def validate_country(value: str) -> None:
     if value not in data.countries():
-        raise ValidationError(f"“{value}” is not an ISO 3166-1 alpha-2 country code.", code="invalid_country")
+        raise ValidationError(gettext("“%(value)s” is not an ISO 3166-1 alpha-2 country code.") % {"value": value},
+                              code="invalid_country")
 
 
 def validate_currency(value: str) -> None:
     if value not in data.currencies():
-        raise ValidationError(f"“{value}” is not an ISO 4217 currency code.", code="invalid_currency")
+        raise ValidationError(gettext("“%(value)s” is not an ISO 4217 currency code.") % {"value": value},
+                              code="invalid_currency")
 
 
 _LOCODE = re.compile(r"^[A-Z]{2} [A-Z2-9]{3}$")
@@ -37,8 +41,8 @@ _LOCODE = re.compile(r"^[A-Z]{2} [A-Z2-9]{3}$")
 def validate_unlocode(value: str) -> None:
     if not _LOCODE.match(value):
         raise ValidationError(
-            f"“{value}” is not a UN/LOCODE: write the country code, a space and three letters or digits 2–9, "
-            "for example “PL RZE”.",
+            gettext("“%(value)s” is not a UN/LOCODE: write the country code, a space and three letters or digits "
+                    "2–9, for example “PL RZE”.") % {"value": value},
             code="invalid_unlocode",
         )
     validate_country(value[:2])
@@ -57,12 +61,14 @@ def validate_nsn(value: str) -> None:
     digits = normalise_nsn(value)
     if not re.fullmatch(r"\d{13}", digits):
         raise ValidationError(
-            f"“{value}” is not an NSN: it needs 13 digits, written 4-2-3-4 (for example 5995-01-123-4567).",
+            gettext("“%(value)s” is not an NSN: it needs 13 digits, written 4-2-3-4 (for example 5995-01-123-4567).")
+            % {"value": value},
             code="invalid_nsn",
         )
     if digits[:4] not in data.fsc_classes():
         raise ValidationError(
-            f"NSN “{format_nsn(digits)}” starts with {digits[:4]}, which is not a Federal Supply Class.",
+            gettext("NSN “%(nsn)s” starts with %(fsc)s, which is not a Federal Supply Class.")
+            % {"nsn": format_nsn(digits), "fsc": digits[:4]},
             code="invalid_nsn_fsc",
         )
 
@@ -73,14 +79,18 @@ _SECTOR = re.compile(r"^\d{5}$")
 def validate_sector(value: str) -> None:
     """An OECD DAC 5-digit purpose code (IATI sector vocabulary 1), e.g. 72010 "Material relief assistance"."""
     if not _SECTOR.match(value or ""):
-        raise ValidationError(f"“{value}” is not a 5-digit DAC sector code, such as 72010.", code="invalid_sector")
+        raise ValidationError(gettext("“%(value)s” is not a 5-digit DAC sector code, such as 72010.")
+                              % {"value": value},
+                              code="invalid_sector")
 
 
 def validate_fsc(value: str) -> None:
     if not re.fullmatch(r"\d{4}", value or ""):
-        raise ValidationError(f"“{value}” is not an FSC class: it needs 4 digits.", code="invalid_fsc")
+        raise ValidationError(gettext("“%(value)s” is not an FSC class: it needs 4 digits.") % {"value": value},
+                              code="invalid_fsc")
     if value not in data.fsc_classes():
-        raise ValidationError(f"“{value}” is not a current Federal Supply Class.", code="unknown_fsc")
+        raise ValidationError(gettext("“%(value)s” is not a current Federal Supply Class.") % {"value": value},
+                              code="unknown_fsc")
 
 
 # --- quantities ---------------------------------------------------------------------------------------------
@@ -88,9 +98,9 @@ def validate_fsc(value: str) -> None:
 
 MIN_QUANTITY = 1
 MAX_QUANTITY = 1_000_000_000  # far above any real consignment, far inside every database's integer column
-QUANTITY_NOT_WHOLE = "Enter the quantity as a whole number, such as 12."
-QUANTITY_TOO_SMALL = f"Enter a quantity of at least {MIN_QUANTITY}."
-QUANTITY_TOO_LARGE = f"Enter a quantity of at most {MAX_QUANTITY:,}."
+QUANTITY_NOT_WHOLE = _("Enter the quantity as a whole number, such as 12.")
+QUANTITY_TOO_SMALL = _("Enter a quantity of at least 1.")  # MIN_QUANTITY
+QUANTITY_TOO_LARGE = _("Enter a quantity of at most 1,000,000,000.")  # MAX_QUANTITY
 
 
 def quantity_validators() -> list[Any]:

@@ -14,6 +14,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 # The range of the databases' 64-bit integer columns (primary keys and the ids that point at them).
 MIN_DB_INT, MAX_DB_INT = -(2**63), 2**63 - 1
@@ -23,9 +24,10 @@ def _whole_number_in_range(value: Any) -> None:
     if value is None:
         return
     if isinstance(value, Decimal) and (not value.is_finite() or value != value.to_integral_value()):
-        raise ValidationError("Give a whole number, such as an id shown on a record.", code="not_whole")
+        raise ValidationError(gettext("Give a whole number, such as an id shown on a record."), code="not_whole")
     if not MIN_DB_INT <= value <= MAX_DB_INT:
-        raise ValidationError("No record has a number that large; give an id shown on a record.", code="too_large")
+        raise ValidationError(gettext("No record has a number that large; give an id shown on a record."),
+                              code="too_large")
 
 
 def unknown_parameters(names: Iterable[str], filters: Iterable[str], *, extra: Iterable[str] = (),

@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 from aidbridge.core.errors import BUSY_MESSAGE, is_database_busy
 from aidbridge.core.requestid import request_id
@@ -51,11 +52,13 @@ class MethodNotAllowedPageMiddleware:
             return response
         allowed = [m.strip() for m in response.get("Allow", "").split(",") if m.strip()]
         if "POST" in allowed and "GET" not in allowed:
-            message = "This address only takes a form submission: use the button on the page instead of opening it."
+            message = gettext("This address only takes a form submission: use the button on the page instead of "
+                              "opening it.")
         else:
-            message = (f"This address does not take a {request.method} request"
-                       + (f"; it takes {', '.join(allowed)}." if allowed else "."))
-        page = render(request, "notice.html", {"heading": "Not allowed here", "message": message,
+            message = (gettext("This address does not take a %(method)s request; it takes %(allowed)s.")
+                       % {"method": request.method, "allowed": ", ".join(allowed)} if allowed else
+                       gettext("This address does not take a %(method)s request.") % {"method": request.method})
+        page = render(request, "notice.html", {"heading": gettext("Not allowed here"), "message": message,
                                                 "back_url": _back_url(request)}, status=405)
         if allowed:
             page["Allow"] = ", ".join(allowed)
@@ -84,5 +87,6 @@ class BusyDatabaseMiddleware:
         if not is_database_busy(exception):
             return None
         return render(request, "notice.html",
-                      {"heading": "Please try again", "message": BUSY_MESSAGE, "back_url": _back_url(request)},
+                      {"heading": gettext("Please try again"), "message": gettext(BUSY_MESSAGE),
+                       "back_url": _back_url(request)},
                       status=409)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge.core.viewer import viewer
 
@@ -15,9 +16,9 @@ class ReferenceQuerySet(models.QuerySet):
 
 
 class FillLevel(models.TextChoices):
-    NONE = "none", "None"
-    PARTIAL = "partial", "Partial"
-    COMPLETE = "complete", "Complete"
+    NONE = "none", _("None")
+    PARTIAL = "partial", _("Partial")
+    COMPLETE = "complete", _("Complete")
 
     @classmethod
     def of(cls, quantity: int, total: int) -> FillLevel:
@@ -29,9 +30,9 @@ class FillLevel(models.TextChoices):
 class Releasability(models.TextChoices):
     """Who may see a record, from narrowest to widest."""
 
-    COORDINATORS = "coordinators", "Coordinators only"
-    COALITION = "coalition", "Coalition"
-    PUBLIC = "public", "Public after disclosure date"
+    COORDINATORS = "coordinators", _("Coordinators only")
+    COALITION = "coalition", _("Coalition")
+    PUBLIC = "public", _("Public after disclosure date")
 
 
 MAX_ID = 2**63 - 1

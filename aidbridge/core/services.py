@@ -8,17 +8,20 @@ the audited writes themselves (``create``, ``update``, ``transition``) are in ``
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from aidbridge.core.errors import NotPermitted, ServiceError
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
 M = TypeVar("M", bound=models.Model)
 
 
-def require(condition: bool, message: str) -> None:
+def require(condition: bool, message: str | StrPromise) -> None:
     if not condition:
         raise NotPermitted(message)
 

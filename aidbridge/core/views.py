@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
@@ -24,7 +25,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from aidbridge.core import exports, panels
@@ -32,9 +36,14 @@ from aidbridge.core.errors import NotPermitted, ServiceError
 from aidbridge.core.filters import filter_errors
 from aidbridge.core.viewer import viewer
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
+    Text = str | StrPromise  # a label or message, possibly a lazy translation (gettext_lazy)
+
 PER_PAGE = 50
 LIST_PARAMETERS = ("page", "format")  # what a list takes besides its filters
-FILTER_HINT = "use the filters above."
+FILTER_HINT = _("use the filters above.")
 DOWNLOADS_TEMPLATE = "generic/_downloads.html"  # "Download CSV | XLSX" with the list's current filters
 # A rule on (the user's principal, the object); the principals are ``accounts.principal.Principal``.
 Predicate = Callable[[Any, Any], bool]
@@ -48,7 +57,7 @@ class Column:
     ``aidbridge.core.templatetags.aidbridge`` (text, link, status, fill, use, number, money, date, bool…).
     """
 
-    label: str
+    label: Text
     accessor: str
     kind: str = "text"
 
@@ -58,12 +67,12 @@ class Transition:
     """A status change offered as a POST button on the detail page. The service remains the authority."""
 
     name: str
-    label: str
+    label: Text
     service: Callable[..., Any]
     allowed: Predicate
     style: str = ""
-    confirm: str = ""
-    done: str = ""
+    confirm: Text = ""
+    done: Text = ""
 
 
 def url_name(obj: models.Model | type[models.Model], suffix: str = "") -> str:
@@ -76,7 +85,7 @@ def detail_url(obj: models.Model) -> str:
     return reverse(url_name(obj), args=[obj.pk])
 
 
-def forbidden(request: HttpRequest, message: str) -> HttpResponse:
+def forbidden(request: HttpRequest, message: Text) -> HttpResponse:
     return render(request, "403.html", {"message": message}, status=403)
 
 
@@ -91,23 +100,24 @@ def apply_service_errors(form: forms.BaseForm, exc: ServiceError) -> None:
 
 
 def tune_filter_form(form: forms.Form, choices: Mapping[str, list[tuple[Any, str]]],
-                     labels: Mapping[str, str]) -> None:
+                     labels: Mapping[str, Text]) -> None:
     """Make FilterSet widgets pleasant: checkboxes for multi-choice, date pickers, selects for id filters."""
     form.label_suffix = ""
     for name, field in form.fields.items():
         field.label = labels.get(name, field.label)
         if name in choices:
-            field.widget = forms.Select(choices=[("", "Any"), *choices[name]])
+            field.widget = forms.Select(choices=[("", gettext("Any")), *choices[name]])
         elif isinstance(field, forms.MultipleChoiceField):
             field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
         elif isinstance(field, forms.DateField):
             field.widget = forms.DateInput(attrs={"type": "date"})
         elif name == "q":
-            field.widget = forms.TextInput(attrs={"type": "search", "placeholder": "Search…"})
+            field.widget = forms.TextInput(attrs={"type": "search", "placeholder": gettext("Search…")})
         elif isinstance(field, forms.NullBooleanField):
-            field.widget = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
+            field.widget = forms.Select(choices=[("", gettext("Any")), ("true", gettext("Yes")),
+                                                 ("false", gettext("No"))])
         elif isinstance(field, forms.ChoiceField):
-            field.widget.choices = [("", "Any"), *[c for c in field.choices if c[0] != ""]]
+            field.widget.choices = [("", gettext("Any")), *[c for c in field.choices if c[0] != ""]]
 
 
 def list_download(request: HttpRequest, stem: str, columns: Sequence[Column], objects: Iterable[Any], *,
@@ -148,11 +158,11 @@ def visible(view: AppView, model: type[models.Model], pk: Any, related: Sequence
 class ObjectListView(AppView):
     model: type[models.Model]
     filterset_class: type | None = None
-    filter_labels: Mapping[str, str] = {}
+    filter_labels: Mapping[str, Text] = {}
     columns: Sequence[Column] = ()
     related: Sequence[str] = ()
     annotations: Sequence[str] = ()
-    title = ""
+    title: Text = ""
     template_name = "generic/object_list.html"
     results_template = "generic/_results.html"
     create_permission: Callable[[Any], bool] | None = None
@@ -170,14 +180,16 @@ class ObjectListView(AppView):
         return columns
 
     def export_stem(self) -> str:
-        return self.title or str(self.model._meta.verbose_name_plural)
+        """The download's file name part, in English whatever the page's language (a file name is ASCII)."""
+        with translation.override(settings.LANGUAGE_CODE):
+            return str(self.title or self.model._meta.verbose_name_plural)
 
     def export(self, fmt: str, qs: models.QuerySet) -> HttpResponse:
         """Every row of ``qs`` (the page's filtered, visible queryset) as a CSV or XLSX download."""
         columns = list(self.columns)
         rows = (exports.list_row(obj, columns, self.shown_columns(obj, columns)) for obj in qs)
         return exports.download(fmt, self.export_stem(), exports.list_header(columns), rows,
-                                title=self.title or str(self.model._meta.verbose_name_plural).capitalize())
+                                title=str(self.title or str(self.model._meta.verbose_name_plural).capitalize()))
 
     def get(self, request: HttpRequest) -> HttpResponse:
         qs = self.get_queryset()
@@ -266,7 +278,7 @@ class DetailFormView(ObjectDetailView):
     form_class: type[forms.BaseForm]
     form_name = "form"
     permission: Predicate | None = None
-    success_message = "Saved."
+    success_message: Text = _("Saved.")
     http_method_names = ["post"]
 
     def get_form(self, obj: Any) -> forms.BaseForm:
@@ -279,7 +291,7 @@ class DetailFormView(ObjectDetailView):
         obj = self.get_object(pk)
         permission = type(self).permission
         if permission is not None and not permission(self.principal, obj):
-            return forbidden(request, "You may not make this change.")
+            return forbidden(request, gettext("You may not make this change."))
         form = self.get_form(obj)
         if form.is_valid():
             try:
@@ -316,8 +328,9 @@ class ObjectFormView(AppView):
         obj = visible(self, self.model, pk, self.related) if pk is not None else None
         permission = type(self).permission
         if permission is not None and not permission(self.principal, obj):
-            verb = "change this" if obj is not None else f"add a {self.model._meta.verbose_name}"
-            return obj, forbidden(self.request, f"You may not {verb}.")
+            message = (gettext("You may not change this.") if obj is not None else
+                       gettext("You may not add a %(thing)s.") % {"thing": self.model._meta.verbose_name})
+            return obj, forbidden(self.request, message)
         return obj, None
 
     def _render(self, obj: Any, form: forms.BaseForm, status: int = 200) -> HttpResponse:
@@ -325,7 +338,8 @@ class ObjectFormView(AppView):
         context = {
             "object": obj,
             "form": form,
-            "title": f"Edit {obj}" if obj is not None else f"Add {noun}",
+            "title": (gettext("Edit %(object)s") % {"object": obj} if obj is not None
+                      else gettext("Add %(thing)s") % {"thing": noun}),
             "cancel_url": detail_url(obj) if obj is not None else reverse(url_name(self.model, "list")),
         }
         return render(self.request, self.template_name, context, status=status)
@@ -357,7 +371,7 @@ class ObjectFormView(AppView):
             except ServiceError as exc:
                 apply_service_errors(form, exc)
             else:
-                messages.success(request, f"Saved {saved}.")
+                messages.success(request, gettext("Saved %(object)s.") % {"object": saved})
                 return HttpResponseRedirect(detail_url(saved))
         return self._render(obj, form, status=422)
 
@@ -382,7 +396,8 @@ class ObjectActionView(AppView):
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, self.transition.done or f"{self.transition.label}: done.")
+            done = self.transition.done or gettext("%(action)s: done.") % {"action": self.transition.label}
+            messages.success(request, done)
             if isinstance(result, models.Model):
                 obj = result
         return HttpResponseRedirect(self.next_url(obj) if self.next_url else detail_url(obj))

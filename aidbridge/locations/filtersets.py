@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge.locations.models import Hub, Location
 
 
 class LocationFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = django_filters.CharFilter(method="search", label=_("Search"))
     country = django_filters.CharFilter()
 
     class Meta:
@@ -19,8 +20,8 @@ class LocationFilterSet(django_filters.FilterSet):
 
 
 class HubFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
-    organisation = django_filters.NumberFilter(field_name="operator_id", label="Operator organisation id")
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    organisation = django_filters.NumberFilter(field_name="operator_id", label=_("Operator organisation id"))
     country = django_filters.CharFilter(field_name="location__country")
     active = django_filters.BooleanFilter()
 

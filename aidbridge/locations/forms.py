@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.core.fields import country_choices
@@ -19,7 +20,7 @@ class LocationForm(forms.ModelForm):
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["country"].widget = forms.Select(choices=[("", "—"), *country_choices()])
-        self.fields["unlocode"].help_text = "Country code, a space and three letters, e.g. “UA LWO”."
+        self.fields["unlocode"].help_text = _("Country code, a space and three letters, e.g. “UA LWO”.")
 
 
 class HubForm(forms.ModelForm):
@@ -36,10 +37,10 @@ class HubForm(forms.ModelForm):
 
 class InboundLeadTimeForm(forms.Form):
     prefix = "inbound"
-    origin_country = forms.ChoiceField(label="Origin country")
+    origin_country = forms.ChoiceField(label=_("Origin country"))
     weeks = forms.IntegerField(min_value=0, max_value=52, required=False,
-                               help_text="Leave empty to remove the route.")
-    cost_per_t = forms.DecimalField(label="Cost per tonne", min_value=Decimal(0), max_digits=10,
+                               help_text=_("Leave empty to remove the route."))
+    cost_per_t = forms.DecimalField(label=_("Cost per tonne"), min_value=Decimal(0), max_digits=10,
                                     decimal_places=4, required=False)
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
@@ -51,7 +52,7 @@ class OutboundLeadTimeForm(forms.Form):
     prefix = "outbound"
     destination = forms.ModelChoiceField(queryset=Location.objects.none())
     weeks = forms.IntegerField(min_value=0, max_value=52, required=False,
-                               help_text="Leave empty to remove the route.")
+                               help_text=_("Leave empty to remove the route."))
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

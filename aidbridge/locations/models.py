@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.core.fields import validate_country, validate_unlocode
@@ -26,6 +27,8 @@ class Location(models.Model):
     objects = ReferenceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
         ordering = ["unlocode"]
 
     def __str__(self) -> str:
@@ -35,18 +38,20 @@ class Location(models.Model):
 class Hub(models.Model):
     REFERENCE_FIELD = "code"  # how the API accepts a hub besides its id (aidbridge.core.api.Ref)
 
-    code = models.SlugField(max_length=16, unique=True, help_text="e.g. “PL-RZE”.")
+    code = models.SlugField(max_length=16, unique=True, help_text=_("e.g. “PL-RZE”."))
     name = models.CharField(max_length=200)
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="hubs")
     operator = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="hubs")
     capacity_t_per_week = models.DecimalField(
-        "weekly throughput (t)", max_digits=12, decimal_places=3, validators=[MinValueValidator(Decimal("0"))]
+        _("weekly throughput (t)"), max_digits=12, decimal_places=3, validators=[MinValueValidator(Decimal("0"))]
     )
     active = models.BooleanField(default=True)
 
     objects = ReferenceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("hub")
+        verbose_name_plural = _("hubs")
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(condition=models.Q(capacity_t_per_week__gte=0), name="hub_capacity_nonneg")
@@ -69,6 +74,8 @@ class InboundLeadTime(models.Model):
     objects = ReferenceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("inbound lead time")
+        verbose_name_plural = _("inbound lead times")
         ordering = ["origin_country", "hub__code"]
         constraints = [
             models.UniqueConstraint(fields=["origin_country", "hub"], name="inbound_lead_unique")
@@ -88,6 +95,8 @@ class OutboundLeadTime(models.Model):
     objects = ReferenceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("outbound lead time")
+        verbose_name_plural = _("outbound lead times")
         ordering = ["hub__code", "destination__unlocode"]
         constraints = [models.UniqueConstraint(fields=["hub", "destination"], name="outbound_lead_unique")]
 

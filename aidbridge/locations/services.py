@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import principal
@@ -17,13 +18,15 @@ HUB_FIELDS = ("code", "name", "location", "operator", "capacity_t_per_week", "ac
 
 
 def _require_manager(actor: Any) -> None:
-    core.require(principal(actor).manages_reference_data, "Only coordinator editors may change locations and hubs.")
+    core.require(principal(actor).manages_reference_data,
+                 gettext("Only coordinator editors may change locations and hubs."))
 
 
 def _check_country(location: Location) -> None:
     if location.unlocode[:2] != location.country:
         raise ServiceError(
-            f"The UN/LOCODE “{location.unlocode}” belongs to {location.unlocode[:2]}, not {location.country}.",
+            gettext("The UN/LOCODE “%(unlocode)s” belongs to %(its_country)s, not %(country)s.")
+            % {"unlocode": location.unlocode, "its_country": location.unlocode[:2], "country": location.country},
             field="unlocode",
         )
 
@@ -49,7 +52,8 @@ def update_location(*, actor: Any, location: Location, changes: dict[str, Any]) 
 
 def _check_operator(hub: Hub) -> None:
     if hub.operator.kind != Organisation.Kind.HUB_OPERATOR:
-        raise ServiceError(f"{hub.operator} is not a hub operator.", field="operator")
+        raise ServiceError(gettext("%(organisation)s is not a hub operator.") % {"organisation": hub.operator},
+                           field="operator")
 
 
 @transaction.atomic
@@ -79,7 +83,8 @@ def set_inbound_lead_time(
     before = snapshot(row) if row else None
     if weeks is None:
         if row is None:
-            raise ServiceError(f"There is no route from {origin_country} to {hub.code}.", field="origin_country")
+            raise ServiceError(gettext("There is no route from %(country)s to %(hub)s.")
+                               % {"country": origin_country, "hub": hub.code}, field="origin_country")
         record_event(actor=actor, action="lead_time.inbound.delete", obj=row, before=before)
         row.delete()
         return None
@@ -101,7 +106,8 @@ def set_outbound_lead_time(
     before = snapshot(row) if row else None
     if weeks is None:
         if row is None:
-            raise ServiceError(f"{hub.code} does not serve {destination.unlocode}.", field="destination")
+            raise ServiceError(gettext("%(hub)s does not serve %(destination)s.")
+                               % {"hub": hub.code, "destination": destination.unlocode}, field="destination")
         record_event(actor=actor, action="lead_time.outbound.delete", obj=row, before=before)
         row.delete()
         return None

@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import manages_reference_data
@@ -48,7 +49,7 @@ class HubList(ObjectListView):
     columns = tables.HUB_COLUMNS
     related = ("location", "operator")
     create_permission = manages_reference_data
-    filter_labels = {"organisation": "Operator", "country": "Country"}
+    filter_labels = {"organisation": _("Operator"), "country": _("Country")}
 
     def filter_choices(self) -> dict[str, list[tuple[Any, str]]]:
         operators = Organisation.objects.for_user(self.request.user).filter(kind=Organisation.Kind.HUB_OPERATOR)
@@ -90,7 +91,7 @@ class InboundLeadTimeSet(DetailFormView, HubDetail):
     form_class = InboundLeadTimeForm
     form_name = "inbound_form"
     permission = staticmethod(manages_reference_data)
-    success_message = "Inbound lead time saved."
+    success_message = _("Inbound lead time saved.")
 
     def perform(self, obj: Hub, form: forms.BaseForm) -> Any:
         data = form.cleaned_data
@@ -106,7 +107,7 @@ class OutboundLeadTimeSet(DetailFormView, HubDetail):
     form_class = OutboundLeadTimeForm
     form_name = "outbound_form"
     permission = staticmethod(manages_reference_data)
-    success_message = "Outbound lead time saved."
+    success_message = _("Outbound lead time saved.")
 
     def perform(self, obj: Hub, form: forms.BaseForm) -> Any:
         data = form.cleaned_data

@@ -5,7 +5,7 @@ Bars are small inline SVGs sized with attributes (not ``style=``), so a strict C
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,9 +13,11 @@ from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils import formats
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext
 
 from aidbridge.core.exports import resolve
 from aidbridge.core.models import FillLevel
@@ -24,8 +26,12 @@ from aidbridge.core.views import Column, url_name
 register = template.Library()
 
 DASH = mark_safe('<span class="muted">—</span>')
-WITHHELD = mark_safe('<span class="badge withheld muted" title="Withheld under this record\'s releasability">'
-                     'withheld</span>')
+
+def _withheld_badge() -> SafeString:
+    return format_html('<span class="badge withheld muted" title="{}">{}</span>',
+                       gettext("Withheld under this record's releasability"), gettext("withheld"))
+
+
 FILL_SYMBOL = {FillLevel.NONE: "○", FillLevel.PARTIAL: "◐", FillLevel.COMPLETE: "●"}
 
 
@@ -56,9 +62,41 @@ def _choice_display(obj: Any, accessor: str, value: Any) -> Any:
 
 
 def _number(value: Any) -> str:
-    if isinstance(value, Decimal):
-        return intcomma(f"{value.normalize():f}")
+    if isinstance(value, Decimal):  # as many decimals as it has, no trailing zeros, in the locale's separators
+        value = Decimal(f"{value.normalize():f}")
     return intcomma(value)
+
+
+# Where a locale writes the currency code: before the amount ("EUR 1,234.50", "EUR 1.234,50") or after it
+# ("1 234,50 EUR"). A language not listed writes the code first, as English does.
+CURRENCY_AFTER_AMOUNT = frozenset({"uk"})
+CENT = Decimal("0.01")
+
+
+@register.filter
+def money(amount: Any, currency: str = "") -> str:
+    """An amount with its ISO 4217 currency code, as the active language writes money: two decimals, the locale's
+    separators and grouping, the code before or after the amount (``CURRENCY_AFTER_AMOUNT``).
+
+    ``{{ pledge.amount|money:pledge.currency }}`` → "EUR 1,234.50" (en-gb), "1 234,50 EUR" (uk),
+    "EUR 1.234,50" (id). ``None`` or "" gives "".
+    """
+    if amount is None or amount == "":
+        return ""
+    try:
+        value = Decimal(str(amount))
+    except ArithmeticError:
+        return str(amount)
+    if not value.is_finite():
+        return str(amount)
+    # Round to the cent, half away from zero (number_format alone would cut the third decimal off), and never
+    # show "-0.00" for an amount that rounds to nothing.
+    value = value.quantize(CENT, rounding=ROUND_HALF_UP) + Decimal("0.00")
+    number = formats.number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
+    if not currency:
+        return number
+    language = (get_language() or "").split("-")[0]
+    return f"{number}\u00a0{currency}" if language in CURRENCY_AFTER_AMOUNT else f"{currency}\u00a0{number}"
 
 
 @register.simple_tag
@@ -69,7 +107,7 @@ def cell(obj: Any, column: Column) -> SafeString:
     if kind == "use":
         return use(obj)
     if kind == "withheld":  # releasability: the value is never read, let alone rendered
-        return WITHHELD
+        return _withheld_badge()
     value = resolve(obj, column.accessor)
     if value is None or value == "":
         return DASH
@@ -89,9 +127,9 @@ def cell(obj: Any, column: Column) -> SafeString:
     if kind == "number":
         return format_html("{}", _number(value))
     if kind == "money":
-        return format_html("{} {}", intcomma(f"{value:.2f}"), getattr(obj, "currency", ""))
+        return format_html("{}", money(value, getattr(obj, "currency", "")))
     if kind == "date":
-        return format_html('<time datetime="{}">{}</time>', value.isoformat(), date_format(value, "j M Y"))
+        return format_html('<time datetime="{}">{}</time>', value.isoformat(), formats.date_format(value))
     if kind == "month":  # a date reduced to its month (releasability)
         return format_html('<time datetime="{}">{}</time>', value.strftime("%Y-%m"), date_format(value, "M Y"))
     if kind == "timestamp":  # to the second, as the audit trail records it
@@ -100,16 +138,17 @@ def cell(obj: Any, column: Column) -> SafeString:
         href = reverse("audit:auditevent_list") + "?" + urlencode({"request_id": value})
         return format_html('<a href="{}" title="{}"><code>{}</code></a>', href, value, str(value)[:8])
     if kind == "datetime":
-        return format_html('<time datetime="{}">{}</time>', value.isoformat(), date_format(value, "j M Y H:i"))
+        return format_html('<time datetime="{}">{} {}</time>', value.isoformat(), formats.date_format(value),
+                           date_format(value, "H:i"))
     if kind == "bool":
-        return format_html("{}", "Yes" if value else "No")
+        return format_html("{}", gettext("Yes") if value else gettext("No"))
     return format_html("{}", value)
 
 
 @register.simple_tag
 def withheld() -> SafeString:
     """The badge shown in place of a value the viewer may not see."""
-    return WITHHELD
+    return _withheld_badge()
 
 
 @register.simple_tag
@@ -139,11 +178,12 @@ def fill(requirement: Any) -> SafeString:
     """Compact fill widget: one stacked bar plus allocated / in transit / delivered badges."""
     q, a, t, d = requirement.quantity, requirement.allocated, requirement.in_transit, requirement.delivered
     pa, pt, pd = _percent(a, q), _percent(t, q), _percent(d, q)
-    label = f"Allocated {intcomma(a)} of {intcomma(q)}, in transit {intcomma(t)}, delivered {intcomma(d)}"
+    label = gettext("Allocated %(allocated)s of %(quantity)s, in transit %(in_transit)s, delivered %(delivered)s") % {
+        "allocated": intcomma(a), "quantity": intcomma(q), "in_transit": intcomma(t), "delivered": intcomma(d)}
     bar = _bar(label, [("bar-allocated", 0, pa), ("bar-transit", pd, min(pt, 100 - pd)), ("bar-delivered", 0, pd)])
-    badges = format_html("{}{}{}", fill_badge("allocated", requirement.allocated_fill),
-                         fill_badge("in transit", requirement.in_transit_fill),
-                         fill_badge("delivered", requirement.delivered_fill))
+    badges = format_html("{}{}{}", fill_badge(gettext("allocated"), requirement.allocated_fill),
+                         fill_badge(gettext("in transit"), requirement.in_transit_fill),
+                         fill_badge(gettext("delivered"), requirement.delivered_fill))
     return format_html('<div class="fill-cell">{}<span class="fill-nums">{} / {}</span>'
                        '<div class="badges">{}</div></div>', bar, intcomma(a), intcomma(q), badges)
 
@@ -153,10 +193,12 @@ def use(pledge: Any) -> SafeString:
     """Allocated versus pledged quantity."""
     q, a = pledge.quantity, pledge.allocated
     delivered = int(getattr(pledge, "delivered_qty", 0) or 0)
-    bar = _bar(f"Allocated {intcomma(a)} of {intcomma(q)}, delivered {intcomma(delivered)}",
+    label = gettext("Allocated %(allocated)s of %(quantity)s, delivered %(delivered)s") % {
+        "allocated": intcomma(a), "quantity": intcomma(q), "delivered": intcomma(delivered)}
+    bar = _bar(label,
                [("bar-allocated", 0, _percent(a, q)), ("bar-delivered", 0, _percent(delivered, q))])
     return format_html('<div class="fill-cell">{}<span class="fill-nums">{} / {}</span><div class="badges">{}</div>'
-                       '</div>', bar, intcomma(a), intcomma(q), fill_badge("allocated", FillLevel.of(a, q)))
+                       '</div>', bar, intcomma(a), intcomma(q), fill_badge(gettext("allocated"), FillLevel.of(a, q)))
 
 
 @register.simple_tag(takes_context=True)

@@ -110,7 +110,7 @@ def _dmy(value: str) -> dt.date:
     return dt.date(year, month, day)
 
 
-def choice(choices: Iterable[tuple[Any, str]], *, extra: dict[str, Any] | None = None) -> Parser:
+def choice(choices: Iterable[tuple[Any, Any]], *, extra: dict[str, Any] | None = None) -> Parser:
     """A value of a model's choices, given as the value or its label (case does not matter)."""
     table: dict[str, Any] = {}
     shown = []
