@@ -4,6 +4,7 @@ from typing import Any
 
 from axes.backends import AxesStandaloneBackend
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 
 class ThrottledLoginBackend(AxesStandaloneBackend):
@@ -26,5 +27,5 @@ def locked_out(request: HttpRequest, credentials: Any = None, *args: Any) -> Any
     from django.shortcuts import render
 
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return render(request, "accounts/locked_out.html", {"cooloff_minutes": minutes, "title": "Too many attempts"},
-                  status=429)
+    context = {"cooloff_minutes": minutes, "title": gettext("Too many attempts")}
+    return render(request, "accounts/locked_out.html", context, status=429)

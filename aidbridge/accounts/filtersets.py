@@ -9,8 +9,8 @@ from aidbridge.accounts.models import Organisation
 
 class OrganisationFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    kind = django_filters.ChoiceFilter(choices=Organisation.Kind.choices)
-    country = django_filters.CharFilter()
+    kind = django_filters.ChoiceFilter(choices=Organisation.Kind.choices, label=_("Kind"))
+    country = django_filters.CharFilter(label=_("Country"))
 
     class Meta:
         model = Organisation

@@ -15,6 +15,8 @@ class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
         fields = list(ORGANISATION_FIELDS)
+        labels = {"name": _("Name"), "short_name": _("Short name"), "kind": _("Kind"), "country": _("Country"),
+                  "iati_identifier": _("IATI identifier"), "in_coalition": _("In coalition")}
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -22,9 +24,11 @@ class OrganisationForm(forms.ModelForm):
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(max_length=100, initial=_("API token"), help_text=_("What the token is for."))
-    scope = forms.ChoiceField(choices=ApiToken.Scope.choices, initial=ApiToken.Scope.READ)
+    name = forms.CharField(label=_("Name"), max_length=100, initial=_("API token"),
+                           help_text=_("What the token is for."))
+    scope = forms.ChoiceField(label=_("Scope"), choices=ApiToken.Scope.choices, initial=ApiToken.Scope.READ)
     expires_on = forms.DateField(
+        label=_("Expires on"),
         required=False, widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Optional. The token works until the end of this day (UTC)."),
     )

@@ -9,8 +9,8 @@ from aidbridge.catalogue.models import ExchangeRate, Item
 
 class ItemFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    supply_class = django_filters.ChoiceFilter(choices=Item.SupplyClass.choices)
-    fsc = django_filters.CharFilter()
+    supply_class = django_filters.ChoiceFilter(choices=Item.SupplyClass.choices, label=_("Supply class"))
+    fsc = django_filters.CharFilter(label=_("FSC"))
 
     class Meta:
         model = Item
@@ -22,7 +22,7 @@ class ItemFilterSet(django_filters.FilterSet):
 
 class ExchangeRateFilterSet(django_filters.FilterSet):
     currency = django_filters.CharFilter(method="filter_currency", label=_("Currency"))
-    source = django_filters.ChoiceFilter(choices=ExchangeRate.Source.choices)
+    source = django_filters.ChoiceFilter(choices=ExchangeRate.Source.choices, label=_("Source"))
     date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("From"))
     date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte", label=_("Until"))
 

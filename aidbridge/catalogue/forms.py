@@ -21,6 +21,8 @@ class ItemForm(forms.ModelForm):
         model = Item
         fields = list(ITEM_FIELDS)
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        labels = {"code": _("Code"), "name": _("Name"), "supply_class": _("Supply class"), "unit": _("Unit"),
+                  "weight_t": _("Weight per unit (t)"), "fsc": _("FSC"), "description": _("Description")}
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -42,8 +44,8 @@ class ExchangeRateForm(forms.Form):
     """Enter one rate; a rate that exists for the currency and day is corrected (``set_exchange_rate``, which
     checks everything: this form only reads the values)."""
 
-    currency = forms.ChoiceField(help_text=_("ISO 4217; the euro is the base and needs no rate."))
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    currency = forms.ChoiceField(label=_("Currency"), help_text=_("ISO 4217; the euro is the base and needs no rate."))
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                            help_text=_("The day of the rate; not after today."))
     per_euro = forms.DecimalField(label=_("Units per euro"), help_text=_(
         "How many units of the currency one euro bought, as the ECB quotes it: 1.0842 for USD."))
@@ -54,8 +56,9 @@ class ExchangeRateForm(forms.Form):
 
 
 class RatesUploadForm(forms.Form):
-    file = forms.FileField(help_text=_("eurofxref.zip (the day's rates) or eurofxref-hist.zip (the history) as "
-                                       "downloaded from the ECB, or the CSV inside it."))
+    file = forms.FileField(label=_("File"), help_text=_(
+        "eurofxref.zip (the day's rates) or eurofxref-hist.zip (the history) as downloaded from the ECB, or the CSV "
+        "inside it."))
     dry_run = forms.BooleanField(required=False, label=_("Dry run"),
                                  help_text=_("Check the file and count what it would change; write nothing."))
 

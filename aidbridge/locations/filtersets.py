@@ -9,7 +9,7 @@ from aidbridge.locations.models import Hub, Location
 
 class LocationFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    country = django_filters.CharFilter()
+    country = django_filters.CharFilter(label=_("Country"))
 
     class Meta:
         model = Location
@@ -22,8 +22,8 @@ class LocationFilterSet(django_filters.FilterSet):
 class HubFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     organisation = django_filters.NumberFilter(field_name="operator_id", label=_("Operator organisation id"))
-    country = django_filters.CharFilter(field_name="location__country")
-    active = django_filters.BooleanFilter()
+    country = django_filters.CharFilter(field_name="location__country", label=_("Country"))
+    active = django_filters.BooleanFilter(label=_("Active"))
 
     class Meta:
         model = Hub

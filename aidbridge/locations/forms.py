@@ -16,6 +16,8 @@ class LocationForm(forms.ModelForm):
     class Meta:
         model = Location
         fields = list(LOCATION_FIELDS)
+        labels = {"unlocode": _("UN/LOCODE"), "name": _("Name"), "country": _("Country"), "latitude": _("Latitude"),
+                  "longitude": _("Longitude")}
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -27,6 +29,8 @@ class HubForm(forms.ModelForm):
     class Meta:
         model = Hub
         fields = list(HUB_FIELDS)
+        labels = {"code": _("Code"), "name": _("Name"), "location": _("Location"), "operator": _("Operator"),
+                  "capacity_t_per_week": _("Weekly throughput (t)"), "active": _("Active")}
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -38,7 +42,7 @@ class HubForm(forms.ModelForm):
 class InboundLeadTimeForm(forms.Form):
     prefix = "inbound"
     origin_country = forms.ChoiceField(label=_("Origin country"))
-    weeks = forms.IntegerField(min_value=0, max_value=52, required=False,
+    weeks = forms.IntegerField(label=_("Weeks"), min_value=0, max_value=52, required=False,
                                help_text=_("Leave empty to remove the route."))
     cost_per_t = forms.DecimalField(label=_("Cost per tonne"), min_value=Decimal(0), max_digits=10,
                                     decimal_places=4, required=False)
@@ -50,8 +54,8 @@ class InboundLeadTimeForm(forms.Form):
 
 class OutboundLeadTimeForm(forms.Form):
     prefix = "outbound"
-    destination = forms.ModelChoiceField(queryset=Location.objects.none())
-    weeks = forms.IntegerField(min_value=0, max_value=52, required=False,
+    destination = forms.ModelChoiceField(label=_("Destination"), queryset=Location.objects.none())
+    weeks = forms.IntegerField(label=_("Weeks"), min_value=0, max_value=52, required=False,
                                help_text=_("Leave empty to remove the route."))
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
