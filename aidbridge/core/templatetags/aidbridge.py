@@ -27,7 +27,9 @@ register = template.Library()
 
 DASH = mark_safe('<span class="muted">—</span>')
 
+
 def _withheld_badge() -> SafeString:
+    """The badge shown in place of a value releasability withholds, in the active language."""
     return format_html('<span class="badge withheld muted" title="{}">{}</span>',
                        gettext("Withheld under this record's releasability"), gettext("withheld"))
 
