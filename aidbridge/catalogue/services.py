@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext
 
 from aidbridge.accounts.principal import principal
 from aidbridge.audit import writes
@@ -60,6 +60,8 @@ def _check_nsn_matches_fsc(item: Item) -> None:
 
 # --- exchange rates ------------------------------------------------------------------------------------------
 
+# The reasons ``ecb`` gives for a column it skipped, marked here for the catalogues (``RatesReport.lines``).
+gettext_noop("not a current ISO 4217 currency (replaced by the euro or withdrawn)")  # ecb.SKIPPED_NOT_CURRENT
 RATE_WRITERS = gettext_lazy("Only coordinator editors may set exchange rates.")
 EURO = ecb.EURO
 
@@ -156,23 +158,36 @@ class RatesReport:
         }
 
     def lines(self) -> list[str]:
+        """The report as sentences, in the active language (English at the command line)."""
+        name = self.filename or gettext("The file")
         if not self.ok:
-            out = [f"{self.filename or 'The file'}: nothing was imported; {len(self.errors)} problem(s)"
-                   + (" (the first ones)" if self.errors_truncated else "") + ":"]
-            return out + [f"  {error}" for error in self.errors]
+            count = len(self.errors)
+            head = (ngettext("%(file)s: nothing was imported; the first %(count)s problem:",
+                             "%(file)s: nothing was imported; the first %(count)s problems:", count)
+                    if self.errors_truncated else
+                    ngettext("%(file)s: nothing was imported; %(count)s problem:",
+                             "%(file)s: nothing was imported; %(count)s problems:", count))
+            return [head % {"file": name, "count": count}] + [f"  {error}" for error in self.errors]
         span = (f"{self.first_date:%Y-%m-%d}" if self.first_date == self.last_date
-                else f"{self.first_date:%Y-%m-%d} to {self.last_date:%Y-%m-%d}")
-        verb = "would be" if self.dry_run else "were"
+                else gettext("%(first)s to %(last)s") % {"first": f"{self.first_date:%Y-%m-%d}",
+                                                         "last": f"{self.last_date:%Y-%m-%d}"})
+        days = ngettext("%(file)s (%(layout)s layout): %(count)s day, %(span)s.",
+                        "%(file)s (%(layout)s layout): %(count)s days, %(span)s.", self.days)
+        currencies = ngettext("%(count)s currency.", "%(count)s currencies.", len(self.currencies))
+        rates = (gettext("Rates: %(created)s new, %(updated)s changed, %(unchanged)s already known (dry run: "
+                         "nothing would be written).") if self.dry_run else
+                 gettext("Rates: %(created)s new, %(updated)s changed, %(unchanged)s already known (written)."))
         out = [
-            f"{self.filename or 'The file'} ({self.layout} layout): {self.days} day(s), {span}, "
-            f"{len(self.currencies)} currencies.",
-            f"Rates: {self.created} new, {self.updated} changed, {self.unchanged} already known "
-            f"({'dry run: nothing ' + verb + ' written' if self.dry_run else 'written'}).",
+            days % {"file": name, "layout": self.layout, "count": self.days, "span": span} + " "
+            + currencies % {"count": len(self.currencies)},
+            rates % {"created": self.created, "updated": self.updated, "unchanged": self.unchanged},
         ]
         if self.missing_cells:
-            out.append(f"{self.missing_cells} cell(s) marked N/A or empty: no rate that day, none stored.")
+            out.append(ngettext("%(count)s cell marked N/A or empty: no rate that day, none stored.",
+                                "%(count)s cells marked N/A or empty: no rate that day, none stored.",
+                                self.missing_cells) % {"count": self.missing_cells})
         for code, reason in sorted(self.skipped_columns.items()):
-            out.append(f"Column {code} skipped: {reason}.")
+            out.append(gettext("Column %(code)s skipped: %(reason)s.") % {"code": code, "reason": gettext(reason)})
         return out
 
 
