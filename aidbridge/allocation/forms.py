@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import F
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -14,16 +14,21 @@ from aidbridge.pledges.models import Pledge
 
 class PledgeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Pledge) -> str:
-        return (f"{obj.reference} · {obj.donor.name} · {obj.unallocated:,} of {obj.quantity:,} left · "
-                f"from {obj.origin_country}, available {obj.available_from:%d %b %Y}")
+        return (gettext("%(reference)s · %(donor)s · %(left)s of %(quantity)s left · from %(origin)s, "
+                        "available %(day)s")
+                % {"reference": obj.reference, "donor": obj.donor.name,
+                   "left": number_format(obj.unallocated, force_grouping=True),
+                   "quantity": number_format(obj.quantity, force_grouping=True), "origin": obj.origin_country,
+                   "day": date_format(obj.available_from, "d M Y")})
 
 
 class AllocateForm(forms.Form):
-    pledge = PledgeChoiceField(queryset=Pledge.objects.none(), help_text=_("Committed pledges of the same item."),
+    pledge = PledgeChoiceField(label=_("Pledge"),
+                               queryset=Pledge.objects.none(), help_text=_("Committed pledges of the same item."),
                                widget=forms.Select(attrs={"class": "wide"}))
-    hub = forms.ModelChoiceField(queryset=Hub.objects.none())
-    quantity = forms.IntegerField(min_value=1)
-    dispatch_week = forms.DateField(
+    hub = forms.ModelChoiceField(label=_("Hub"), queryset=Hub.objects.none())
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    dispatch_week = forms.DateField(label=_("Dispatch week"),
         required=False, widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Optional: Monday of the planned hub dispatch week. It must be this week or later, and no "
                     "earlier than the pledge's available date plus the lead time from its origin to the hub."),
@@ -45,7 +50,8 @@ class AllocateForm(forms.Form):
         self.fields["hub"].queryset = Hub.objects.for_user(user).filter(active=True)
         left = requirement.quantity - requirement.allocated
         self.fields["quantity"].initial = left
-        self.fields["quantity"].help_text = f"{left:,} units still needed."
+        self.fields["quantity"].help_text = (gettext("%(units)s units still needed.")
+                                             % {"units": number_format(left, force_grouping=True)})
 
     def clean_dispatch_week(self) -> Any:
         week = self.cleaned_data.get("dispatch_week")
@@ -62,7 +68,7 @@ class AllocateForm(forms.Form):
 
 
 class QuantityForm(forms.Form):
-    quantity = forms.IntegerField(min_value=1)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -24,7 +24,8 @@ from aidbridge.core.views import list_download
 
 
 class RunForm(forms.Form):
-    method = forms.ChoiceField(choices=AllocationRun.Method.choices, initial=AllocationRun.Method.OPTIMAL)
+    method = forms.ChoiceField(label=_("Method"),
+                               choices=AllocationRun.Method.choices, initial=AllocationRun.Method.OPTIMAL)
     weeks = forms.IntegerField(min_value=1, max_value=104, initial=26, label=_("Horizon (weeks)"))
     time_limit = forms.FloatField(min_value=1, max_value=3600, initial=60, required=False,
                                   label=_("Time limit (s)"))

@@ -20,40 +20,43 @@ class _UserForm(forms.Form):
 
 class DispatchForm(_UserForm):
     prefix = "dispatch"
-    carrier = forms.CharField(max_length=120, required=False)
-    tracking_reference = forms.CharField(max_length=120, required=False)
-    place = forms.CharField(max_length=200, required=False, help_text=_("Depot or address, if known."))
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    carrier = forms.CharField(label=_("Carrier"), max_length=120, required=False)
+    tracking_reference = forms.CharField(label=_("Tracking reference"), max_length=120, required=False)
+    place = forms.CharField(label=_("Place"),
+                            max_length=200, required=False, help_text=_("Depot or address, if known."))
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class TrackForm(_UserForm):
     prefix = "track"
-    place = forms.CharField(max_length=200, required=False, help_text=_("Where the shipment is now."))
-    carrier = forms.CharField(max_length=120, required=False)
-    tracking_reference = forms.CharField(max_length=120, required=False)
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    place = forms.CharField(label=_("Place"), max_length=200, required=False, help_text=_("Where the shipment is now."))
+    carrier = forms.CharField(label=_("Carrier"), max_length=120, required=False)
+    tracking_reference = forms.CharField(label=_("Tracking reference"), max_length=120, required=False)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ArriveForm(_UserForm):
     prefix = "arrive"
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class CancelForm(_UserForm):
     prefix = "cancel"
-    reason = forms.CharField(max_length=500, help_text=_("Why the shipment is cancelled."))
+    reason = forms.CharField(label=_("Reason"), max_length=500, help_text=_("Why the shipment is cancelled."))
 
 
 class ProofForm(_UserForm):
     prefix = "proof"
-    signatory = forms.CharField(max_length=200, help_text=_("Who signed for the goods."))
-    document = forms.FileField(required=False, help_text=_("Scan of the signed delivery note: PDF, PNG, JPEG or "
+    signatory = forms.CharField(label=_("Signatory"), max_length=200, help_text=_("Who signed for the goods."))
+    document = forms.FileField(label=_("Document"),
+                               required=False, help_text=_("Scan of the signed delivery note: PDF, PNG, JPEG or "
                                                            "text. It may also be attached later."))
 
 
 class ProofDocumentForm(_UserForm):
     prefix = "scan"
-    document = forms.FileField(help_text=_("Scan of the signed delivery note: PDF, PNG, JPEG or text. Once "
+    document = forms.FileField(label=_("Document"),
+                               help_text=_("Scan of the signed delivery note: PDF, PNG, JPEG or text. Once "
                                            "attached, it is never replaced."))
 
 
@@ -93,16 +96,18 @@ class SplitForm(_LinesForm):
     prefix = "split"
     field_prefix = "move"
     help = _("Give the units to move on at least one line.")
-    week = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    week = forms.DateField(label=_("Week"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
                            help_text=_("Dispatch week of the new shipment (any day of it); default: this one's."))
-    note = forms.CharField(max_length=300, required=False, help_text=_("Why, for the timeline (optional)."))
+    note = forms.CharField(label=_("Note"),
+                           max_length=300, required=False, help_text=_("Why, for the timeline (optional)."))
 
 
 class RemoveLinesForm(_LinesForm):
     prefix = "remove"
     field_prefix = "remove"
     help = _("Give the units to take off on at least one line.")
-    reason = forms.CharField(max_length=300, help_text=_("Why these units are taken off. They can be planned again."))
+    reason = forms.CharField(label=_("Reason"),
+                             max_length=300, help_text=_("Why these units are taken off. They can be planned again."))
 
 
 REASON_CHOICES = [("", "—"), *DiscrepancyReason.choices]
@@ -112,7 +117,7 @@ class ReceiveForm(_UserForm):
     """One good/damaged/lost/reason group per shipment line still outstanding."""
 
     prefix = "receive"
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, lines: list[tuple[Any, int]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
@@ -139,12 +144,12 @@ class StockMovementForm(_UserForm):
     prefix = "movement"
     KINDS = [(StockMovement.Kind.ISSUE, _("Issue")), (StockMovement.Kind.ADJUSTMENT, _("Adjustment (± after a count)")),
              (StockMovement.Kind.WRITE_OFF, _("Write-off"))]
-    kind = forms.ChoiceField(choices=KINDS)
-    item = forms.ModelChoiceField(queryset=Item.objects.none())
-    quantity = forms.IntegerField(help_text=_("Units; an adjustment may be negative."))
-    reason = forms.ChoiceField(choices=[("", "—"), *StockMovement.Reason.choices], required=False,
+    kind = forms.ChoiceField(label=_("Kind"), choices=KINDS)
+    item = forms.ModelChoiceField(label=_("Item"), queryset=Item.objects.none())
+    quantity = forms.IntegerField(label=_("Quantity"), help_text=_("Units; an adjustment may be negative."))
+    reason = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *StockMovement.Reason.choices], required=False,
                                help_text=_("Required for adjustments and write-offs."))
-    note = forms.CharField(max_length=300, required=False)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
     override_reason = forms.CharField(
         max_length=300, required=False, label=_("Override reason"),
         help_text=_("Issues only: to take units reserved for allocations, say why. The override is audited."))

@@ -167,7 +167,8 @@ class DocumentAdd(_DocumentForm):
 
 class DocumentWithdrawForm(forms.Form):
     document = forms.IntegerField(widget=forms.HiddenInput)
-    reason = forms.CharField(max_length=1000, widget=forms.TextInput, help_text=_("Recorded in the audit trail."))
+    reason = forms.CharField(label=_("Reason"),
+                             max_length=1000, widget=forms.TextInput, help_text=_("Recorded in the audit trail."))
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
