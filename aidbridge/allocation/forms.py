@@ -4,6 +4,9 @@ from typing import Any
 
 from django import forms
 from django.db.models import F
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge.locations.models import Hub
 from aidbridge.pledges.models import Pledge
@@ -11,26 +14,31 @@ from aidbridge.pledges.models import Pledge
 
 class PledgeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Pledge) -> str:
-        return (f"{obj.reference} · {obj.donor.name} · {obj.unallocated:,} of {obj.quantity:,} left · "
-                f"from {obj.origin_country}, available {obj.available_from:%d %b %Y}")
+        return (gettext("%(reference)s · %(donor)s · %(left)s of %(quantity)s left · from %(origin)s, "
+                        "available %(day)s")
+                % {"reference": obj.reference, "donor": obj.donor.name,
+                   "left": number_format(obj.unallocated, force_grouping=True),
+                   "quantity": number_format(obj.quantity, force_grouping=True), "origin": obj.origin_country,
+                   "day": date_format(obj.available_from, "d M Y")})
 
 
 class AllocateForm(forms.Form):
-    pledge = PledgeChoiceField(queryset=Pledge.objects.none(), help_text="Committed pledges of the same item.",
+    pledge = PledgeChoiceField(label=_("Pledge"),
+                               queryset=Pledge.objects.none(), help_text=_("Committed pledges of the same item."),
                                widget=forms.Select(attrs={"class": "wide"}))
-    hub = forms.ModelChoiceField(queryset=Hub.objects.none())
-    quantity = forms.IntegerField(min_value=1)
-    dispatch_week = forms.DateField(
+    hub = forms.ModelChoiceField(label=_("Hub"), queryset=Hub.objects.none())
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    dispatch_week = forms.DateField(label=_("Dispatch week"),
         required=False, widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Optional: Monday of the planned hub dispatch week. It must be this week or later, and no "
-                  "earlier than the pledge's available date plus the lead time from its origin to the hub.",
+        help_text=_("Optional: Monday of the planned hub dispatch week. It must be this week or later, and no "
+                    "earlier than the pledge's available date plus the lead time from its origin to the hub."),
     )
     override_capacity = forms.BooleanField(
-        required=False, label="Override hub capacity",
-        help_text="Allocate even though the hub's weekly capacity would be exceeded. Needs a reason; both are "
-                  "recorded in the audit log.",
+        required=False, label=_("Override hub capacity"),
+        help_text=_("Allocate even though the hub's weekly capacity would be exceeded. Needs a reason; both are "
+                    "recorded in the audit log."),
     )
-    override_reason = forms.CharField(required=False, max_length=500, label="Reason for the override")
+    override_reason = forms.CharField(required=False, max_length=500, label=_("Reason for the override"))
 
     def __init__(self, *args: Any, user: Any = None, requirement: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -42,23 +50,25 @@ class AllocateForm(forms.Form):
         self.fields["hub"].queryset = Hub.objects.for_user(user).filter(active=True)
         left = requirement.quantity - requirement.allocated
         self.fields["quantity"].initial = left
-        self.fields["quantity"].help_text = f"{left:,} units still needed."
+        self.fields["quantity"].help_text = (gettext("%(units)s units still needed.")
+                                             % {"units": number_format(left, force_grouping=True)})
 
     def clean_dispatch_week(self) -> Any:
         week = self.cleaned_data.get("dispatch_week")
         if week is not None and week.weekday() != 0:
-            raise forms.ValidationError(f"{week:%d %b %Y} is a {week:%A}; pick the Monday of the week.")
+            raise forms.ValidationError(gettext("%(day)s is a %(weekday)s; pick the Monday of the week.")
+                                        % {"day": date_format(week, "d M Y"), "weekday": date_format(week, "l")})
         return week
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("override_capacity") and not (data.get("override_reason") or "").strip():
-            self.add_error("override_reason", "Give the reason for overriding the hub's weekly capacity.")
+            self.add_error("override_reason", gettext("Give the reason for overriding the hub's weekly capacity."))
         return data
 
 
 class QuantityForm(forms.Form):
-    quantity = forms.IntegerField(min_value=1)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -1,15 +1,22 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext, gettext_lazy
 
 from aidbridge.accounts.principal import principal
 from aidbridge.core import clock
 from aidbridge.locations.models import Hub
 from aidbridge.pledges.models import Pledge
 from aidbridge.requirements.models import Requirement
+
+# Lazy: translated where it is rendered, in the reader's language; typed as the str it renders as.
+_ = cast(Callable[[str], str], gettext_lazy)
 
 
 class AllocationLineQuerySet(models.QuerySet["AllocationLine"]):
@@ -34,8 +41,8 @@ class AllocationLine(models.Model):
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     in_transit_quantity = models.PositiveIntegerField(default=0)
     delivered_quantity = models.PositiveIntegerField(default=0)
-    lost_quantity = models.PositiveIntegerField(default=0, help_text="Units written off as damaged or lost.")
-    dispatch_week = models.DateField(null=True, blank=True, help_text="Monday of the planned hub dispatch week.")
+    lost_quantity = models.PositiveIntegerField(default=0, help_text=_("Units written off as damaged or lost."))
+    dispatch_week = models.DateField(null=True, blank=True, help_text=_("Monday of the planned hub dispatch week."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=clock.now)
 
@@ -71,21 +78,21 @@ class AllocationRun(models.Model):
     """One optimiser run over the database's current inputs, from queueing to approval."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-        APPROVED = "approved", "Approved"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        APPROVED = "approved", _("Approved")
 
     class Method(models.TextChoices):
-        OPTIMAL = "optimal", "Optimal (HiGHS)"
-        GREEDY = "greedy", "Greedy (hand rule)"
+        OPTIMAL = "optimal", _("Optimal (HiGHS)")
+        GREEDY = "greedy", _("Greedy (hand rule)")
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
     method = models.CharField(max_length=16, choices=Method.choices, default=Method.OPTIMAL)
-    start_date = models.DateField(help_text="Monday of week 0 of the plan.")
+    start_date = models.DateField(help_text=_("Monday of week 0 of the plan."))
     weeks = models.PositiveSmallIntegerField(default=26)
-    time_limit = models.FloatField(null=True, blank=True, help_text="Seconds; empty for no limit.")
+    time_limit = models.FloatField(null=True, blank=True, help_text=_("Seconds; empty for no limit."))
     progress = models.FloatField(default=0.0)
     progress_message = models.CharField(max_length=200, blank=True)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
@@ -103,7 +110,7 @@ class AllocationRun(models.Model):
     gap = models.FloatField(null=True, blank=True)
     greedy_objective = models.FloatField(null=True, blank=True)
     fallback_reason = models.TextField(
-        blank=True, help_text="Why the optimal method failed and the greedy plan was used instead; empty otherwise."
+        blank=True, help_text=_("Why the optimal method failed and the greedy plan was used instead; empty otherwise.")
     )
     error = models.TextField(blank=True)
     task_id = models.CharField(max_length=64, blank=True)
@@ -129,7 +136,7 @@ class AllocationRun(models.Model):
     def status_label(self) -> str:
         """The status in words, saying when the plan is the greedy fallback rather than what was asked for."""
         label = self.get_status_display()
-        return f"{label} (fallback to greedy)" if self.fallback_reason else label
+        return gettext("%(status)s (fallback to greedy)") % {"status": label} if self.fallback_reason else label
 
     @property
     def percent(self) -> int:

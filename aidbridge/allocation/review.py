@@ -15,11 +15,17 @@ import datetime as dt
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aidbridge.allocation.instance import key_pk
 
-PRIORITY_LABELS = {1: "P1 critical", 2: "P2 high", 3: "P3 medium", 4: "P4 low"}
+# Lazy labels, translated where the page renders them; typed as the str they render as.
+PRIORITY_LABELS = cast(dict[int, str], {1: gettext_lazy("P1 critical"), 2: gettext_lazy("P2 high"),
+                                        3: gettext_lazy("P3 medium"), 4: gettext_lazy("P4 low")})
 
 
 @dataclass(frozen=True)
@@ -262,16 +268,16 @@ def _tonnes_label(value: float) -> str:
 
 def _week_label(start: dt.date | None, week: int) -> str:
     if start is None:
-        return f"week {week}"
+        return _("week %(week)s") % {"week": week}
     day = start + dt.timedelta(weeks=week)
-    return f"{day.day} {day:%b %Y}"
+    return date_format(day, "j M Y")
 
 
 def _short_week_label(start: dt.date | None, week: int) -> str:
     if start is None:
         return f"W{week}"
     day = start + dt.timedelta(weeks=week)
-    return f"{day.day} {day:%b}"
+    return date_format(day, "j M")
 
 
 def hub_loads(instance: dict[str, Any], plan: dict[str, Any] | None, greedy: dict[str, Any] | None,

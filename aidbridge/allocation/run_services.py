@@ -7,6 +7,9 @@ from collections import Counter
 from typing import Any
 
 from django.db import transaction
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from aidbridge.accounts.principal import principal
 from aidbridge.allocation import services as allocation
@@ -22,9 +25,9 @@ from aidbridge.pledges.models import Pledge
 from aidbridge.requirements.models import Requirement
 
 
-def _require_coordinator(actor: Any, what: str) -> None:
+def _require_coordinator(actor: Any, message: str) -> None:
     p = principal(actor)
-    core.require(p.is_coordinator_editor, f"Only coordinator editors may {what}.")
+    core.require(p.is_coordinator_editor, message)
 
 
 @transaction.atomic
@@ -35,13 +38,14 @@ def start_run(
     """Queue a run; the background worker picks it up once this transaction commits."""
     from aidbridge.allocation.tasks import execute_run
 
-    _require_coordinator(actor, "start allocation runs")
+    _require_coordinator(actor, _("Only coordinator editors may start allocation runs."))
     if method not in AllocationRun.Method.values:
-        raise ServiceError(f"“{method}” is not a method; choose optimal or greedy.", field="method")
+        raise ServiceError(_("“%(method)s” is not a method; choose optimal or greedy.") % {"method": method},
+                           field="method")
     if not 1 <= int(weeks) <= 104:
-        raise ServiceError("The horizon is between 1 and 104 weeks.", field="weeks")
+        raise ServiceError(_("The horizon is between 1 and 104 weeks."), field="weeks")
     if time_limit is not None and not 0 < float(time_limit) <= 3600:
-        raise ServiceError("The time limit is between 0 and 3600 seconds.", field="time_limit")
+        raise ServiceError(_("The time limit is between 0 and 3600 seconds."), field="time_limit")
     run = AllocationRun.objects.create(
         method=method, weeks=int(weeks), time_limit=time_limit,
         start_date=monday(start_date or clock.today()), started_by=actor,
@@ -110,7 +114,8 @@ def input_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     old_fixed, new_fixed = (Counter(_flow_key(f) for f in data.get("fixed_flows", [])) for data in (old, new))
     if old_fixed != new_fixed:
         differ = sum(((old_fixed - new_fixed) + (new_fixed - old_fixed)).values())
-        changes.append(f"{differ} allocation line{'s were' if differ != 1 else ' was'} written or released")
+        changes.append(ngettext("%(lines)s allocation line was written or released",
+                                "%(lines)s allocation lines were written or released", differ) % {"lines": differ})
     network = [name for name, keys in (
         ("hubs or their capacity", ("hubs",)),
         ("lead times or transport costs", ("lead_in_weeks", "lead_out_weeks", "cost_in_per_t")),
@@ -133,14 +138,17 @@ def stale_reasons(run: AllocationRun) -> list[str]:
     since = run.started_at or run.created_at
     current = build_instance(start_date=run.start_date, weeks=run.weeks)
     if fingerprint(current) != run.inputs_fingerprint:
-        changes = input_changes(run.instance or {}, current) or ["the planning inputs differ"]
-        reasons.append(f"The inputs changed since this run started at {since:%d %b %Y %H:%M} UTC: "
-                       f"{'; '.join(changes)}.")
+        changes = input_changes(run.instance or {}, current) or [_("the planning inputs differ")]
+        reasons.append(_("The inputs changed since this run started at %(since)s UTC: %(changes)s.")
+                       % {"since": date_format(since, "d M Y H:i"), "changes": "; ".join(changes)})
     this_week = monday(clock.today())
     past = [f for f in _new_flows(run) if week_start(run.start_date, int(f["dispatch_week"])) < this_week]
     if past:
-        reasons.append(f"{len(past)} planned dispatch{'es fall' if len(past) != 1 else ' falls'} in weeks that "
-                       f"have passed (the plan starts in the week of {run.start_date:%d %b %Y}).")
+        reasons.append(ngettext("%(flows)s planned dispatch falls in weeks that have passed (the plan starts in the "
+                                "week of %(start)s).",
+                                "%(flows)s planned dispatches fall in weeks that have passed (the plan starts in the "
+                                "week of %(start)s).", len(past))
+                       % {"flows": len(past), "start": date_format(run.start_date, "d M Y")})
     return reasons
 
 
@@ -154,11 +162,12 @@ def approve_run(*, actor: Any, run: AllocationRun) -> list[Any]:
     first commits, finds them changed, and is refused. ``allocate`` re-checks quantities under the same
     locks, so no pledge is over-allocated and no requirement over-filled whatever happens.
     """
-    _require_coordinator(actor, "approve allocation plans")
+    _require_coordinator(actor, _("Only coordinator editors may approve allocation plans."))
     run = core.lock(run)
     if run.status != AllocationRun.Status.DONE:
         raise InvalidTransition(
-            f"{run} is {run.get_status_display().lower()}; only a finished run can be approved.", field="status"
+            _("%(run)s is %(status)s; only a finished run can be approved.")
+            % {"run": run, "status": run.get_status_display().lower()}, field="status"
         )
     list(Hub.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
     flows = _new_flows(run)
@@ -170,8 +179,8 @@ def approve_run(*, actor: Any, run: AllocationRun) -> list[Any]:
     }
     reasons = stale_reasons(run)
     if reasons:
-        raise Conflict(f"{run} is stale: {' '.join(reasons)} Start a new run to plan with the current inputs.",
-                       field="run")
+        raise Conflict(_("%(run)s is stale: %(reasons)s Start a new run to plan with the current inputs.")
+                       % {"run": run, "reasons": " ".join(reasons)}, field="run")
     hubs = {h.code: h for h in Hub.objects.filter(code__in={f["hub"] for f in flows})}
     lines = []
     for flow in sorted(flows, key=lambda f: (key_pk(f["pledge"]), key_pk(f["requirement"]))):

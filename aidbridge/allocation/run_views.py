@@ -10,6 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from aidbridge.accounts.models import Organisation
@@ -22,10 +24,11 @@ from aidbridge.core.views import list_download
 
 
 class RunForm(forms.Form):
-    method = forms.ChoiceField(choices=AllocationRun.Method.choices, initial=AllocationRun.Method.OPTIMAL)
-    weeks = forms.IntegerField(min_value=1, max_value=104, initial=26, label="Horizon (weeks)")
+    method = forms.ChoiceField(label=_("Method"),
+                               choices=AllocationRun.Method.choices, initial=AllocationRun.Method.OPTIMAL)
+    weeks = forms.IntegerField(min_value=1, max_value=104, initial=26, label=_("Horizon (weeks)"))
     time_limit = forms.FloatField(min_value=1, max_value=3600, initial=60, required=False,
-                                  label="Time limit (s)")
+                                  label=_("Time limit (s)"))
 
 
 def _may_plan(request: HttpRequest) -> bool:
@@ -43,7 +46,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
     if (download := list_download(request, "allocation runs", tables.RUN_COLUMNS, qs)) is not None:
         return download  # every run, not only the latest 100 the page shows
     return render(request, "allocation/run_list.html", {
-        "runs": qs[:100], "form": RunForm(), "may_plan": _may_plan(request), "title": "Allocation runs",
+        "runs": qs[:100], "form": RunForm(), "may_plan": _may_plan(request), "title": gettext("Allocation runs"),
     })
 
 
@@ -130,5 +133,7 @@ def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Plan approved: {len(lines)} allocation lines written.")
+        messages.success(request, ngettext("Plan approved: %(lines)s allocation line written.",
+                                           "Plan approved: %(lines)s allocation lines written.", len(lines))
+                         % {"lines": len(lines)})
     return HttpResponseRedirect(reverse("allocation:run_detail", args=[run.pk]))

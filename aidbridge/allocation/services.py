@@ -8,6 +8,9 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from aidbridge.accounts.principal import principal
 from aidbridge.allocation.models import AllocationLine
@@ -21,9 +24,9 @@ from aidbridge.pledges.models import Pledge
 from aidbridge.requirements.models import Requirement
 
 
-def _require_coordinator(actor: Any, what: str) -> None:
+def _require_coordinator(actor: Any, message: str) -> None:
     p = principal(actor)
-    core.require(p.is_coordinator_editor, f"Only coordinator editors may {what}.")
+    core.require(p.is_coordinator_editor, message)
 
 
 def _allocated(**filters: Any) -> int:
@@ -39,7 +42,11 @@ def _monday(day: dt.date) -> dt.date:
 
 
 def _week(day: dt.date) -> str:
-    return f"the week of {day:%d %b %Y}"
+    return _("the week of %(day)s") % {"day": _day(day)}
+
+
+def _day(day: dt.date) -> str:
+    return date_format(day, "d M Y")
 
 
 def hub_week_load_t(hub: Hub, week: dt.date) -> Decimal:
@@ -49,29 +56,33 @@ def hub_week_load_t(hub: Hub, week: dt.date) -> Decimal:
 
 
 def _tonnes(value: Decimal) -> str:
-    return f"{value.quantize(Decimal('0.1')):,} t"
+    return _("%(tonnes)s t") % {"tonnes": number_format(value.quantize(Decimal("0.1")), 1, force_grouping=True)}
 
 
 def _check_dispatch_week(pledge: Pledge, hub: Hub, week: dt.date, lead_weeks: int) -> None:
     """Refuse a week the goods cannot be at the hub in: before the pledge is available plus the lead time."""
     if week.weekday() != 0:
-        raise ServiceError(f"{week:%d %b %Y} is a {week:%A}; give the Monday of the dispatch week.",
-                           field="dispatch_week")
+        raise ServiceError(_("%(day)s is a %(weekday)s; give the Monday of the dispatch week.")
+                           % {"day": _day(week), "weekday": date_format(week, "l")}, field="dispatch_week")
     available = _monday(pledge.available_from)
     if week < available:
         raise ServiceError(
-            f"{pledge.reference} is available from {pledge.available_from:%d %b %Y}; it cannot be dispatched from "
-            f"the hub in {_week(week)}.", field="dispatch_week")
+            _("%(reference)s is available from %(day)s; it cannot be dispatched from the hub in %(week)s.")
+            % {"reference": pledge.reference, "day": _day(pledge.available_from), "week": _week(week)},
+            field="dispatch_week")
     earliest = available + dt.timedelta(weeks=lead_weeks)
     if week < earliest:
         raise ServiceError(
-            f"Goods from {pledge.origin_country} take {lead_weeks} week{'s' if lead_weeks != 1 else ''} to reach "
-            f"hub {hub.code}, so {pledge.reference} can be dispatched from {_week(earliest)} at the earliest, "
-            f"not {_week(week)}.", field="dispatch_week")
+            ngettext("Goods from %(origin)s take %(weeks)s week to reach hub %(hub)s, so %(reference)s can be "
+                     "dispatched from %(earliest)s at the earliest, not %(week)s.",
+                     "Goods from %(origin)s take %(weeks)s weeks to reach hub %(hub)s, so %(reference)s can be "
+                     "dispatched from %(earliest)s at the earliest, not %(week)s.", lead_weeks)
+            % {"origin": pledge.origin_country, "weeks": lead_weeks, "hub": hub.code, "reference": pledge.reference,
+               "earliest": _week(earliest), "week": _week(week)}, field="dispatch_week")
     this_week = _monday(clock.today())
     if week < this_week:
-        raise ServiceError(f"The week of {week:%d %b %Y} is in the past; the earliest dispatch week is "
-                           f"{_week(this_week)}.", field="dispatch_week")
+        raise ServiceError(_("The week of %(day)s is in the past; the earliest dispatch week is %(week)s.")
+                           % {"day": _day(week), "week": _week(this_week)}, field="dispatch_week")
 
 
 def _check_capacity(
@@ -87,11 +98,13 @@ def _check_capacity(
         return None
     if not override:
         raise Conflict(
-            f"Hub {hub.code} can dispatch {_tonnes(capacity)} in {_week(week)}; {_tonnes(load)} are already "
-            f"planned and this allocation adds {_tonnes(tonnes)} ({_tonnes(load + tonnes)} in all). Choose "
-            "another week or hub, or override the capacity with a reason.", field="dispatch_week")
+            _("Hub %(hub)s can dispatch %(capacity)s in %(week)s; %(load)s are already planned and this "
+              "allocation adds %(tonnes)s (%(total)s in all). Choose another week or hub, or override the capacity "
+              "with a reason.")
+            % {"hub": hub.code, "capacity": _tonnes(capacity), "week": _week(week), "load": _tonnes(load),
+               "tonnes": _tonnes(tonnes), "total": _tonnes(load + tonnes)}, field="dispatch_week")
     if not reason:
-        raise ServiceError("Give the reason for overriding the hub's weekly capacity.", field="override_reason")
+        raise ServiceError(_("Give the reason for overriding the hub's weekly capacity."), field="override_reason")
     return {"capacity_override": True, "override_reason": reason, "capacity_t": round(float(capacity), 3),
             "load_before_t": round(float(load), 3), "load_after_t": round(float(load + tonnes), 3)}
 
@@ -113,43 +126,50 @@ def allocate(
     inbound lead time from its origin to the hub, and not in the past. Without one the line is unscheduled
     and uses no week's capacity until it is planned.
     """
-    _require_coordinator(actor, "allocate pledges")
+    _require_coordinator(actor, _("Only coordinator editors may allocate pledges."))
     override_reason = (override_reason or "").strip()
     hub = core.lock(hub)
     pledge = core.lock(pledge)
     requirement = core.lock(requirement)
     if quantity is None or int(quantity) < 1:
-        raise ServiceError("Allocate at least one unit.", field="quantity")
+        raise ServiceError(_("Allocate at least one unit."), field="quantity")
     quantity = int(quantity)
     if pledge.status not in (Pledge.Status.COMMITTED, Pledge.Status.ALLOCATED, Pledge.Status.SHIPPED):
         raise InvalidTransition(
-            f"{pledge.reference} is {pledge.get_status_display().lower()}; only committed pledges can be allocated.",
+            _("%(reference)s is %(status)s; only committed pledges can be allocated.")
+            % {"reference": pledge.reference, "status": pledge.get_status_display().lower()},
             field="pledge",
         )
     if requirement.status != Requirement.Status.VALIDATED:
         raise InvalidTransition(
-            f"{requirement.reference} is {requirement.get_status_display().lower()}; only validated requirements "
-            "can be filled.",
+            _("%(reference)s is %(status)s; only validated requirements can be filled.")
+            % {"reference": requirement.reference, "status": requirement.get_status_display().lower()},
             field="requirement",
         )
     if pledge.item_id != requirement.item_id:
         raise ServiceError(
-            f"{pledge.reference} offers {pledge.item.code} but {requirement.reference} needs {requirement.item.code}.",
+            _("%(pledge)s offers %(offered)s but %(requirement)s needs %(needed)s.")
+            % {"pledge": pledge.reference, "offered": pledge.item.code, "requirement": requirement.reference,
+               "needed": requirement.item.code},
             field="requirement",
         )
     if not hub.active:
-        raise ServiceError(f"Hub {hub.code} is not active.", field="hub")
+        raise ServiceError(_("Hub %(hub)s is not active.") % {"hub": hub.code}, field="hub")
     inbound = InboundLeadTime.objects.filter(hub=hub, origin_country=pledge.origin_country).first()
     if inbound is None:
-        raise ServiceError(f"Hub {hub.code} cannot be reached from {pledge.origin_country}.", field="hub")
+        raise ServiceError(_("Hub %(hub)s cannot be reached from %(origin)s.")
+                           % {"hub": hub.code, "origin": pledge.origin_country}, field="hub")
     if not OutboundLeadTime.objects.filter(hub=hub, destination_id=requirement.destination_id).exists():
-        raise ServiceError(f"Hub {hub.code} does not serve {requirement.destination.unlocode}.", field="hub")
+        raise ServiceError(_("Hub %(hub)s does not serve %(destination)s.")
+                           % {"hub": hub.code, "destination": requirement.destination.unlocode}, field="hub")
     pledge_left = pledge.quantity - _allocated(pledge=pledge)
     if quantity > pledge_left:
-        raise Conflict(f"{pledge.reference} has only {pledge_left} units left to allocate.", field="quantity")
+        raise Conflict(_("%(reference)s has only %(units)s units left to allocate.")
+                       % {"reference": pledge.reference, "units": pledge_left}, field="quantity")
     requirement_left = requirement.quantity - _allocated(requirement=requirement)
     if quantity > requirement_left:
-        raise Conflict(f"{requirement.reference} needs only {requirement_left} more units.", field="quantity")
+        raise Conflict(_("%(reference)s needs only %(units)s more units.")
+                       % {"reference": requirement.reference, "units": requirement_left}, field="quantity")
     override = None
     if dispatch_week is not None:
         _check_dispatch_week(pledge, hub, dispatch_week, inbound.weeks)
@@ -204,10 +224,10 @@ def release_cancelled_requirement(*, actor: Any, requirement: Any) -> None:
 @transaction.atomic
 def release_allocation(*, actor: Any, line: AllocationLine) -> None:
     """Undo an allocation whose goods have not started moving."""
-    _require_coordinator(actor, "release allocations")
+    _require_coordinator(actor, _("Only coordinator editors may release allocations."))
     line = core.lock(line)
     if line.moved:
-        raise InvalidTransition("Goods on this allocation are already moving; it cannot be released.", field="line")
+        raise InvalidTransition(_("Goods on this allocation are already moving; it cannot be released."), field="line")
     pledge = line.pledge
     record_event(actor=actor, action="allocation.release", obj=line, before=snapshot(line))
     line.delete()
@@ -219,8 +239,8 @@ def _require_direct(line: AllocationLine) -> None:
     # Once an allocation travels by shipment, its counters are driven by the shipment services alone, so that
     # ``aidbridge ledger verify`` can re-derive them from shipments and receipts.
     if line.shipment_lines.exclude(shipment__status="cancelled").exists():
-        raise InvalidTransition("This allocation travels by shipment; record dispatches and receipts on its "
-                                "shipments.", field="line")
+        raise InvalidTransition(_("This allocation travels by shipment; record dispatches and receipts on its "
+                                  "shipments."), field="line")
 
 
 @transaction.atomic
@@ -236,13 +256,14 @@ def move_units(
     line = core.lock(line)
     pledge = core.lock(line.pledge)
     if min(dispatched, delivered, lost) < 0 or not (dispatched or delivered or lost):
-        raise ServiceError("Move at least one unit.", field="quantity")
+        raise ServiceError(_("Move at least one unit."), field="quantity")
     unmoved = line.quantity - line.moved
     if dispatched > unmoved:
-        raise Conflict(f"Only {unmoved} units of this allocation are still to be dispatched.", field="quantity")
-    if delivered + lost > line.in_transit_quantity + dispatched:
-        raise Conflict(f"Only {line.in_transit_quantity + dispatched} units of this allocation are in transit.",
+        raise Conflict(_("Only %(units)s units of this allocation are still to be dispatched.") % {"units": unmoved},
                        field="quantity")
+    if delivered + lost > line.in_transit_quantity + dispatched:
+        raise Conflict(_("Only %(units)s units of this allocation are in transit.")
+                       % {"units": line.in_transit_quantity + dispatched}, field="quantity")
     before = snapshot(line)
     line.in_transit_quantity += dispatched - delivered - lost
     line.delivered_quantity += delivered
@@ -268,15 +289,16 @@ def dispatch_allocation(*, actor: Any, line: AllocationLine, quantity: int) -> A
     core.require(
         p.is_superuser or (p.can_write and (p.is_coordinator or p.organisation_id in (
             line.hub.operator_id, line.pledge.donor_id))),
-        "Only coordinators, the donor or the hub operator may record a dispatch.",
+        _("Only coordinators, the donor or the hub operator may record a dispatch."),
     )
     _require_direct(line)
     if line.pledge.status == Pledge.Status.WITHDRAWN:
-        raise InvalidTransition(f"{line.pledge.reference} was withdrawn.", field="pledge")
+        raise InvalidTransition(_("%(reference)s was withdrawn.") % {"reference": line.pledge.reference},
+                                field="pledge")
     remaining = line.quantity - line.moved
     if quantity < 1 or quantity > remaining:
-        raise ServiceError(f"Between 1 and {remaining} units of this allocation can still be dispatched.",
-                           field="quantity")
+        raise ServiceError(_("Between 1 and %(units)s units of this allocation can still be dispatched.")
+                           % {"units": remaining}, field="quantity")
     return move_units(actor=actor, line=line, dispatched=quantity, action="allocation.dispatch")
 
 
@@ -287,10 +309,10 @@ def confirm_delivery(*, actor: Any, line: AllocationLine, quantity: int) -> Allo
     p = principal(actor)
     core.require(
         p.is_superuser or (p.can_write and (p.is_coordinator or p.organisation_id == line.requirement.recipient_id)),
-        "Only the recipient or coordinators may confirm a delivery.",
+        _("Only the recipient or coordinators may confirm a delivery."),
     )
     _require_direct(line)
     if quantity < 1 or quantity > line.in_transit_quantity:
-        raise ServiceError(f"Between 1 and {line.in_transit_quantity} units are in transit on this allocation.",
-                           field="quantity")
+        raise ServiceError(_("Between 1 and %(units)s units are in transit on this allocation.")
+                           % {"units": line.in_transit_quantity}, field="quantity")
     return move_units(actor=actor, line=line, delivered=quantity, action="allocation.deliver")

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from django import forms
+from django.utils.translation import gettext, gettext_lazy
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import Principal, coordinator_editor
@@ -14,6 +16,9 @@ from aidbridge.core.views import DetailFormView, ObjectDetailView, ObjectListVie
 from aidbridge.locations.models import Hub
 from aidbridge.requirements.models import Requirement
 from aidbridge.requirements.views import RequirementDetail
+
+# Lazy: translated where it is rendered, in the reader's language; typed as the str it renders as.
+_ = cast(Callable[[str], str], gettext_lazy)
 
 RELATED = ("pledge__donor", "requirement__item", "requirement__recipient", "hub")
 
@@ -29,8 +34,8 @@ def may_deliver(p: Principal, line: AllocationLine) -> bool:
 
 
 TRANSITIONS = [
-    Transition("release", "Release", services.release_allocation, style="danger", done="Allocation released.",
-               confirm="Release this allocation? Its units go back to the pledge.",
+    Transition("release", _("Release"), services.release_allocation, style="danger", done=_("Allocation released."),
+               confirm=_("Release this allocation? Its units go back to the pledge."),
                allowed=lambda p, line: coordinator_editor(p) and not line.moved),
 ]
 
@@ -40,8 +45,8 @@ class AllocationLineList(ObjectListView):
     filterset_class = AllocationLineFilterSet
     columns = tables.LINE_COLUMNS
     related = RELATED
-    title = "Allocations"
-    links = [("Allocation runs", "allocation:run_list")]
+    title = _("Allocations")
+    links = [(_("Allocation runs"), "allocation:run_list")]
 
     def filter_choices(self) -> dict[str, list[tuple[Any, str]]]:
         user = self.request.user
@@ -60,7 +65,7 @@ class AllocationLineDetail(ObjectDetailView):
     def get_extra_context(self, obj: AllocationLine) -> dict[str, Any]:
         p = self.principal
         return {
-            "title": f"Allocation line #{obj.pk}",
+            "title": gettext("Allocation line #%(pk)s") % {"pk": obj.pk},
             "dispatch_form": QuantityForm(prefix="dispatch") if may_dispatch(p, obj) else None,
             "deliver_form": QuantityForm(prefix="deliver") if may_deliver(p, obj) else None,
         }
@@ -69,7 +74,7 @@ class AllocationLineDetail(ObjectDetailView):
 class Dispatch(DetailFormView, AllocationLineDetail):
     form_name = "dispatch_form"
     permission = staticmethod(may_dispatch)
-    success_message = "Dispatch recorded."
+    success_message = _("Dispatch recorded.")
 
     def get_form(self, obj: AllocationLine) -> forms.BaseForm:
         return QuantityForm(self.request.POST, prefix="dispatch")
@@ -81,7 +86,7 @@ class Dispatch(DetailFormView, AllocationLineDetail):
 class Deliver(DetailFormView, AllocationLineDetail):
     form_name = "deliver_form"
     permission = staticmethod(may_deliver)
-    success_message = "Delivery confirmed."
+    success_message = _("Delivery confirmed.")
 
     def get_form(self, obj: AllocationLine) -> forms.BaseForm:
         return QuantityForm(self.request.POST, prefix="deliver")
@@ -100,7 +105,7 @@ class RequirementAllocate(DetailFormView, RequirementDetail):
     form_class = AllocateForm
     form_name = "allocate_form"
     permission = staticmethod(coordinator_editor)
-    success_message = "Allocated."
+    success_message = _("Allocated.")
 
     def get_form(self, obj: Requirement) -> forms.BaseForm:
         return AllocateForm(self.request.POST, user=self.request.user, requirement=obj)

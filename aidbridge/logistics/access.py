@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from aidbridge.accounts.principal import Principal, principal
 from aidbridge.core import services as core
 from aidbridge.locations.models import Hub
@@ -19,11 +21,12 @@ def operates(p: Principal, hub: Hub) -> bool:
 
 
 def require_coordinator(actor: Any, what: str) -> None:
-    core.require(principal(actor).is_coordinator_editor, f"Only coordinator editors may {what}.")
+    core.require(principal(actor).is_coordinator_editor, _("Only coordinator editors may %(what)s.") % {"what": what})
 
 
 def require_hub(actor: Any, hub: Hub, what: str) -> None:
-    core.require(operates(principal(actor), hub), f"Only coordinators and the operator of {hub.code} may {what}.")
+    core.require(operates(principal(actor), hub), _("Only coordinators and the operator of %(hub)s may %(what)s.")
+                 % {"hub": hub.code, "what": what})
 
 
 def sender_ok(p: Principal, shipment: Any) -> bool:
@@ -44,10 +47,12 @@ def receiver_ok(p: Principal, shipment: Any) -> bool:
 
 
 def require_sender(actor: Any, shipment: Any, what: str) -> None:
-    party = "the donor" if shipment.leg == "inbound" else f"the operator of {shipment.hub.code}"
-    core.require(sender_ok(principal(actor), shipment), f"Only coordinators and {party} may {what}.")
+    message = (_("Only coordinators and the donor may %(what)s.") if shipment.leg == "inbound"
+               else _("Only coordinators and the operator of %(hub)s may %(what)s."))
+    core.require(sender_ok(principal(actor), shipment), message % {"hub": shipment.hub.code, "what": what})
 
 
 def require_receiver(actor: Any, shipment: Any, what: str) -> None:
-    party = f"the operator of {shipment.hub.code}" if shipment.leg == "inbound" else "the recipient"
-    core.require(receiver_ok(principal(actor), shipment), f"Only coordinators and {party} may {what}.")
+    message = (_("Only coordinators and the operator of %(hub)s may %(what)s.") if shipment.leg == "inbound"
+               else _("Only coordinators and the recipient may %(what)s."))
+    core.require(receiver_ok(principal(actor), shipment), message % {"hub": shipment.hub.code, "what": what})

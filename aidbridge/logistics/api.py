@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db.models import OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status, UploadedFile
 
 from aidbridge.allocation.models import AllocationLine
@@ -95,7 +97,7 @@ def create_shipment(request: HttpRequest, payload: ShipmentIn) -> Any:
         [line.allocation_line for line in payload.lines])
     missing = [line.allocation_line for line in payload.lines if line.allocation_line not in known]
     if missing:
-        raise ServiceError({"lines": [f"There is no allocation line with id {pk}." for pk in missing]})
+        raise ServiceError({"lines": [_("There is no allocation line with id %(pk)s.") % {"pk": pk} for pk in missing]})
     shipment = services.create_shipment(
         actor=user, leg=payload.leg, hub=hub,
         lines=[(known[line.allocation_line], line.quantity) for line in payload.lines],
@@ -159,7 +161,8 @@ def _picked(user: Any, shipment: Shipment, picks: list[PickIn]) -> list[tuple[Sh
     on_board = _on_board(user, shipment)
     unknown = [pick.line for pick in picks if pick.line not in on_board]
     if unknown:
-        raise ServiceError({"lines": [f"Line {pk} is not on {shipment.reference}." for pk in unknown]})
+        raise ServiceError({"lines": [_("Line %(line)s is not on %(reference)s.")
+                                      % {"line": pk, "reference": shipment.reference} for pk in unknown]})
     return [(on_board[pick.line], pick.quantity) for pick in picks]
 
 
@@ -194,7 +197,8 @@ def receive_shipment(request: HttpRequest, shipment_id: int, payload: ReceiptIn)
     on_board = _on_board(user, shipment)
     unknown = [row.line for row in payload.lines if row.line not in on_board]
     if unknown:
-        raise ServiceError({"lines": [f"Line {pk} is not on {shipment.reference}." for pk in unknown]})
+        raise ServiceError({"lines": [_("Line %(line)s is not on %(reference)s.")
+                                      % {"line": pk, "reference": shipment.reference} for pk in unknown]})
     receipt = services.receive_shipment(
         actor=user, shipment=shipment, note=payload.note,
         lines=[services.Received(on_board[row.line], row.good, row.damaged, row.lost, row.reason, row.note)
@@ -205,8 +209,9 @@ def receive_shipment(request: HttpRequest, shipment_id: int, payload: ReceiptIn)
 
 def _read_upload(document: UploadedFile) -> bytes:
     if document.size is not None and document.size > settings.MAX_UPLOAD_BYTES:
-        raise ServiceError(f"The file is {document.size:,} bytes; the limit is {settings.MAX_UPLOAD_BYTES:,}.",
-                           field="document")
+        raise ServiceError(_("The file is %(size)s bytes; the limit is %(limit)s.")
+                           % {"size": number_format(document.size, force_grouping=True),
+                              "limit": number_format(settings.MAX_UPLOAD_BYTES, force_grouping=True)}, field="document")
     return bytes(document.read())
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge.logistics.models import Shipment, StockMovement
 
@@ -10,9 +11,9 @@ class ShipmentFilterSet(django_filters.FilterSet):
 
     status = django_filters.MultipleChoiceFilter(choices=Shipment.Status.choices)
     leg = django_filters.ChoiceFilter(choices=Shipment.Leg.choices)
-    hub = django_filters.NumberFilter(field_name="hub_id", label="Hub id")
-    donor = django_filters.NumberFilter(field_name="donor_id", label="Donor organisation id")
-    destination = django_filters.NumberFilter(field_name="destination_id", label="Destination location id")
+    hub = django_filters.NumberFilter(field_name="hub_id", label=_("Hub id"))
+    donor = django_filters.NumberFilter(field_name="donor_id", label=_("Donor organisation id"))
+    destination = django_filters.NumberFilter(field_name="destination_id", label=_("Destination location id"))
 
     class Meta:
         model = Shipment
@@ -20,8 +21,8 @@ class ShipmentFilterSet(django_filters.FilterSet):
 
 
 class StockMovementFilterSet(django_filters.FilterSet):
-    hub = django_filters.NumberFilter(field_name="hub_id", label="Hub id")
-    item = django_filters.NumberFilter(field_name="item_id", label="Item id")
+    hub = django_filters.NumberFilter(field_name="hub_id", label=_("Hub id"))
+    item = django_filters.NumberFilter(field_name="item_id", label=_("Item id"))
     kind = django_filters.ChoiceFilter(choices=StockMovement.Kind.choices)
 
     class Meta:

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from django import forms
+from django.utils.translation import gettext, gettext_lazy
 
 from aidbridge.catalogue.models import Item
 from aidbridge.logistics.models import DiscrepancyReason, StockMovement
+
+# Lazy: translated where it is rendered, in the reader's language; typed as the str it renders as.
+_ = cast(Callable[[str], str], gettext_lazy)
 
 
 class _UserForm(forms.Form):
@@ -15,41 +20,44 @@ class _UserForm(forms.Form):
 
 class DispatchForm(_UserForm):
     prefix = "dispatch"
-    carrier = forms.CharField(max_length=120, required=False)
-    tracking_reference = forms.CharField(max_length=120, required=False)
-    place = forms.CharField(max_length=200, required=False, help_text="Depot or address, if known.")
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    carrier = forms.CharField(label=_("Carrier"), max_length=120, required=False)
+    tracking_reference = forms.CharField(label=_("Tracking reference"), max_length=120, required=False)
+    place = forms.CharField(label=_("Place"),
+                            max_length=200, required=False, help_text=_("Depot or address, if known."))
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class TrackForm(_UserForm):
     prefix = "track"
-    place = forms.CharField(max_length=200, required=False, help_text="Where the shipment is now.")
-    carrier = forms.CharField(max_length=120, required=False)
-    tracking_reference = forms.CharField(max_length=120, required=False)
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    place = forms.CharField(label=_("Place"), max_length=200, required=False, help_text=_("Where the shipment is now."))
+    carrier = forms.CharField(label=_("Carrier"), max_length=120, required=False)
+    tracking_reference = forms.CharField(label=_("Tracking reference"), max_length=120, required=False)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ArriveForm(_UserForm):
     prefix = "arrive"
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class CancelForm(_UserForm):
     prefix = "cancel"
-    reason = forms.CharField(max_length=500, help_text="Why the shipment is cancelled.")
+    reason = forms.CharField(label=_("Reason"), max_length=500, help_text=_("Why the shipment is cancelled."))
 
 
 class ProofForm(_UserForm):
     prefix = "proof"
-    signatory = forms.CharField(max_length=200, help_text="Who signed for the goods.")
-    document = forms.FileField(required=False, help_text="Scan of the signed delivery note: PDF, PNG, JPEG or "
-                                                         "text. It may also be attached later.")
+    signatory = forms.CharField(label=_("Signatory"), max_length=200, help_text=_("Who signed for the goods."))
+    document = forms.FileField(label=_("Document"),
+                               required=False, help_text=_("Scan of the signed delivery note: PDF, PNG, JPEG or "
+                                                           "text. It may also be attached later."))
 
 
 class ProofDocumentForm(_UserForm):
     prefix = "scan"
-    document = forms.FileField(help_text="Scan of the signed delivery note: PDF, PNG, JPEG or text. Once attached, "
-                                         "it is never replaced.")
+    document = forms.FileField(label=_("Document"),
+                               help_text=_("Scan of the signed delivery note: PDF, PNG, JPEG or text. Once "
+                                           "attached, it is never replaced."))
 
 
 class _LinesForm(_UserForm):
@@ -66,15 +74,16 @@ class _LinesForm(_UserForm):
             name = f"{self.field_prefix}_{line.pk}"
             self.fields[name] = forms.IntegerField(
                 min_value=0, max_value=line.quantity, required=False,
-                label=f"{line.item.code} of {line.allocation_line.pledge.reference} → "
-                      f"{line.allocation_line.requirement.reference} ({line.quantity} on board)")
+                label=gettext("%(item)s of %(pledge)s → %(requirement)s (%(units)s on board)")
+                % {"item": line.item.code, "pledge": line.allocation_line.pledge.reference,
+                   "requirement": line.allocation_line.requirement.reference, "units": line.quantity})
             self.line_fields[line.pk] = name
         self.order_fields([*self.line_fields.values()])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not self.errors and not self.entries():
-            raise forms.ValidationError(f"Give the units to {self.help} on at least one line.")
+            raise forms.ValidationError(self.help)
         return data
 
     def entries(self) -> list[tuple[Any, int]]:
@@ -86,17 +95,19 @@ class _LinesForm(_UserForm):
 class SplitForm(_LinesForm):
     prefix = "split"
     field_prefix = "move"
-    help = "move"
-    week = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                           help_text="Dispatch week of the new shipment (any day of it); default: this one's.")
-    note = forms.CharField(max_length=300, required=False, help_text="Why, for the timeline (optional).")
+    help = _("Give the units to move on at least one line.")
+    week = forms.DateField(label=_("Week"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                           help_text=_("Dispatch week of the new shipment (any day of it); default: this one's."))
+    note = forms.CharField(label=_("Note"),
+                           max_length=300, required=False, help_text=_("Why, for the timeline (optional)."))
 
 
 class RemoveLinesForm(_LinesForm):
     prefix = "remove"
     field_prefix = "remove"
-    help = "take off"
-    reason = forms.CharField(max_length=300, help_text="Why these units are taken off. They can be planned again.")
+    help = _("Give the units to take off on at least one line.")
+    reason = forms.CharField(label=_("Reason"),
+                             max_length=300, help_text=_("Why these units are taken off. They can be planned again."))
 
 
 REASON_CHOICES = [("", "—"), *DiscrepancyReason.choices]
@@ -106,7 +117,7 @@ class ReceiveForm(_UserForm):
     """One good/damaged/lost/reason group per shipment line still outstanding."""
 
     prefix = "receive"
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, lines: list[tuple[Any, int]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
@@ -114,15 +125,15 @@ class ReceiveForm(_UserForm):
         for line, outstanding in self.lines:
             label = f"{line.item.code} of {line.allocation_line.pledge.reference} ({outstanding} outstanding)"
             self.fields[f"good_{line.pk}"] = forms.IntegerField(min_value=0, required=False, label=f"{label}: good")
-            self.fields[f"damaged_{line.pk}"] = forms.IntegerField(min_value=0, required=False, label="Damaged")
-            self.fields[f"lost_{line.pk}"] = forms.IntegerField(min_value=0, required=False, label="Lost")
+            self.fields[f"damaged_{line.pk}"] = forms.IntegerField(min_value=0, required=False, label=_("Damaged"))
+            self.fields[f"lost_{line.pk}"] = forms.IntegerField(min_value=0, required=False, label=_("Lost"))
             self.fields[f"reason_{line.pk}"] = forms.ChoiceField(choices=REASON_CHOICES, required=False,
-                                                                 label="Reason")
+                                                                 label=_("Reason"))
 
     def entries(self) -> list[tuple[Any, int, int, int, str]]:
         data = self.cleaned_data
         result = []
-        for line, _ in self.lines:
+        for line, _label in self.lines:
             good, damaged, lost = (data.get(f"{k}_{line.pk}") or 0 for k in ("good", "damaged", "lost"))
             if good or damaged or lost:
                 result.append((line, good, damaged, lost, data.get(f"reason_{line.pk}") or ""))
@@ -131,17 +142,17 @@ class ReceiveForm(_UserForm):
 
 class StockMovementForm(_UserForm):
     prefix = "movement"
-    KINDS = [(StockMovement.Kind.ISSUE, "Issue"), (StockMovement.Kind.ADJUSTMENT, "Adjustment (± after a count)"),
-             (StockMovement.Kind.WRITE_OFF, "Write-off")]
-    kind = forms.ChoiceField(choices=KINDS)
-    item = forms.ModelChoiceField(queryset=Item.objects.none())
-    quantity = forms.IntegerField(help_text="Units; an adjustment may be negative.")
-    reason = forms.ChoiceField(choices=[("", "—"), *StockMovement.Reason.choices], required=False,
-                               help_text="Required for adjustments and write-offs.")
-    note = forms.CharField(max_length=300, required=False)
+    KINDS = [(StockMovement.Kind.ISSUE, _("Issue")), (StockMovement.Kind.ADJUSTMENT, _("Adjustment (± after a count)")),
+             (StockMovement.Kind.WRITE_OFF, _("Write-off"))]
+    kind = forms.ChoiceField(label=_("Kind"), choices=KINDS)
+    item = forms.ModelChoiceField(label=_("Item"), queryset=Item.objects.none())
+    quantity = forms.IntegerField(label=_("Quantity"), help_text=_("Units; an adjustment may be negative."))
+    reason = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *StockMovement.Reason.choices], required=False,
+                               help_text=_("Required for adjustments and write-offs."))
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
     override_reason = forms.CharField(
-        max_length=300, required=False, label="Override reason",
-        help_text="Issues only: to take units reserved for allocations, say why. The override is audited.")
+        max_length=300, required=False, label=_("Override reason"),
+        help_text=_("Issues only: to take units reserved for allocations, say why. The override is audited."))
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

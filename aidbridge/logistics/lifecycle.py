@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from aidbridge.audit.services import record_event, snapshot
 from aidbridge.core import clock
 from aidbridge.core import services as core
@@ -27,8 +29,9 @@ def check_transition(shipment: Shipment, to: str) -> None:
     now = labels.get(shipment.status, shipment.status)
     options = ", ".join(f"“{labels[s]}”" for s in sorted(allowed))
     raise InvalidTransition(
-        f"Cannot move shipment {shipment.reference} from “{now}” to “{labels.get(to, to)}”"
-        + (f"; from “{now}” it can go to: {options}." if options else f": “{now}” is final."),
+        (_("Cannot move shipment %(reference)s from “%(now)s” to “%(to)s”; from “%(now)s” it can go to: %(options)s.")
+         if options else _("Cannot move shipment %(reference)s from “%(now)s” to “%(to)s”: “%(now)s” is final."))
+        % {"reference": shipment.reference, "now": now, "to": labels.get(to, to), "options": options},
         field="status",
     )
 

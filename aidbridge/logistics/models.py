@@ -9,13 +9,14 @@ concurrent issues and stock can never go negative.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Q, When
+from django.utils.translation import gettext_lazy
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.allocation.models import AllocationLine
@@ -33,22 +34,25 @@ from aidbridge.logistics.visibility import (
     StockMovementQuerySet,
 )
 
+# Lazy: translated where it is rendered, in the reader's language; typed as the str it renders as.
+_ = cast(Callable[[str], str], gettext_lazy)
+
 User = settings.AUTH_USER_MODEL
 
 
 class Shipment(models.Model):
     class Leg(models.TextChoices):
-        INBOUND = "inbound", "Inbound (donor → hub)"
-        OUTBOUND = "outbound", "Outbound (hub → destination)"
+        INBOUND = "inbound", _("Inbound (donor → hub)")
+        OUTBOUND = "outbound", _("Outbound (hub → destination)")
 
     class Status(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        DISPATCHED = "dispatched", "Dispatched"
-        IN_TRANSIT = "in_transit", "In transit"
-        ARRIVED = "arrived", "Arrived"
-        PARTIALLY_RECEIVED = "partially_received", "Partially received"
-        RECEIVED = "received", "Received"
-        CANCELLED = "cancelled", "Cancelled"
+        PLANNED = "planned", _("Planned")
+        DISPATCHED = "dispatched", _("Dispatched")
+        IN_TRANSIT = "in_transit", _("In transit")
+        ARRIVED = "arrived", _("Arrived")
+        PARTIALLY_RECEIVED = "partially_received", _("Partially received")
+        RECEIVED = "received", _("Received")
+        CANCELLED = "cancelled", _("Cancelled")
 
     # Receipts may be recorded straight after dispatch: a hub that unloads a lorry need not first mark it
     # "arrived". Once goods have left, a shipment can no longer be cancelled; losses are recorded on receipt.
@@ -67,19 +71,19 @@ class Shipment(models.Model):
     leg = models.CharField(max_length=16, choices=Leg.choices)
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.PLANNED, db_index=True)
     hub = models.ForeignKey(Hub, on_delete=models.PROTECT, related_name="shipments",
-                            help_text="Where an inbound leg ends and an outbound leg starts.")
+                            help_text=_("Where an inbound leg ends and an outbound leg starts."))
     donor = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="shipments", help_text="Inbound legs: the donor whose goods travel.")
+                              related_name="shipments", help_text=_("Inbound legs: the donor whose goods travel."))
     origin_country = models.CharField(max_length=2, blank=True)
     origin = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    origin_text = models.CharField("origin", max_length=200, blank=True, help_text="Depot or address, if known.")
+    origin_text = models.CharField("origin", max_length=200, blank=True, help_text=_("Depot or address, if known."))
     destination = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="inbound_shipments", help_text="Outbound legs only.")
-    week = models.DateField(help_text="Monday of the planned dispatch week.")
+                                    related_name="inbound_shipments", help_text=_("Outbound legs only."))
+    week = models.DateField(help_text=_("Monday of the planned dispatch week."))
     expected_arrival = models.DateField()
     carrier = models.CharField(max_length=120, blank=True)
     tracking_reference = models.CharField(max_length=120, blank=True)
-    generated = models.BooleanField(default=False, help_text="Planned by generate_shipments, not by hand.")
+    generated = models.BooleanField(default=False, help_text=_("Planned by generate_shipments, not by hand."))
     dispatched_at = models.DateTimeField(null=True, blank=True)
     arrived_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)
@@ -166,7 +170,7 @@ class ShipmentEvent(AppendOnlyModel):
     at = models.DateTimeField(default=clock.now)
     recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    place = models.CharField(max_length=200, blank=True, help_text="Free text where no location fits.")
+    place = models.CharField(max_length=200, blank=True, help_text=_("Free text where no location fits."))
     carrier = models.CharField(max_length=120, blank=True)
     tracking_reference = models.CharField(max_length=120, blank=True)
     note = models.TextField(blank=True)
@@ -186,13 +190,13 @@ class ShipmentEvent(AppendOnlyModel):
 
 
 class DiscrepancyReason(models.TextChoices):
-    HANDLING = "handling", "Handling damage"
-    ACCIDENT = "accident", "Accident or hostile action"
-    SPOILAGE = "spoilage", "Spoilage or expiry"
-    THEFT = "theft", "Theft or pilferage"
-    SHORT_SHIPPED = "short_shipped", "Short-shipped by sender"
-    UNKNOWN = "unknown", "Unknown"
-    OTHER = "other", "Other"
+    HANDLING = "handling", _("Handling damage")
+    ACCIDENT = "accident", _("Accident or hostile action")
+    SPOILAGE = "spoilage", _("Spoilage or expiry")
+    THEFT = "theft", _("Theft or pilferage")
+    SHORT_SHIPPED = "short_shipped", _("Short-shipped by sender")
+    UNKNOWN = "unknown", _("Unknown")
+    OTHER = "other", _("Other")
 
 
 class Receipt(models.Model):
@@ -286,17 +290,17 @@ class StockMovement(AppendOnlyModel):
     """
 
     class Kind(models.TextChoices):
-        RECEIPT = "receipt", "Receipt"
-        ISSUE = "issue", "Issue"
-        ADJUSTMENT = "adjustment", "Adjustment"
-        WRITE_OFF = "write_off", "Write-off"
+        RECEIPT = "receipt", _("Receipt")
+        ISSUE = "issue", _("Issue")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+        WRITE_OFF = "write_off", _("Write-off")
 
     class Reason(models.TextChoices):
-        DAMAGED = "damaged", "Damaged"
-        LOST = "lost", "Lost"
-        EXPIRED = "expired", "Expired"
-        COUNT = "count", "Stock count"
-        OTHER = "other", "Other"
+        DAMAGED = "damaged", _("Damaged")
+        LOST = "lost", _("Lost")
+        EXPIRED = "expired", _("Expired")
+        COUNT = "count", _("Stock count")
+        OTHER = "other", _("Other")
 
     WRITE_OFF_REASONS = (Reason.DAMAGED, Reason.LOST, Reason.EXPIRED, Reason.OTHER)
 
@@ -308,7 +312,7 @@ class StockMovement(AppendOnlyModel):
     note = models.CharField(max_length=300, blank=True)
     override_reason = models.CharField(
         max_length=300, blank=True,
-        help_text="Issues by hand only: why this issue took units reserved for allocations still to be sent on.")
+        help_text=_("Issues by hand only: why this issue took units reserved for allocations still to be sent on."))
     shipment = models.ForeignKey(Shipment, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="stock_movements")
     shipment_line = models.ForeignKey(ShipmentLine, null=True, blank=True, on_delete=models.PROTECT,

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from aidbridge.accounts.principal import principal
 from aidbridge.allocation.models import AllocationLine
@@ -124,7 +125,7 @@ def generate_shipments(
     this again after new approvals tops up this week's lorries instead of adding new ones. ``at`` back-dates
     the planning (for importers and the seed scenario); by default it is now.
     """
-    require_coordinator(actor, "plan shipments")
+    require_coordinator(actor, _("plan shipments"))
     touched = _plan(actor, _locked_lines(lines), at=at, inbound=True, note="Planned from approved allocations.")
     return record_plans(actor=actor, touched=touched)
 
@@ -221,20 +222,22 @@ def create_shipment(
     outbound legs leaving its hub.
     """
     if leg not in Leg.values:
-        raise ServiceError("Choose inbound or outbound.", field="leg")
+        raise ServiceError(_("Choose inbound or outbound."), field="leg")
     if not lines:
-        raise ServiceError("Put at least one allocation on the shipment.", field="lines")
+        raise ServiceError(_("Put at least one allocation on the shipment."), field="lines")
     locked = {line.pk: line for line in _locked_lines([line for line, _ in lines])}
     known = flows(locked)
     wanted: dict[int, int] = {}
     for line, quantity in lines:
         if line.pk in wanted:
-            raise ServiceError(f"{line.pledge.reference} → {line.requirement.reference} is listed twice.",
+            raise ServiceError(_("%(pledge)s → %(requirement)s is listed twice.")
+                               % {"pledge": line.pledge.reference, "requirement": line.requirement.reference},
                                field="lines")
         wanted[line.pk] = int(quantity)
     rows = [locked[pk] for pk in wanted]
-    misrouted = [f"{line.pledge.reference} → {line.requirement.reference} is routed through {line.hub.code}, "
-                 f"not {hub.code}." for line in rows if line.hub_id != hub.pk]
+    misrouted = [_("%(pledge)s → %(requirement)s is routed through %(routed)s, not %(hub)s.")
+                 % {"pledge": line.pledge.reference, "requirement": line.requirement.reference,
+                    "routed": line.hub.code, "hub": hub.code} for line in rows if line.hub_id != hub.pk]
     if misrouted:
         raise ServiceError({"lines": misrouted})
     p = principal(actor)
@@ -242,18 +245,19 @@ def create_shipment(
         donors = {line.pledge.donor_id for line in rows}
         countries = {line.pledge.origin_country for line in rows}
         if len(donors) > 1 or len(countries) > 1:
-            raise ServiceError("An inbound shipment carries one donor's goods from one country.", field="lines")
+            raise ServiceError(_("An inbound shipment carries one donor's goods from one country."), field="lines")
         donor_id = donors.pop()
         core.require(p.is_coordinator_editor or p.writes_for(donor_id),
-                     "Only coordinators and the donor may plan an inbound shipment.")
+                     _("Only coordinators and the donor may plan an inbound shipment."))
         fields: dict[str, Any] = dict(donor_id=donor_id, origin_country=countries.pop())
         week = week or min(inbound_week(line) for line in rows)
         lead = _lead_in(hub.pk, fields["origin_country"])
     else:
-        core.require(operates(p, hub), f"Only coordinators and the operator of {hub.code} may plan this shipment.")
+        core.require(operates(p, hub), _("Only coordinators and the operator of %(hub)s may plan this shipment.")
+                     % {"hub": hub.code})
         destinations = {line.requirement.destination_id for line in rows}
         if len(destinations) > 1 or (destination is not None and destinations != {destination.pk}):
-            raise ServiceError("An outbound shipment goes to one destination, the requirements' own.",
+            raise ServiceError(_("An outbound shipment goes to one destination, the requirements' own."),
                                field="destination")
         fields = dict(destination_id=destinations.pop())
         week = week or min(outbound_week(line) for line in rows)
@@ -265,13 +269,14 @@ def create_shipment(
         if leg == Leg.INBOUND:
             left = inbound_remaining(line, flow)
             if not 1 <= wanted[line.pk] <= left:
-                errors.append(f"{label}: between 1 and {left} units can still be planned on the inbound leg."
-                              if left else f"{label}: no units are left to plan on the inbound leg.")
+                errors.append(_("%(line)s: between 1 and %(units)s units can still be planned on the inbound leg.")
+                              % {"line": label, "units": left} if left else
+                              _("%(line)s: no units are left to plan on the inbound leg.") % {"line": label})
         elif not 1 <= wanted[line.pk] <= (left := outbound_ready(line, flow)):
-            errors.append(f"{label}: between 1 and {left} units are at {hub.code} and not yet on an outbound "
-                          "shipment." if left else
-                          f"{label}: no units are at {hub.code} waiting to go on; an outbound leg carries only "
-                          "goods that have arrived.")
+            errors.append(_("%(line)s: between 1 and %(units)s units are at %(hub)s and not yet on an outbound "
+                            "shipment.") % {"line": label, "units": left, "hub": hub.code} if left else
+                          _("%(line)s: no units are at %(hub)s waiting to go on; an outbound leg carries only goods "
+                            "that have arrived.") % {"line": label, "hub": hub.code})
     if errors:
         raise ServiceError({"lines": errors})
     shipment = Shipment(leg=leg, hub=hub, origin=origin, origin_text=origin_text, week=monday(week),

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from aidbridge.catalogue.models import Item
 from aidbridge.core import clock
@@ -169,9 +170,9 @@ def chain_of_custody(pledge: Pledge, *, user: Any) -> list[Handover]:
         s = shipment_lines[0].shipment
         inbound = s.leg == Shipment.Leg.INBOUND
         hub_party = f"{s.hub.operator.name} ({s.hub.code})"
-        sender = (s.donor.name if s.donor else "donor") if inbound else hub_party
+        sender = (s.donor.name if s.donor else _("donor")) if inbound else hub_party
         receiver = hub_party if inbound else shipment_lines[0].allocation_line.requirement.recipient.name
-        carrier = s.carrier or "carrier"
+        carrier = s.carrier or _("carrier")
         event = dispatches.get(s.pk)
         result.append(Handover(
             at=s.dispatched_at or s.created_at, event="dispatched", shipment=s, from_party=sender, to_party=carrier,
@@ -207,7 +208,7 @@ def chain_of_custody(pledge: Pledge, *, user: Any) -> list[Handover]:
 
 def _name(user: Any) -> str:
     if user is None:
-        return "system"
+        return _("system")
     return user.get_full_name() or user.username
 
 

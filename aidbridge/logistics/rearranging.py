@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from aidbridge.allocation.models import AllocationLine
 from aidbridge.audit.services import snapshot
@@ -42,27 +44,29 @@ def _on_board(shipment: Shipment) -> dict[int, ShipmentLine]:
 
 def _require_planned(shipment: Shipment, what: str) -> None:
     if shipment.status != Status.PLANNED:
-        raise InvalidTransition(f"{shipment.reference} is {shipment.get_status_display().lower()}; only a planned "
-                                f"shipment can be {what}.", field="status")
+        raise InvalidTransition(what % {"reference": shipment.reference,
+                                        "status": shipment.get_status_display().lower()}, field="status")
 
 
 def _chosen(shipment: Shipment, on_board: dict[int, ShipmentLine], entries: Entries) -> dict[int, int]:
     """Shipment line id → units, every problem at once, by line, before anything is written."""
     if not entries:
-        raise ServiceError("Choose at least one line and how many of its units.", field="lines")
+        raise ServiceError(_("Choose at least one line and how many of its units."), field="lines")
     chosen: dict[int, int] = {}
     seen: set[int] = set()
     errors: list[str] = []
     for line, quantity in entries:
         mine = on_board.get(getattr(line, "pk", None) or 0)
         if mine is None:
-            errors.append(f"Line {getattr(line, 'pk', line)} is not on {shipment.reference}.")
+            errors.append(_("Line %(line)s is not on %(reference)s.")
+                          % {"line": getattr(line, "pk", line), "reference": shipment.reference})
             continue
-        label = f"{mine.item.code} of {mine.allocation_line.pledge.reference}"
+        label = _("%(item)s of %(pledge)s") % {"item": mine.item.code, "pledge": mine.allocation_line.pledge.reference}
         if mine.pk in seen:
-            errors.append(f"{label} is listed twice.")
+            errors.append(_("%(line)s is listed twice.") % {"line": label})
         elif isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= mine.quantity:
-            errors.append(f"{label}: choose between 1 and {mine.quantity} units.")
+            errors.append(_("%(line)s: choose between 1 and %(units)s units.")
+                          % {"line": label, "units": mine.quantity})
         else:
             chosen[mine.pk] = quantity
         seen.add(mine.pk)
@@ -113,25 +117,25 @@ def split_shipment(
     ``at`` back-dates the timeline rows (for importers and the seed scenario). Returns the new shipment.
     """
     shipment = lifecycle.lock(shipment)
-    require_hub(actor, shipment.hub, f"split {shipment.reference}")
-    _require_planned(shipment, "split")
+    require_hub(actor, shipment.hub, _("split %(reference)s") % {"reference": shipment.reference})
+    _require_planned(shipment, _("%(reference)s is %(status)s; only a planned shipment can be split."))
     on_board = _on_board(shipment)
     chosen = _chosen(shipment, on_board, lines)
     if sum(chosen.values()) >= sum(line.quantity for line in on_board.values()):
-        raise ServiceError(f"A split leaves at least one unit on {shipment.reference}; move fewer units.",
-                           field="lines")
+        raise ServiceError(_("A split leaves at least one unit on %(reference)s; move fewer units.")
+                           % {"reference": shipment.reference}, field="lines")
     try:
         new_week = monday(week) if week else shipment.week
         arrival = (shipment.expected_arrival if new_week == shipment.week
                    else expected_arrival(new_week, lead_weeks(shipment)))
     except OverflowError:
-        raise ServiceError("Choose a week in the calendar.", field="week") from None
+        raise ServiceError(_("Choose a week in the calendar."), field="week") from None
     if shipment.leg == Shipment.Leg.INBOUND:
         early = sorted({on_board[pk].allocation_line.pledge.reference for pk in chosen
                         if monday(on_board[pk].allocation_line.pledge.available_from) > new_week})
         if early:
-            raise ServiceError(f"{', '.join(early)} is not available in the week of {new_week:%d %b %Y}.",
-                               field="week")
+            raise ServiceError(_("%(pledges)s is not available in the week of %(week)s.")
+                               % {"pledges": ", ".join(early), "week": date_format(new_week, "d M Y")}, field="week")
     note = (note or "").strip()
     # The new lines reference their allocations, which PostgreSQL checks (FOR KEY SHARE) only at COMMIT, after
     # our audit events hold the chain head. Lock them now, in the services' order, or a planner holding them
@@ -175,15 +179,16 @@ def remove_shipment_lines(
     back-dates the timeline row (for importers and the seed scenario).
     """
     shipment = lifecycle.lock(shipment)
-    require_hub(actor, shipment.hub, f"change {shipment.reference}")
-    _require_planned(shipment, "changed")
+    require_hub(actor, shipment.hub, _("change %(reference)s") % {"reference": shipment.reference})
+    _require_planned(shipment, _("%(reference)s is %(status)s; only a planned shipment can be changed."))
     reason = (reason or "").strip()
     if not reason:
-        raise ServiceError("Say why the units are taken off.", field="reason")
+        raise ServiceError(_("Say why the units are taken off."), field="reason")
     on_board = _on_board(shipment)
     chosen = _chosen(shipment, on_board, lines)
     if sum(chosen.values()) >= sum(line.quantity for line in on_board.values()):
-        raise ServiceError(f"That would leave {shipment.reference} empty; cancel it instead.", field="lines")
+        raise ServiceError(_("That would leave %(reference)s empty; cancel it instead.")
+                           % {"reference": shipment.reference}, field="lines")
     before = snapshot(shipment)
     removed = _take_off(on_board, chosen)
     _arranged_by_hand(shipment)

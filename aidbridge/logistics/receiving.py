@@ -27,6 +27,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from aidbridge.allocation import services as allocation
 from aidbridge.allocation.models import AllocationLine
@@ -70,7 +71,7 @@ def _normalise(entries: Sequence[Received | tuple[Any, ...]]) -> list[Received]:
 
 
 def _label(line: ShipmentLine) -> str:
-    return f"{line.item.code} of {line.allocation_line.pledge.reference}"
+    return _("%(item)s of %(pledge)s") % {"item": line.item.code, "pledge": line.allocation_line.pledge.reference}
 
 
 def _already_received(shipment: Shipment) -> dict[int, int]:
@@ -82,29 +83,32 @@ def _already_received(shipment: Shipment) -> dict[int, int]:
 def _validate(shipment: Shipment, entries: list[Received], lines: dict[int, ShipmentLine]) -> None:
     """Every problem at once, by line, before anything is written."""
     if not entries:
-        raise ServiceError("Count at least one line.", field="lines")
+        raise ServiceError(_("Count at least one line."), field="lines")
     done = _already_received(shipment)
     errors: list[str] = []
     seen: set[int] = set()
     for entry in entries:
         line = lines.get(entry.line.pk)
         if line is None:
-            errors.append(f"Line {entry.line.pk} is not on {shipment.reference}.")
+            errors.append(_("Line %(line)s is not on %(reference)s.")
+                          % {"line": entry.line.pk, "reference": shipment.reference})
             continue
         label = _label(line)
         if line.pk in seen:
-            errors.append(f"{label} is counted twice in one receipt.")
+            errors.append(_("%(line)s is counted twice in one receipt.") % {"line": label})
         seen.add(line.pk)
         counts = (entry.good, entry.damaged, entry.lost)
         if any(not isinstance(n, int) or n < 0 for n in counts) or sum(counts) == 0:
-            errors.append(f"{label}: give whole numbers of good, damaged and lost units, at least one in all.")
+            errors.append(_("%(line)s: give whole numbers of good, damaged and lost units, at least one in all.")
+                          % {"line": label})
             continue
         outstanding = line.quantity - done.get(line.pk, 0)
         if sum(counts) > outstanding:
-            errors.append(f"{label}: {sum(counts)} units counted but only {outstanding} of the {line.quantity} "
-                          "shipped are still to be received.")
+            errors.append(_("%(line)s: %(counted)s units counted but only %(outstanding)s of the %(shipped)s shipped "
+                            "are still to be received.") % {"line": label, "counted": sum(counts),
+                                                            "outstanding": outstanding, "shipped": line.quantity})
         if (entry.damaged or entry.lost) and entry.reason not in DiscrepancyReason.values:
-            errors.append(f"{label}: give a reason for the damaged or lost units.")
+            errors.append(_("%(line)s: give a reason for the damaged or lost units.") % {"line": label})
     if errors:
         raise ServiceError({"lines": errors})
 
@@ -125,7 +129,7 @@ def receive_shipment(
     good, damaged or lost. Counting more than is outstanding on a line is refused, and nothing is written.
     """
     shipment = lifecycle.lock(shipment)
-    require_receiver(actor, shipment, f"receive {shipment.reference}")
+    require_receiver(actor, shipment, _("receive %(reference)s") % {"reference": shipment.reference})
     if shipment.status not in Shipment.MOVING:
         lifecycle.check_transition(shipment, Status.RECEIVED)
     on_board = {line.pk: line for line in shipment.lines.select_related(
@@ -217,17 +221,19 @@ def record_proof_of_delivery(
     """
     shipment = lifecycle.lock(shipment)
     if shipment.leg != Shipment.Leg.OUTBOUND:
-        raise ServiceError("Proof of delivery closes the outbound leg; an inbound leg ends with its hub receipt.",
+        raise ServiceError(_("Proof of delivery closes the outbound leg; an inbound leg ends with its hub receipt."),
                            field="shipment")
-    require_receiver(actor, shipment, f"sign for {shipment.reference}")
+    require_receiver(actor, shipment, _("sign for %(reference)s") % {"reference": shipment.reference})
     if shipment.status != Status.RECEIVED:
-        raise ServiceError(f"{shipment.reference} is {shipment.get_status_display().lower()}; count every line "
-                           "before signing for it.", field="shipment")
+        raise ServiceError(_("%(reference)s is %(status)s; count every line before signing for it.")
+                           % {"reference": shipment.reference, "status": shipment.get_status_display().lower()},
+                           field="shipment")
     if ProofOfDelivery.objects.filter(shipment=shipment).exists():
-        raise Conflict(f"{shipment.reference} already has a proof of delivery.", field="shipment")
+        raise Conflict(_("%(reference)s already has a proof of delivery.") % {"reference": shipment.reference},
+                       field="shipment")
     signatory = (signatory or "").strip()
     if not signatory:
-        raise ServiceError("Give the name of the person who signed.", field="signatory")
+        raise ServiceError(_("Give the name of the person who signed."), field="signatory")
     good = received_good(shipment)
     proof = ProofOfDelivery(shipment=shipment, received_by=actor if getattr(actor, "pk", None) else None,
                             received_at=received_at or clock.now(), signatory=signatory[:200])
@@ -253,16 +259,18 @@ def attach_proof_document(
     ``at`` back-dates the timeline row (for importers and the seed scenario); by default it is now.
     """
     shipment = lifecycle.lock(shipment)
-    require_receiver(actor, shipment, f"attach the signed delivery note of {shipment.reference}")
+    require_receiver(actor, shipment, _("attach the signed delivery note of %(reference)s")
+                     % {"reference": shipment.reference})
     proof = ProofOfDelivery.objects.select_for_update().filter(shipment=shipment).first()
     if proof is None:
-        raise ServiceError(f"{shipment.reference} has no proof of delivery yet; record the signature first.",
-                           field="shipment")
+        raise ServiceError(_("%(reference)s has no proof of delivery yet; record the signature first.")
+                           % {"reference": shipment.reference}, field="shipment")
     if proof.document:
-        raise Conflict(f"The proof of delivery of {shipment.reference} already has its signed scan "
-                       f"(SHA-256 {proof.sha256[:16]}…); a scan is never replaced.", field="document")
+        raise Conflict(_("The proof of delivery of %(reference)s already has its signed scan (SHA-256 %(sha)s…); a "
+                         "scan is never replaced.") % {"reference": shipment.reference, "sha": proof.sha256[:16]},
+                       field="document")
     if content is None:
-        raise ServiceError("Choose the scanned file.", field="document")
+        raise ServiceError(_("Choose the scanned file."), field="document")
     before = snapshot(proof)
     _attach(proof, content, filename)
     proof.save(update_fields=["document", "original_name", "content_type", "size", "sha256"])

@@ -26,6 +26,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from aidbridge.accounts.principal import principal
 from aidbridge.allocation import services as allocation
@@ -94,12 +95,13 @@ def dispatch_shipment(
     have arrived at the hub for that allocation: a shipment cannot carry goods that are still on the road.
     """
     shipment = lifecycle.lock(shipment)
-    require_sender(actor, shipment, f"dispatch {shipment.reference}")
+    require_sender(actor, shipment, _("dispatch %(reference)s") % {"reference": shipment.reference})
     lifecycle.check_transition(shipment, Status.DISPATCHED)
     lines = list(shipment.lines.select_related("item", "allocation_line__pledge", "allocation_line__requirement")
                  .order_by("item_id", "pk"))
     if not lines:
-        raise ServiceError(f"{shipment.reference} carries nothing; add allocations or cancel it.", field="lines")
+        raise ServiceError(_("%(reference)s carries nothing; add allocations or cancel it.")
+                           % {"reference": shipment.reference}, field="lines")
     at = at or clock.now()
     before = snapshot(shipment)
     movements: list[StockMovement] = []
@@ -122,11 +124,13 @@ def dispatch_shipment(
         for line in lines:
             alloc = allocations[line.allocation_line_id]
             if alloc.pledge.status == Pledge.Status.WITHDRAWN:
-                raise InvalidTransition(f"{alloc.pledge.reference} was withdrawn; take it off {shipment.reference} "
-                                        "by cancelling the shipment.", field="lines")
+                raise InvalidTransition(_("%(pledge)s was withdrawn; take it off %(shipment)s by cancelling the "
+                                          "shipment.") % {"pledge": alloc.pledge.reference,
+                                                          "shipment": shipment.reference}, field="lines")
             if line.quantity > alloc.quantity - alloc.moved:
-                raise Conflict(f"{alloc.pledge.reference} → {alloc.requirement.reference}: only "
-                               f"{alloc.quantity - alloc.moved} units are still to leave the donor.", field="lines")
+                raise Conflict(_("%(pledge)s → %(requirement)s: only %(units)s units are still to leave the donor.")
+                               % {"pledge": alloc.pledge.reference, "requirement": alloc.requirement.reference,
+                                  "units": alloc.quantity - alloc.moved}, field="lines")
         for line in sorted(lines, key=lambda line: line.allocation_line_id):
             allocation.move_units(actor=actor, line=allocations[line.allocation_line_id], dispatched=line.quantity,
                                   action="allocation.dispatch")
@@ -153,8 +157,8 @@ def _lock_allocations(lines: list[Any]) -> dict[int, AllocationLine]:
     locked = {row.pk: row for row in rows}
     gone = sorted({line.allocation_line.pledge.reference for line in lines if line.allocation_line_id not in locked})
     if gone:
-        raise Conflict(f"{', '.join(gone)} was withdrawn or released while this shipment was being dispatched; "
-                       "nothing was dispatched. Reload the shipment.", field="lines")
+        raise Conflict(_("%(pledges)s was withdrawn or released while this shipment was being dispatched; nothing "
+                         "was dispatched. Reload the shipment.") % {"pledges": ", ".join(gone)}, field="lines")
     return locked
 
 
@@ -164,8 +168,10 @@ def _check_units_at_hub(shipment: Shipment, lines: list[Any]) -> None:
         here = units_at_hub(line.allocation_line)
         if line.quantity > here:
             alloc = line.allocation_line
-            problems.append(f"{alloc.pledge.reference} → {alloc.requirement.reference}: {line.quantity} units to "
-                            f"ship but only {here} have arrived at {shipment.hub.code}.")
+            problems.append(_("%(pledge)s → %(requirement)s: %(units)s units to ship but only %(here)s have arrived "
+                              "at %(hub)s.") % {"pledge": alloc.pledge.reference,
+                                                "requirement": alloc.requirement.reference, "units": line.quantity,
+                                                "here": here, "hub": shipment.hub.code})
     if problems:
         raise Conflict({"lines": problems})
 
@@ -187,7 +193,8 @@ def report_in_transit(
     shipment = lifecycle.lock(shipment)
     p = principal(actor)
     core.require(sender_ok(p, shipment) or receiver_ok(p, shipment),
-                 f"Only coordinators, the sender or the receiver may report {shipment.reference} under way.")
+                 _("Only coordinators, the sender or the receiver may report %(reference)s under way.")
+                 % {"reference": shipment.reference})
     if shipment.status not in (Status.DISPATCHED, Status.IN_TRANSIT):
         lifecycle.check_transition(shipment, Status.IN_TRANSIT)
     before = snapshot(shipment)
@@ -206,7 +213,8 @@ def mark_arrived(*, actor: Any, shipment: Shipment, at: dt.datetime | None = Non
     shipment = lifecycle.lock(shipment)
     p = principal(actor)
     core.require(sender_ok(p, shipment) or receiver_ok(p, shipment),
-                 f"Only coordinators, the sender or the receiver may report {shipment.reference} arrived.")
+                 _("Only coordinators, the sender or the receiver may report %(reference)s arrived.")
+                 % {"reference": shipment.reference})
     lifecycle.check_transition(shipment, Status.ARRIVED)  # arriving twice is a mistake, not a no-op
     at = at or clock.now()
     before = snapshot(shipment)
@@ -225,9 +233,9 @@ def cancel_shipment(*, actor: Any, shipment: Shipment, reason: str) -> Shipment:
     shipment = lifecycle.lock(shipment)
     p = principal(actor)
     if not sender_ok(p, shipment):
-        require_coordinator(actor, f"cancel {shipment.reference}")
+        require_coordinator(actor, _("cancel %(reference)s") % {"reference": shipment.reference})
     if not (reason or "").strip():
-        raise ServiceError("Say why the shipment is cancelled.", field="reason")
+        raise ServiceError(_("Say why the shipment is cancelled."), field="reason")
     before = snapshot(shipment)
     lifecycle.advance(shipment, Status.CANCELLED)
     lifecycle.timeline(actor=actor, shipment=shipment, note=reason)

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from aidbridge.allocation import services as allocation
 from aidbridge.allocation.models import AllocationLine
@@ -67,9 +68,9 @@ def _positive(quantity: Any, field: str = "quantity") -> int:
     try:
         value = int(quantity)
     except (TypeError, ValueError):
-        raise ServiceError("Enter a whole number of units.", field=field) from None
+        raise ServiceError(_("Enter a whole number of units."), field=field) from None
     if value < 1:
-        raise ServiceError("Enter a whole number of units, at least one.", field=field)
+        raise ServiceError(_("Enter a whole number of units, at least one."), field=field)
     return value
 
 
@@ -101,8 +102,9 @@ def post_movement(
     )
     if balance.on_hand + movement.delta < 0:
         raise Conflict(
-            f"Only {balance.on_hand} {item.get_unit_display()} of {item.code} on hand at {hub.code}; "
-            f"cannot take out {-movement.delta}.",
+            _("Only %(units)s %(unit)s of %(item)s on hand at %(hub)s; cannot take out %(out)s.")
+            % {"units": balance.on_hand, "unit": item.get_unit_display(), "item": item.code, "hub": hub.code,
+               "out": -movement.delta},
             field="quantity",
         )
     movement.save()
@@ -137,7 +139,7 @@ def issue_stock(
     kept on the movement and in the ``stock.issue`` event, with the reserved and free figures it overrode. A
     reason given when only free units are taken is not an override and is not recorded as one.
     """
-    require_hub(actor, hub, "issue stock")
+    require_hub(actor, hub, _("issue stock"))
     quantity = _positive(quantity)
     override_reason = (override_reason or "").strip()
     balance = lock_balance(hub, item)  # reserved and free are read under the lock that serialises issues
@@ -146,9 +148,10 @@ def issue_stock(
     taken_from_reserve = quantity - free if free < quantity <= balance.on_hand else 0
     if taken_from_reserve and not override_reason:
         raise Conflict(
-            f"Only {free} {item.get_unit_display()} of {item.code} at {hub.code} are free: {balance.on_hand} on "
-            f"hand, {held} reserved for allocations still to be sent on. To issue reserved stock, give the reason "
-            "for the override.",
+            _("Only %(free)s %(unit)s of %(item)s at %(hub)s are free: %(on_hand)s on hand, %(held)s reserved for "
+              "allocations still to be sent on. To issue reserved stock, give the reason for the override.")
+            % {"free": free, "unit": item.get_unit_display(), "item": item.code, "hub": hub.code,
+               "on_hand": balance.on_hand, "held": held},
             field="override_reason",
         )
     movement = post_movement(actor=actor, hub=hub, item=item, kind=Kind.ISSUE, quantity=quantity, note=note,
@@ -163,15 +166,15 @@ def issue_stock(
 @transaction.atomic
 def adjust_stock(*, actor: Any, hub: Hub, item: Item, quantity: int, reason: str, note: str = "") -> StockMovement:
     """Correct the on-hand figure after a count: ``quantity`` is signed (+ found, − missing)."""
-    require_hub(actor, hub, "adjust stock")
+    require_hub(actor, hub, _("adjust stock"))
     if reason not in Reason.values:
-        raise ServiceError("Choose a reason for the adjustment.", field="reason")
+        raise ServiceError(_("Choose a reason for the adjustment."), field="reason")
     try:
         quantity = int(quantity)
     except (TypeError, ValueError):
-        raise ServiceError("Enter a whole number of units.", field="quantity") from None
+        raise ServiceError(_("Enter a whole number of units."), field="quantity") from None
     if quantity == 0:
-        raise ServiceError("An adjustment changes stock by at least one unit.", field="quantity")
+        raise ServiceError(_("An adjustment changes stock by at least one unit."), field="quantity")
     movement = post_movement(actor=actor, hub=hub, item=item, kind=Kind.ADJUSTMENT, quantity=quantity,
                              reason=reason, note=note)
     return _audit(actor, "stock.adjust", movement)
@@ -188,14 +191,15 @@ def write_off_stock(
     Naming the ``allocation_line`` whose units were destroyed also counts them as lost on that allocation,
     so the pledge's books still balance (shipped = good + damaged + lost + in transit).
     """
-    require_hub(actor, hub, "write off stock")
+    require_hub(actor, hub, _("write off stock"))
     quantity = _positive(quantity)
     if reason not in StockMovement.WRITE_OFF_REASONS:
-        raise ServiceError("A write-off is damaged, lost, expired or other.", field="reason")
+        raise ServiceError(_("A write-off is damaged, lost, expired or other."), field="reason")
     if allocation_line is not None:
         allocation_line = AllocationLine.objects.select_related("pledge").get(pk=allocation_line.pk)
         if allocation_line.hub_id != hub.pk or allocation_line.pledge.item_id != item.pk:
-            raise ServiceError(f"That allocation does not hold {item.code} at {hub.code}.", field="allocation_line")
+            raise ServiceError(_("That allocation does not hold %(item)s at %(hub)s.")
+                               % {"item": item.code, "hub": hub.code}, field="allocation_line")
         hold_planned_outbound(allocation_line)  # shipments before the balance, as every service locks them
     movement = post_movement(actor=actor, hub=hub, item=item, kind=Kind.WRITE_OFF, quantity=quantity,
                              reason=reason, note=note, allocation_line=allocation_line)
@@ -203,8 +207,8 @@ def write_off_stock(
     if allocation_line is not None:
         # Checked after the balance lock, which serialises every movement of this item at this hub.
         if units_at_hub(allocation_line) < 0:
-            raise Conflict(f"Only {units_at_hub(allocation_line) + quantity} units of that allocation are at "
-                           f"{hub.code}.", field="quantity")
+            raise Conflict(_("Only %(units)s units of that allocation are at %(hub)s.")
+                           % {"units": units_at_hub(allocation_line) + quantity, "hub": hub.code}, field="quantity")
         # A planned outbound leg cannot carry what was destroyed: it takes fewer units, so that it can still leave.
         trimmed = trim_planned_outbound(actor=actor, line=allocation_line,
                                         note=f"written off at {hub.code} ({movement.get_reason_display().lower()}).")
@@ -222,16 +226,16 @@ def reverse_movement(*, actor: Any, movement: StockMovement, note: str) -> Stock
     Entries made by shipments and receipts are corrected on the shipment instead, so that the ledger and the
     shipment records can never tell different stories.
     """
-    require_hub(actor, movement.hub, "correct the stock ledger")
+    require_hub(actor, movement.hub, _("correct the stock ledger"))
     if not (note or "").strip():
-        raise ServiceError("Say why the entry is being reversed.", field="note")
+        raise ServiceError(_("Say why the entry is being reversed."), field="note")
     if movement.shipment_id or movement.allocation_line_id:
-        raise ServiceError("This entry belongs to a shipment or an allocation; correct it there.", field="movement")
+        raise ServiceError(_("This entry belongs to a shipment or an allocation; correct it there."), field="movement")
     if movement.reverses_id:
-        raise ServiceError("A reversing entry cannot itself be reversed; record a new movement.", field="movement")
+        raise ServiceError(_("A reversing entry cannot itself be reversed; record a new movement."), field="movement")
     lock_balance(movement.hub, movement.item)  # serialises with any other reversal of this entry
     if StockMovement.objects.filter(reverses=movement).exists():
-        raise Conflict("This entry has already been reversed.", field="movement")
+        raise Conflict(_("This entry has already been reversed."), field="movement")
     reversal = post_movement(actor=actor, hub=movement.hub, item=movement.item, kind=movement.kind,
                              quantity=movement.quantity, reason=movement.reason, note=note, reverses=movement)
     return _audit(actor, "stock.reverse", reversal)

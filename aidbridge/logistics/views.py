@@ -4,7 +4,8 @@ the discrepancy report. Every object is read through ``for_user``; the services 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.db.models import Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import Principal
@@ -49,6 +51,9 @@ from aidbridge.logistics.models import ProofOfDelivery, ReceiptLine, Shipment, S
 from aidbridge.logistics.visibility import sees_hub_stock
 from aidbridge.pledges.models import Pledge
 from aidbridge.pledges.services import read_upload
+
+# Lazy: translated where it is rendered, in the reader's language; typed as the str it renders as.
+_ = cast(Callable[[str], str], gettext_lazy)
 
 Status = Shipment.Status
 RELATED = ("hub", "donor", "destination")
@@ -111,9 +116,9 @@ class ShipmentList(ObjectListView):
     filterset_class = ShipmentFilterSet
     columns = tables.SHIPMENT_COLUMNS
     related = RELATED
-    title = "Shipments"
+    title = _("Shipments")
     template_name = "logistics/shipment_list.html"
-    filter_labels = {"hub": "Hub", "donor": "Donor", "destination": "Destination"}
+    filter_labels = {"hub": _("Hub"), "donor": _("Donor"), "destination": _("Destination")}
 
     def filter_choices(self) -> dict[str, list[tuple[Any, str]]]:
         user = self.request.user
@@ -175,7 +180,7 @@ class _ShipmentForm(DetailFormView, ShipmentDetail):
 class ShipmentDispatch(_ShipmentForm):
     form_class = DispatchForm
     form_name = "dispatch_form"
-    success_message = "Dispatched."
+    success_message = _("Dispatched.")
 
     def perform(self, obj: Shipment, form: forms.BaseForm) -> Any:
         d = form.cleaned_data
@@ -187,7 +192,7 @@ class ShipmentDispatch(_ShipmentForm):
 class ShipmentTrack(_ShipmentForm):
     form_class = TrackForm
     form_name = "track_form"
-    success_message = "Reported in transit."
+    success_message = _("Reported in transit.")
 
     def perform(self, obj: Shipment, form: forms.BaseForm) -> Any:
         d = form.cleaned_data
@@ -199,7 +204,7 @@ class ShipmentTrack(_ShipmentForm):
 class ShipmentArrive(_ShipmentForm):
     form_class = ArriveForm
     form_name = "arrive_form"
-    success_message = "Marked arrived."
+    success_message = _("Marked arrived.")
 
     def perform(self, obj: Shipment, form: forms.BaseForm) -> Any:
         return services.mark_arrived(actor=self.request.user, shipment=obj, note=form.cleaned_data["note"])
@@ -208,7 +213,7 @@ class ShipmentArrive(_ShipmentForm):
 class ShipmentCancel(_ShipmentForm):
     form_class = CancelForm
     form_name = "cancel_form"
-    success_message = "Cancelled."
+    success_message = _("Cancelled.")
 
     def perform(self, obj: Shipment, form: forms.BaseForm) -> Any:
         return services.cancel_shipment(actor=self.request.user, shipment=obj, reason=form.cleaned_data["reason"])
@@ -217,7 +222,7 @@ class ShipmentCancel(_ShipmentForm):
 class ShipmentReceive(_ShipmentForm):
     form_class = ReceiveForm
     form_name = "receive_form"
-    success_message = "Receipt recorded."
+    success_message = _("Receipt recorded.")
 
     def get_form(self, obj: Shipment) -> forms.BaseForm:
         return ReceiveForm(self.request.POST, lines=outstanding_lines(obj, self.request.user))
@@ -232,7 +237,7 @@ class ShipmentReceive(_ShipmentForm):
 class ShipmentProof(_ShipmentForm):
     form_class = ProofForm
     form_name = "proof_form"
-    success_message = "Proof of delivery recorded."
+    success_message = _("Proof of delivery recorded.")
 
     def perform(self, obj: Shipment, form: forms.BaseForm) -> Any:
         upload = form.cleaned_data.get("document")
@@ -245,7 +250,7 @@ class ShipmentProof(_ShipmentForm):
 class ShipmentProofDocument(_ShipmentForm):
     form_class = ProofDocumentForm
     form_name = "scan_form"
-    success_message = "Signed delivery note attached."
+    success_message = _("Signed delivery note attached.")
 
     def perform(self, obj: Shipment, form: forms.BaseForm) -> Any:
         upload = form.cleaned_data["document"]
@@ -264,14 +269,15 @@ class ShipmentSplit(_ShipmentForm):
         d = form.cleaned_data
         new = services.split_shipment(actor=self.request.user, shipment=obj, lines=form.entries(),  # type: ignore[attr-defined]
                                       week=d["week"], note=d["note"])
-        self.success_message = f"Split: {new.reference} now carries the units moved."
+        self.success_message = (gettext("Split: %(reference)s now carries the units moved.")
+                                % {"reference": new.reference})
         return new
 
 
 class ShipmentRemoveLines(_ShipmentForm):
     form_class = RemoveLinesForm
     form_name = "remove_form"
-    success_message = "Taken off the shipment; those units can be planned again."
+    success_message = _("Taken off the shipment; those units can be planned again.")
 
     def get_form(self, obj: Shipment) -> forms.BaseForm:
         return RemoveLinesForm(self.request.POST, lines=planned_lines(obj, self.request.user))
@@ -310,8 +316,9 @@ class GenerateShipments(AppView):
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"{len(planned)} shipment{'s' if len(planned) != 1 else ''} planned or "
-                                      "topped up." if planned else "Nothing left to plan.")
+            messages.success(request, ngettext("%(shipments)s shipment planned or topped up.",
+                                               "%(shipments)s shipments planned or topped up.", len(planned))
+                             % {"shipments": len(planned)} if planned else gettext("Nothing left to plan."))
         return HttpResponseRedirect(reverse("logistics:shipment_list"))
 
 
@@ -338,7 +345,7 @@ class HubStock(AppView):
                      .order_by("-at", "-pk"))
         may = operates(self.principal, hub)
         return {
-            "title": f"Stock at {hub.code}",
+            "title": gettext("Stock at %(hub)s") % {"hub": hub.code},
             "hub": hub,
             "stock": queries.stock_on_hand(hub, user=user),
             "page": Paginator(movements, 50).get_page(self.request.GET.get("page")),
@@ -371,7 +378,7 @@ class StockMovementAdd(HubStock):
             except ServiceError as exc:
                 apply_service_errors(form, exc)
             else:
-                messages.success(request, "Stock movement recorded.")
+                messages.success(request, gettext("Stock movement recorded."))
                 return HttpResponseRedirect(reverse("logistics:hub_stock", args=[hub.pk]) + "#main")
         return render(request, self.template_name, self.context(hub, form), status=422)
 
@@ -392,8 +399,9 @@ def record_movement(*, actor: Any, hub: Hub, item: Any, kind: str, quantity: int
         return services.write_off_stock(actor=actor, hub=hub, item=item, quantity=quantity, reason=reason,
                                         note=note)
     if kind == Kind.RECEIPT:
-        raise ServiceError("Receipts are recorded by counting a shipment in at the hub, not by hand.", field="kind")
-    raise ServiceError("Choose issue, adjustment or write-off.", field="kind")
+        raise ServiceError(gettext("Receipts are recorded by counting a shipment in at the hub, not by hand."),
+                           field="kind")
+    raise ServiceError(gettext("Choose issue, adjustment or write-off."), field="kind")
 
 
 def hub_logistics_context(user: Any, hub: Hub, *, today: dt.date | None = None) -> dict[str, Any]:
@@ -417,7 +425,7 @@ class PledgeCustody(AppView):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         pledge = visible(self, Pledge, pk, ("donor", "item"))
         return render(request, "logistics/custody.html", {
-            "title": f"Chain of custody of {pledge.reference}",
+            "title": gettext("Chain of custody of %(reference)s") % {"reference": pledge.reference},
             "pledge": pledge,
             "handovers": queries.chain_of_custody(pledge, user=request.user),
         })
@@ -438,6 +446,6 @@ class DiscrepancyReport(AppView):
         if (download := list_download(request, "discrepancies", tables.DISCREPANCY_COLUMNS, rows)) is not None:
             return download
         return render(request, "logistics/discrepancies.html", {
-            "title": "Discrepancy report",
+            "title": gettext("Discrepancy report"),
             "page": Paginator(rows, 50).get_page(request.GET.get("page")),
         })

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status, UploadedFile
 
 from aidbridge.accounts.models import Organisation
@@ -206,8 +207,9 @@ def _move(request: HttpRequest, pledge_id: int, payload: MoneyTransitionIn | Non
     pledge = get_visible_or_404(_money(user), pledge_id)
     on = payload.on if payload is not None else None
     if on is not None and not pledge.pledged_on <= on <= clock.today():
-        raise ServiceError(f"Give a day from the day it was pledged ({pledge.pledged_on:%Y-%m-%d}) to today "
-                           f"({clock.today():%Y-%m-%d}).", field="on")
+        raise ServiceError(_("Give a day from the day it was pledged (%(pledged)s) to today (%(today)s).")
+                           % {"pledged": f"{pledge.pledged_on:%Y-%m-%d}", "today": f"{clock.today():%Y-%m-%d}"},
+                           field="on")
     return service(actor=user, pledge=pledge, on=on)
 
 

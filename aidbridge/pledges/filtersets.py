@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge.catalogue.models import Item
 from aidbridge.core.models import Releasability, filter_by_id_or_code
@@ -10,10 +11,10 @@ from aidbridge.pledges.models import FinancialPledge, Pledge
 class PledgeFilterSet(django_filters.FilterSet):
     """One filter definition for the HTML list, the REST list and exports."""
 
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = django_filters.CharFilter(method="search", label=_("Search"))
     status = django_filters.MultipleChoiceFilter(choices=Pledge.Status.choices)
-    item = django_filters.CharFilter(method="filter_item", label="Item (id or code)")
-    organisation = django_filters.NumberFilter(field_name="donor_id", label="Donor organisation id")
+    item = django_filters.CharFilter(method="filter_item", label=_("Item (id or code)"))
+    organisation = django_filters.NumberFilter(field_name="donor_id", label=_("Donor organisation id"))
     supply_class = django_filters.ChoiceFilter(field_name="item__supply_class", choices=Item.SupplyClass.choices)
     releasability = django_filters.ChoiceFilter(choices=Releasability.choices)
     funding_source = django_filters.ChoiceFilter(choices=Pledge.FundingSource.choices)
@@ -36,12 +37,12 @@ class FinancialPledgeFilterSet(django_filters.FilterSet):
     """Financial pledges: one filter definition for the HTML list and the REST list (see
     ``releasability.ReleasableFinancialFilterSet`` for the filters on fields some viewers may not see)."""
 
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = django_filters.CharFilter(method="search", label=_("Search"))
     status = django_filters.MultipleChoiceFilter(choices=FinancialPledge.Status.choices)
-    organisation = django_filters.NumberFilter(field_name="donor_id", label="Donor organisation id")
+    organisation = django_filters.NumberFilter(field_name="donor_id", label=_("Donor organisation id"))
     releasability = django_filters.ChoiceFilter(choices=Releasability.choices)
-    sector = django_filters.CharFilter(label="DAC sector (5 digits)")
-    recipient_country = django_filters.CharFilter(label="Recipient country")
+    sector = django_filters.CharFilter(label=_("DAC sector (5 digits)"))
+    recipient_country = django_filters.CharFilter(label=_("Recipient country"))
     currency = django_filters.CharFilter()
     pledged_after = django_filters.DateFilter(field_name="pledged_on", lookup_expr="gte")
     pledged_before = django_filters.DateFilter(field_name="pledged_on", lookup_expr="lte")

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import principal
@@ -21,6 +22,10 @@ class PledgeForm(forms.ModelForm):
             "disclosure_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
+        labels = {"item": _("Item"), "quantity": _("Quantity"), "available_from": _("Available from"),
+                  "origin_country": _("Origin country"), "unit_value": _("Unit value"), "currency": _("Currency"),
+                  "funding_source": _("Funding source"), "releasability": _("Releasability"),
+                  "disclosure_date": _("Disclosure date"), "notes": _("Notes")}
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -31,12 +36,12 @@ class PledgeForm(forms.ModelForm):
 
 class SourceDocumentForm(forms.Form):
     title = forms.CharField(max_length=300)
-    url = forms.URLField(label="URL", max_length=500, required=False, assume_scheme="https",
-                         help_text="Where the document was published.")
-    file = forms.FileField(required=False, help_text="PDF, PNG, JPEG or plain text.")
+    url = forms.URLField(label=_("URL"), max_length=500, required=False, assume_scheme="https",
+                         help_text=_("Where the document was published."))
+    file = forms.FileField(required=False, help_text=_("PDF, PNG, JPEG or plain text."))
     sha256 = forms.CharField(
-        label="SHA-256", max_length=64, required=False,
-        help_text="For a URL alone: the digest of the document as you read it. Computed for uploads.",
+        label=_("SHA-256"), max_length=64, required=False,
+        help_text=_("For a URL alone: the digest of the document as you read it. Computed for uploads."),
     )
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
@@ -53,6 +58,9 @@ class FinancialPledgeForm(forms.ModelForm):
             "sector": forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9]{5}", "placeholder": "72010"}),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
+        labels = {"amount": _("Amount"), "currency": _("Currency"), "pledged_on": _("Pledged on"),
+                  "sector": _("Sector"), "purpose": _("Purpose"), "recipient_country": _("Recipient country"),
+                  "releasability": _("Releasability"), "disclosure_date": _("Disclosure date"), "notes": _("Notes")}
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -63,4 +71,4 @@ class FinancialPledgeForm(forms.ModelForm):
             # The cell records money on a donor's behalf (a pledging conference, a published file): name the donor.
             self.fields = {"donor": forms.ModelChoiceField(
                 queryset=Organisation.objects.filter(kind=Organisation.Kind.DONOR).order_by("name"),
-                help_text="The donor whose pledge the coordination cell records."), **self.fields}
+                help_text=_("The donor whose pledge the coordination cell records.")), **self.fields}

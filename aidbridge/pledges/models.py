@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -8,6 +10,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import principal
@@ -15,6 +18,9 @@ from aidbridge.catalogue.models import Item
 from aidbridge.core import clock
 from aidbridge.core.fields import QuantityField, validate_country, validate_currency, validate_sector
 from aidbridge.core.models import Releasability
+
+# Lazy: translated where it is rendered, in the reader's language; typed as the str it renders as.
+_ = cast(Callable[[str], str], gettext_lazy)
 
 
 def released_to(user, *, owner: str) -> Q | None:  # type: ignore[no-untyped-def]
@@ -89,17 +95,17 @@ class Pledge(models.Model):
     REFERENCE_PREFIX = "PLG-"  # the API accepts "PLG-00431" for pledge 431 (aidbridge.core.api.Ref)
 
     class Status(models.TextChoices):
-        ANNOUNCED = "announced", "Announced"
-        COMMITTED = "committed", "Committed"
-        ALLOCATED = "allocated", "Allocated"
-        SHIPPED = "shipped", "Shipped"
-        DELIVERED = "delivered", "Delivered"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        ANNOUNCED = "announced", _("Announced")
+        COMMITTED = "committed", _("Committed")
+        ALLOCATED = "allocated", _("Allocated")
+        SHIPPED = "shipped", _("Shipped")
+        DELIVERED = "delivered", _("Delivered")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     class FundingSource(models.TextChoices):
-        STOCKPILE = "stockpile", "Stockpile"
-        PROCUREMENT = "procurement", "Procurement"
-        POOLED_FUND = "pooled_fund", "Pooled fund"
+        STOCKPILE = "stockpile", _("Stockpile")
+        PROCUREMENT = "procurement", _("Procurement")
+        POOLED_FUND = "pooled_fund", _("Pooled fund")
 
     TRANSITIONS: dict[str, set[str]] = {
         Status.ANNOUNCED: {Status.COMMITTED, Status.WITHDRAWN},
@@ -114,7 +120,7 @@ class Pledge(models.Model):
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="pledges")
     quantity = QuantityField()
     available_from = models.DateField()
-    origin_country = models.CharField(max_length=2, validators=[validate_country], help_text="ISO 3166-1 alpha-2")
+    origin_country = models.CharField(max_length=2, validators=[validate_country], help_text=_("ISO 3166-1 alpha-2"))
     unit_value = models.DecimalField(
         max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
@@ -125,7 +131,7 @@ class Pledge(models.Model):
         max_length=16, choices=Releasability.choices, default=Releasability.COALITION, db_index=True
     )
     disclosure_date = models.DateField(
-        null=True, blank=True, help_text="Public pledges become visible to everyone from this date."
+        null=True, blank=True, help_text=_("Public pledges become visible to everyone from this date.")
     )
     source_documents = models.ManyToManyField(SourceDocument, blank=True, related_name="pledges")
     notes = models.TextField(blank=True)
@@ -184,10 +190,10 @@ class FinancialPledge(models.Model):
     REFERENCE_PREFIX = "FIN-"  # "FIN-00012" is financial pledge 12
 
     class Status(models.TextChoices):
-        ANNOUNCED = "announced", "Announced"
-        COMMITTED = "committed", "Committed"
-        DISBURSED = "disbursed", "Disbursed"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        ANNOUNCED = "announced", _("Announced")
+        COMMITTED = "committed", _("Committed")
+        DISBURSED = "disbursed", _("Disbursed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     TRANSITIONS: dict[str, set[str]] = {
         Status.ANNOUNCED: {Status.COMMITTED, Status.DISBURSED, Status.WITHDRAWN},
@@ -199,27 +205,28 @@ class FinancialPledge(models.Model):
     donor = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="financial_pledges")
     amount = models.DecimalField(max_digits=16, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
     currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
-    pledged_on = models.DateField(help_text="When the donor announced the pledge.")
+    pledged_on = models.DateField(help_text=_("When the donor announced the pledge."))
     status_date = models.DateField(
-        null=True, blank=True, help_text="When the pledge reached its current status (committed, disbursed…)."
+        null=True, blank=True, help_text=_("When the pledge reached its current status (committed, disbursed…).")
     )
     sector = models.CharField(
-        max_length=5, blank=True, validators=[validate_sector], help_text="OECD DAC 5-digit purpose code, e.g. 72010."
+        max_length=5, blank=True, validators=[validate_sector],
+        help_text=_("OECD DAC 5-digit purpose code, e.g. 72010."),
     )
-    purpose = models.CharField(max_length=300, blank=True, help_text="The programme or purpose, in a line.")
+    purpose = models.CharField(max_length=300, blank=True, help_text=_("The programme or purpose, in a line."))
     recipient_country = models.CharField(
-        max_length=2, blank=True, validators=[validate_country], help_text="ISO 3166-1 alpha-2"
+        max_length=2, blank=True, validators=[validate_country], help_text=_("ISO 3166-1 alpha-2")
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ANNOUNCED, db_index=True)
     releasability = models.CharField(
         max_length=16, choices=Releasability.choices, default=Releasability.COALITION, db_index=True
     )
     disclosure_date = models.DateField(
-        null=True, blank=True, help_text="Public pledges become visible to everyone from this date."
+        null=True, blank=True, help_text=_("Public pledges become visible to everyone from this date.")
     )
     external_id = models.CharField(
         max_length=250, blank=True,
-        help_text="Identifier in the source it was imported from (an IATI transaction, an FTS flow); unique.",
+        help_text=_("Identifier in the source it was imported from (an IATI transaction, an FTS flow); unique."),
     )
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(default=clock.now)

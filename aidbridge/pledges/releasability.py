@@ -40,6 +40,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge.accounts.principal import principal
 from aidbridge.core import clock
@@ -160,9 +161,9 @@ class ReleasableFilterSet(PledgeFilterSet):
     behave as for an anonymous viewer.
     """
 
-    origin_country = django_filters.CharFilter(method="filter_origin", label="Origin country")
-    available_before = django_filters.DateFilter(method="filter_before", label="Available by")
-    available_after = django_filters.DateFilter(method="filter_after", label="Available from")
+    origin_country = django_filters.CharFilter(method="filter_origin", label=_("Origin country"))
+    available_before = django_filters.DateFilter(method="filter_before", label=_("Available by"))
+    available_after = django_filters.DateFilter(method="filter_after", label=_("Available from"))
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -238,9 +239,9 @@ class ReleasableFinancialFilterSet(FinancialPledgeFilterSet):
     """``FinancialPledgeFilterSet`` whose filters on withheld fields never reveal them: ``currency`` matches only
     pledges whose amount the user sees, the ``pledged_*`` bounds compare by month on pledges not seen in full."""
 
-    currency = django_filters.CharFilter(method="filter_currency", label="Currency")
-    pledged_after = django_filters.DateFilter(method="filter_after", label="Pledged from")
-    pledged_before = django_filters.DateFilter(method="filter_before", label="Pledged by")
+    currency = django_filters.CharFilter(method="filter_currency", label=_("Currency"))
+    pledged_after = django_filters.DateFilter(method="filter_after", label=_("Pledged from"))
+    pledged_before = django_filters.DateFilter(method="filter_before", label=_("Pledged by"))
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -9,6 +9,9 @@ import filetype
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import principal
@@ -42,12 +45,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
 def _require_owner(actor: Any, pledge: Pledge | FinancialPledge) -> None:
-    core.require(principal(actor).writes_for(pledge.donor_id), "Only editors of the donor may change this pledge.")
+    core.require(principal(actor).writes_for(pledge.donor_id), _("Only editors of the donor may change this pledge."))
 
 
 def _check_disclosure(pledge: Pledge | FinancialPledge) -> None:
     if pledge.releasability == "public" and pledge.disclosure_date is None:
-        raise ServiceError("A public pledge needs a disclosure date.", field="disclosure_date")
+        raise ServiceError(_("A public pledge needs a disclosure date."), field="disclosure_date")
 
 
 @transaction.atomic
@@ -57,7 +60,7 @@ def create_pledge(*, actor: Any, donor: Organisation | None = None, **fields: An
     if donor is None:
         donor = Organisation.objects.filter(pk=p.organisation_id).first() if p.organisation_id else None
     if donor is None or donor.kind != Organisation.Kind.DONOR:
-        raise ServiceError("Pledges belong to a donor organisation.", field="donor")
+        raise ServiceError(_("Pledges belong to a donor organisation."), field="donor")
     pledge = Pledge(donor=donor, status=Status.ANNOUNCED, **fields)
     _require_owner(actor, pledge)
     _check_disclosure(pledge)
@@ -70,14 +73,16 @@ def update_pledge(*, actor: Any, pledge: Pledge, changes: dict[str, Any]) -> Ple
     _require_owner(actor, pledge)
     if pledge.status not in (Status.ANNOUNCED, Status.COMMITTED, Status.ALLOCATED):
         raise InvalidTransition(
-            f"{pledge.reference} is {pledge.get_status_display().lower()} and can no longer be edited.",
+            _("%(reference)s is %(status)s and can no longer be edited.")
+            % {"reference": pledge.reference, "status": pledge.get_status_display().lower()},
             field="status",
         )
     allocated = pledge.allocated
     if allocated and ("item" in changes and changes["item"] != pledge.item):
-        raise ServiceError("The item of an allocated pledge cannot change.", field="item")
+        raise ServiceError(_("The item of an allocated pledge cannot change."), field="item")
     if "quantity" in changes and changes["quantity"] is not None and int(changes["quantity"]) < allocated:
-        raise ServiceError(f"{allocated} units are already allocated; the quantity cannot go below that.",
+        raise ServiceError(_("%(units)s units are already allocated; the quantity cannot go below that.")
+                           % {"units": allocated},
                            field="quantity")
     pledge = writes.update(actor=actor, obj=pledge, changes=changes, editable=PLEDGE_FIELDS, action="pledge.update")
     _check_disclosure(pledge)
@@ -116,8 +121,12 @@ def withdraw_pledge(*, actor: Any, pledge: Pledge) -> Pledge:
 
 def _too_large(size: int | None, field: str) -> ServiceError:
     limit = settings.MAX_UPLOAD_BYTES
-    stated = f"The file is {size:,} bytes" if size is not None else "The file is larger than that"
-    return ServiceError(f"{stated}; the limit is {limit:,}.", field=field)
+    if size is None:
+        return ServiceError(_("The file is larger than that; the limit is %(limit)s.")
+                            % {"limit": number_format(limit, force_grouping=True)}, field=field)
+    return ServiceError(_("The file is %(size)s bytes; the limit is %(limit)s.")
+                        % {"size": number_format(size, force_grouping=True),
+                           "limit": number_format(limit, force_grouping=True)}, field=field)
 
 
 def read_upload(upload: Any, *, field: str = "file") -> bytes:
@@ -162,10 +171,10 @@ def check_upload(content: bytes, filename: str, *, field: str = "file", default:
     if len(content) > settings.MAX_UPLOAD_BYTES:
         raise _too_large(len(content), field)
     if not content:
-        raise ServiceError("The file is empty.", field=field)
+        raise ServiceError(_("The file is empty."), field=field)
     content_type = sniff_content_type(content)
     if content_type is None:
-        raise ServiceError("Only PDF, PNG, JPEG or plain UTF-8 text files are accepted.", field=field)
+        raise ServiceError(_("Only PDF, PNG, JPEG or plain UTF-8 text files are accepted."), field=field)
     stem = PurePath((filename or "").replace("\\", "/")).stem.strip() or default
     return content_type, f"{stem[:240]}.{EXTENSIONS[content_type]}"
 
@@ -191,17 +200,17 @@ def add_source_document(
     prove the page still says the same thing. For an upload the digest is always computed here.
     """
     if not pledges:
-        raise ServiceError("Attach the document to at least one pledge.", field="pledges")
+        raise ServiceError(_("Attach the document to at least one pledge."), field="pledges")
     for pledge in pledges:
         _require_owner(actor, pledge)
     owners = {pledge.donor_id for pledge in pledges}
     if len(owners) != 1:
-        raise ServiceError("A source document belongs to one donor's pledges.", field="pledges")
+        raise ServiceError(_("A source document belongs to one donor's pledges."), field="pledges")
     if not url and content is None:
-        raise ServiceError("Give a URL or upload a file.", field="file")
+        raise ServiceError(_("Give a URL or upload a file."), field="file")
     sha256 = (sha256 or "").strip().lower()
     if sha256 and not re.fullmatch(r"[0-9a-f]{64}", sha256):
-        raise ServiceError("A SHA-256 digest is 64 hexadecimal characters.", field="sha256")
+        raise ServiceError(_("A SHA-256 digest is 64 hexadecimal characters."), field="sha256")
     document = SourceDocument(title=title, url=url, owner_id=owners.pop(), sha256=sha256,
                               uploaded_by=actor if getattr(actor, "pk", None) else None)
     if content is not None:
@@ -240,12 +249,12 @@ def withdraw_document(*, actor: Any, document: SourceDocument, reason: str) -> S
     """
     document = core.lock(document)
     core.require(may_withdraw_document(actor, document),
-                 "Only editors of the donor that added this document, or coordinators, may withdraw it.")
+                 _("Only editors of the donor that added this document, or coordinators, may withdraw it."))
     if document.withdrawn_at is not None:
-        raise InvalidTransition("This source document is already withdrawn.", field="reason")
+        raise InvalidTransition(_("This source document is already withdrawn."), field="reason")
     reason = (reason or "").strip()
     if not reason:
-        raise ServiceError("Give the reason for withdrawing the document.", field="reason")
+        raise ServiceError(_("Give the reason for withdrawing the document."), field="reason")
     before = snapshot(document)
     document.withdrawn_at = clock.now()
     document.withdrawn_by = actor if getattr(actor, "pk", None) else None
@@ -264,7 +273,7 @@ FINANCIAL_FIELDS = (
     "disclosure_date", "notes",
 )
 Money = FinancialPledge.Status
-MONEY_WRITERS = "Only editors of the donor or of the coordination cell may change this pledge."
+MONEY_WRITERS = gettext_noop("Only editors of the donor or of the coordination cell may change this pledge.")
 
 
 def may_write_money(actor: Any, donor_id: int | None) -> bool:
@@ -276,7 +285,7 @@ def may_write_money(actor: Any, donor_id: int | None) -> bool:
 
 
 def _require_money_writer(actor: Any, pledge: FinancialPledge) -> None:
-    core.require(may_write_money(actor, pledge.donor_id), MONEY_WRITERS)
+    core.require(may_write_money(actor, pledge.donor_id), _(MONEY_WRITERS))
 
 
 @transaction.atomic
@@ -293,9 +302,9 @@ def create_financial_pledge(
     if donor is None:
         donor = Organisation.objects.filter(pk=p.organisation_id).first() if p.organisation_id else None
     if donor is None or donor.kind != Organisation.Kind.DONOR:
-        raise ServiceError("Pledges belong to a donor organisation.", field="donor")
+        raise ServiceError(_("Pledges belong to a donor organisation."), field="donor")
     if status not in (Money.ANNOUNCED, Money.COMMITTED, Money.DISBURSED):
-        raise ServiceError("A new financial pledge is announced, committed or disbursed.", field="status")
+        raise ServiceError(_("A new financial pledge is announced, committed or disbursed."), field="status")
     pledge = FinancialPledge(donor=donor, status=status, status_date=status_date, external_id=external_id or "",
                              **fields)
     _require_money_writer(actor, pledge)
@@ -309,7 +318,8 @@ def update_financial_pledge(*, actor: Any, pledge: FinancialPledge, changes: dic
     _require_money_writer(actor, pledge)
     if pledge.status in (Money.DISBURSED, Money.WITHDRAWN):
         raise InvalidTransition(
-            f"{pledge.reference} is {pledge.get_status_display().lower()} and can no longer be edited.",
+            _("%(reference)s is %(status)s and can no longer be edited.")
+            % {"reference": pledge.reference, "status": pledge.get_status_display().lower()},
             field="status",
         )
     pledge = writes.update(actor=actor, obj=pledge, changes=changes, editable=FINANCIAL_FIELDS,

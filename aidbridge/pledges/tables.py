@@ -1,37 +1,42 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, cast
+
+from django.utils.translation import gettext_lazy
 
 from aidbridge.core.views import Column
 from aidbridge.pledges import releasability
 
+# Lazy: translated where it is rendered, in the reader's language; typed as the str it renders as.
+_ = cast(Callable[[str], str], gettext_lazy)
+
 PLEDGE_COLUMNS = [
-    Column("Reference", "reference", "link"),
-    Column("Donor", "donor", "object"),
-    Column("Item", "item", "object"),
-    Column("Quantity", "quantity", "number"),
-    Column("Available", "available_from", "date"),
-    Column("Origin", "origin_country"),
-    Column("Value", "total_value", "money"),
-    Column("Status", "status", "status"),
-    Column("Releasability", "releasability", "choice"),
-    Column("Allocated", "quantity", "use"),
+    Column(_("Reference"), "reference", "link"),
+    Column(_("Donor"), "donor", "object"),
+    Column(_("Item"), "item", "object"),
+    Column(_("Quantity"), "quantity", "number"),
+    Column(_("Available"), "available_from", "date"),
+    Column(_("Origin"), "origin_country"),
+    Column(_("Value"), "total_value", "money"),
+    Column(_("Status"), "status", "status"),
+    Column(_("Releasability"), "releasability", "choice"),
+    Column(_("Allocated"), "quantity", "use"),
 ]
 
 PLEDGE_FIELDS = [
-    Column("Donor", "donor", "object"),
-    Column("Item", "item", "object"),
-    Column("Quantity", "quantity", "number"),
-    Column("Available from", "available_from", "date"),
-    Column("Origin country", "origin_country"),
-    Column("Unit value", "unit_value", "money"),
-    Column("Total value", "total_value", "money"),
-    Column("Funding source", "funding_source", "choice"),
-    Column("Releasability", "releasability", "choice"),
-    Column("Disclosure date", "disclosure_date", "date"),
-    Column("Notes", "notes"),
-    Column("Created", "created_at", "datetime"),
+    Column(_("Donor"), "donor", "object"),
+    Column(_("Item"), "item", "object"),
+    Column(_("Quantity"), "quantity", "number"),
+    Column(_("Available from"), "available_from", "date"),
+    Column(_("Origin country"), "origin_country"),
+    Column(_("Unit value"), "unit_value", "money"),
+    Column(_("Total value"), "total_value", "money"),
+    Column(_("Funding source"), "funding_source", "choice"),
+    Column(_("Releasability"), "releasability", "choice"),
+    Column(_("Disclosure date"), "disclosure_date", "date"),
+    Column(_("Notes"), "notes"),
+    Column(_("Created"), "created_at", "datetime"),
 ]
 
 
@@ -58,30 +63,30 @@ def _withhold(columns: Sequence[Column], shown: Any, governed: Any, dated: tuple
 
 
 FINANCIAL_COLUMNS = [
-    Column("Reference", "reference", "link"),
-    Column("Donor", "donor", "object"),
-    Column("Amount", "amount", "money"),
-    Column("Pledged", "pledged_on", "date"),
-    Column("Sector", "sector"),
-    Column("Purpose", "purpose"),
-    Column("Recipient", "recipient_country"),
-    Column("Status", "status", "status"),
-    Column("Releasability", "releasability", "choice"),
+    Column(_("Reference"), "reference", "link"),
+    Column(_("Donor"), "donor", "object"),
+    Column(_("Amount"), "amount", "money"),
+    Column(_("Pledged"), "pledged_on", "date"),
+    Column(_("Sector"), "sector"),
+    Column(_("Purpose"), "purpose"),
+    Column(_("Recipient"), "recipient_country"),
+    Column(_("Status"), "status", "status"),
+    Column(_("Releasability"), "releasability", "choice"),
 ]
 
 FINANCIAL_FIELDS = [
-    Column("Donor", "donor", "object"),
-    Column("Amount", "amount", "money"),
-    Column("Pledged on", "pledged_on", "date"),
-    Column("Status since", "status_date", "date"),
-    Column("Sector (DAC)", "sector"),
-    Column("Purpose", "purpose"),
-    Column("Recipient country", "recipient_country"),
-    Column("Releasability", "releasability", "choice"),
-    Column("Disclosure date", "disclosure_date", "date"),
-    Column("Source identifier", "external_id"),
-    Column("Notes", "notes"),
-    Column("Created", "created_at", "datetime"),
+    Column(_("Donor"), "donor", "object"),
+    Column(_("Amount"), "amount", "money"),
+    Column(_("Pledged on"), "pledged_on", "date"),
+    Column(_("Status since"), "status_date", "date"),
+    Column(_("Sector (DAC)"), "sector"),
+    Column(_("Purpose"), "purpose"),
+    Column(_("Recipient country"), "recipient_country"),
+    Column(_("Releasability"), "releasability", "choice"),
+    Column(_("Disclosure date"), "disclosure_date", "date"),
+    Column(_("Source identifier"), "external_id"),
+    Column(_("Notes"), "notes"),
+    Column(_("Created"), "created_at", "datetime"),
 ]
 
 

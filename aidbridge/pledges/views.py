@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import Principal
@@ -15,6 +17,9 @@ from aidbridge.core.views import AppView, DetailFormView, ObjectDetailView, Obje
 from aidbridge.pledges import releasability, services, tables
 from aidbridge.pledges.forms import FinancialPledgeForm, PledgeForm, SourceDocumentForm
 from aidbridge.pledges.models import FinancialPledge, Pledge, SourceDocument
+
+# Lazy: translated where it is rendered, in the reader's language; typed as the str it renders as.
+_ = cast(Callable[[str], str], gettext_lazy)
 
 Status = Pledge.Status
 RELATED = ("donor", "item")
@@ -42,11 +47,11 @@ def can_move(pledge: Pledge, to: str) -> bool:
 
 
 TRANSITIONS = [
-    Transition("commit", "Commit", services.commit_pledge, style="primary", done="Committed.",
+    Transition("commit", _("Commit"), services.commit_pledge, style="primary", done=_("Committed."),
                allowed=lambda p, pledge: can_move(pledge, Status.COMMITTED) and pledge.status == Status.ANNOUNCED
                and owner(p, pledge)),
-    Transition("withdraw", "Withdraw", services.withdraw_pledge, style="danger", done="Withdrawn.",
-               confirm="Withdraw this pledge? Allocations of goods not yet moving are released.",
+    Transition("withdraw", _("Withdraw"), services.withdraw_pledge, style="danger", done=_("Withdrawn."),
+               confirm=_("Withdraw this pledge? Allocations of goods not yet moving are released."),
                allowed=lambda p, pledge: can_move(pledge, Status.WITHDRAWN) and owner(p, pledge)),
 ]
 
@@ -62,9 +67,9 @@ class PledgeList(ObjectListView):
     related = RELATED
     annotations = ("with_use",)
     create_permission = may_create
-    filter_labels = {"organisation": "Donor", "supply_class": "Supply class", "item": "Item code",
-                     "origin_country": "Origin country", "funding_source": "Funding source",
-                     "available_after": "Available from", "available_before": "Available by"}
+    filter_labels = {"organisation": _("Donor"), "supply_class": _("Supply class"), "item": _("Item code"),
+                     "origin_country": _("Origin country"), "funding_source": _("Funding source"),
+                     "available_after": _("Available from"), "available_before": _("Available by")}
 
     def filter_choices(self) -> dict[str, list[tuple[Any, str]]]:
         donors = Organisation.objects.for_user(self.request.user).filter(kind=Organisation.Kind.DONOR)
@@ -148,7 +153,7 @@ class DocumentAdd(_DocumentForm):
     form_class = SourceDocumentForm
     form_name = "document_form"
     permission = staticmethod(owner)
-    success_message = "Source document added."
+    success_message = _("Source document added.")
 
     def perform(self, obj: Pledge, form: forms.BaseForm) -> Any:
         data = form.cleaned_data
@@ -162,7 +167,8 @@ class DocumentAdd(_DocumentForm):
 
 class DocumentWithdrawForm(forms.Form):
     document = forms.IntegerField(widget=forms.HiddenInput)
-    reason = forms.CharField(max_length=1000, widget=forms.TextInput, help_text="Recorded in the audit trail.")
+    reason = forms.CharField(label=_("Reason"),
+                             max_length=1000, widget=forms.TextInput, help_text=_("Recorded in the audit trail."))
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -174,7 +180,7 @@ class DocumentWithdraw(_DocumentForm):
     form_class = DocumentWithdrawForm
     form_name = "withdraw_form"
     # No view-level permission: the service decides (the uploading donor's editors or coordinators).
-    success_message = "Source document withdrawn."
+    success_message = _("Source document withdrawn.")
 
     def perform(self, obj: Pledge, form: forms.BaseForm) -> Any:
         documents = services.shown_documents(self.request.user, obj.source_documents.all())
@@ -231,13 +237,13 @@ def can_move_money(pledge: FinancialPledge, to: str) -> bool:
 
 
 MONEY_TRANSITIONS = [
-    Transition("commit", "Commit", services.commit_financial_pledge, style="primary", done="Committed.",
+    Transition("commit", _("Commit"), services.commit_financial_pledge, style="primary", done=_("Committed."),
                allowed=lambda p, pledge: can_move_money(pledge, Money.COMMITTED) and money_owner(p, pledge)),
-    Transition("disburse", "Disburse", services.disburse_financial_pledge, style="primary", done="Disbursed.",
-               confirm="Record this pledge as paid out today? A disbursed pledge can no longer change.",
+    Transition("disburse", _("Disburse"), services.disburse_financial_pledge, style="primary", done=_("Disbursed."),
+               confirm=_("Record this pledge as paid out today? A disbursed pledge can no longer change."),
                allowed=lambda p, pledge: can_move_money(pledge, Money.DISBURSED) and money_owner(p, pledge)),
-    Transition("withdraw", "Withdraw", services.withdraw_financial_pledge, style="danger", done="Withdrawn.",
-               confirm="Withdraw this financial pledge?",
+    Transition("withdraw", _("Withdraw"), services.withdraw_financial_pledge, style="danger", done=_("Withdrawn."),
+               confirm=_("Withdraw this financial pledge?"),
                allowed=lambda p, pledge: can_move_money(pledge, Money.WITHDRAWN) and money_owner(p, pledge)),
 ]
 
@@ -246,15 +252,15 @@ class FinancialPledgeList(ObjectListView):
     """Money pledged, beside the in-kind list; each row shows what its releasability allows the user."""
 
     model = FinancialPledge
-    title = "Financial pledges"
+    title = _("Financial pledges")
     filterset_class = releasability.ReleasableFinancialFilterSet
     template_name = "pledges/financialpledge_list.html"
     results_template = "pledges/_pledge_results.html"
     columns = tables.FINANCIAL_COLUMNS
     related = ("donor",)
     create_permission = may_create_money
-    filter_labels = {"organisation": "Donor", "recipient_country": "Recipient country",
-                     "pledged_after": "Pledged from", "pledged_before": "Pledged by"}
+    filter_labels = {"organisation": _("Donor"), "recipient_country": _("Recipient country"),
+                     "pledged_after": _("Pledged from"), "pledged_before": _("Pledged by")}
 
     def filter_choices(self) -> dict[str, list[tuple[Any, str]]]:
         donors = Organisation.objects.for_user(self.request.user).filter(kind=Organisation.Kind.DONOR)

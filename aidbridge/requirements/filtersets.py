@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge.catalogue.models import Item
 from aidbridge.core.models import filter_by_id_or_code
@@ -10,13 +11,13 @@ from aidbridge.requirements.models import Requirement
 class RequirementFilterSet(django_filters.FilterSet):
     """One filter definition for the HTML list, the REST list and exports."""
 
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = django_filters.CharFilter(method="search", label=_("Search"))
     status = django_filters.MultipleChoiceFilter(choices=Requirement.Status.choices)
     priority = django_filters.MultipleChoiceFilter(choices=Requirement.Priority.choices)
-    item = django_filters.CharFilter(method="filter_item", label="Item (id or code)")
-    organisation = django_filters.NumberFilter(field_name="recipient_id", label="Recipient organisation id")
+    item = django_filters.CharFilter(method="filter_item", label=_("Item (id or code)"))
+    organisation = django_filters.NumberFilter(field_name="recipient_id", label=_("Recipient organisation id"))
     supply_class = django_filters.ChoiceFilter(field_name="item__supply_class", choices=Item.SupplyClass.choices)
-    destination = django_filters.CharFilter(field_name="destination__unlocode", label="Destination UN/LOCODE")
+    destination = django_filters.CharFilter(field_name="destination__unlocode", label=_("Destination UN/LOCODE"))
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
     due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge.catalogue.models import Item
 from aidbridge.core import clock
@@ -19,6 +20,8 @@ class RequirementForm(forms.ModelForm):
             "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
+        labels = {"item": _("Item"), "quantity": _("Quantity"), "priority": _("Priority"), "due_date": _("Due date"),
+                  "destination": _("Destination"), "package": _("Package"), "notes": _("Notes")}
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

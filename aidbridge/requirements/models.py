@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
+
 from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import principal
@@ -11,6 +15,9 @@ from aidbridge.core import clock
 from aidbridge.core.fields import QuantityField
 from aidbridge.core.models import FillLevel
 from aidbridge.locations.models import Location
+
+# Lazy: translated where it is rendered, in the reader's language; typed as the str it renders as.
+_ = cast(Callable[[str], str], gettext_lazy)
 
 
 class RequirementQuerySet(models.QuerySet["Requirement"]):
@@ -36,17 +43,17 @@ class Requirement(models.Model):
     REFERENCE_PREFIX = "REQ-"  # the API accepts "REQ-00031" for requirement 31 (aidbridge.core.api.Ref)
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted"
-        VALIDATED = "validated", "Validated"
-        CLOSED = "closed", "Closed"
-        CANCELLED = "cancelled", "Cancelled"
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        VALIDATED = "validated", _("Validated")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Priority(models.IntegerChoices):
-        P1 = 1, "P1 critical"
-        P2 = 2, "P2 high"
-        P3 = 3, "P3 medium"
-        P4 = 4, "P4 low"
+        P1 = 1, _("P1 critical")
+        P2 = 2, _("P2 high")
+        P3 = 3, _("P3 medium")
+        P4 = 4, _("P4 low")
 
     TRANSITIONS: dict[str, set[str]] = {
         Status.DRAFT: {Status.SUBMITTED, Status.CANCELLED},
@@ -66,7 +73,7 @@ class Requirement(models.Model):
     package = models.SlugField(
         max_length=40,
         blank=True,
-        help_text="Capability bundle: requirements sharing a package are filled completely or not at all.",
+        help_text=_("Capability bundle: requirements sharing a package are filled completely or not at all."),
     )
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(default=clock.now)

@@ -4,6 +4,8 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import principal
@@ -25,11 +27,12 @@ def _due_date_errors(due_date: Any) -> dict[str, list[str]]:
         return {}
     today = clock.today()
     if due_date < today:
-        return {"due_date": [f"The due date {due_date:%d %b %Y} is in the past; give today "
-                             f"({today:%d %b %Y}) or a later date."]}
+        return {"due_date": [_("The due date %(due)s is in the past; give today (%(today)s) or a later date.")
+                             % {"due": date_format(due_date, "d M Y"), "today": date_format(today, "d M Y")}]}
     if due_date > LATEST_DUE_DATE:
-        return {"due_date": [f"The due date {due_date:%d %b %Y} is after 2100; give a date no later than "
-                             f"{LATEST_DUE_DATE:%d %b %Y}."]}
+        return {"due_date": [_("The due date %(due)s is after 2100; give a date no later than %(latest)s.")
+                             % {"due": date_format(due_date, "d M Y"),
+                                "latest": date_format(LATEST_DUE_DATE, "d M Y")}]}
     return {}
 
 
@@ -48,13 +51,13 @@ def _refuse_with(errors: dict[str, list[str]], requirement: Requirement) -> None
 def _require_owner(actor: Any, requirement: Requirement) -> None:
     core.require(
         principal(actor).writes_for(requirement.recipient_id),
-        "Only editors of the recipient organisation may change this requirement.",
+        _("Only editors of the recipient organisation may change this requirement."),
     )
 
 
-def _require_coordinator(actor: Any, what: str) -> None:
+def _require_coordinator(actor: Any, message: str) -> None:
     p = principal(actor)
-    core.require(p.is_coordinator_editor, f"Only coordinator editors may {what}.")
+    core.require(p.is_coordinator_editor, message)
 
 
 @transaction.atomic
@@ -63,7 +66,7 @@ def create_requirement(*, actor: Any, recipient: Organisation | None = None, **f
     if recipient is None:
         recipient = Organisation.objects.filter(pk=p.organisation_id).first() if p.organisation_id else None
     if recipient is None or recipient.kind != Organisation.Kind.RECIPIENT:
-        raise ServiceError("Requirements belong to a recipient organisation.", field="recipient")
+        raise ServiceError(_("Requirements belong to a recipient organisation."), field="recipient")
     requirement = Requirement(recipient=recipient, status=Status.DRAFT, **fields)
     _require_owner(actor, requirement)
     _refuse_with(_due_date_errors(fields.get("due_date")), requirement)
@@ -76,8 +79,8 @@ def update_requirement(*, actor: Any, requirement: Requirement, changes: dict[st
     _require_owner(actor, requirement)
     if requirement.status not in (Status.DRAFT, Status.SUBMITTED):
         raise InvalidTransition(
-            f"{requirement.reference} is {requirement.get_status_display().lower()}; only draft or submitted "
-            "requirements can be edited.",
+            _("%(reference)s is %(status)s; only draft or submitted requirements can be edited.")
+            % {"reference": requirement.reference, "status": requirement.get_status_display().lower()},
             field="status",
         )
     # An overdue requirement can still be edited; only a due date being changed must not be in the past.
@@ -98,7 +101,7 @@ def submit_requirement(*, actor: Any, requirement: Requirement) -> Requirement:
 
 @transaction.atomic
 def validate_requirement(*, actor: Any, requirement: Requirement) -> Requirement:
-    _require_coordinator(actor, "validate requirements")
+    _require_coordinator(actor, _("Only coordinator editors may validate requirements."))
     return writes.transition(actor=actor, obj=requirement, to=Status.VALIDATED, action="requirement.validate")
 
 
@@ -108,14 +111,14 @@ def return_requirement(*, actor: Any, requirement: Requirement) -> Requirement:
     p = principal(actor)
     core.require(
         p.writes_for(requirement.recipient_id) or p.is_coordinator_editor,
-        "Only the recipient's editors or coordinator editors may return this requirement to draft.",
+        _("Only the recipient's editors or coordinator editors may return this requirement to draft."),
     )
     return writes.transition(actor=actor, obj=requirement, to=Status.DRAFT, action="requirement.return")
 
 
 @transaction.atomic
 def close_requirement(*, actor: Any, requirement: Requirement) -> Requirement:
-    _require_coordinator(actor, "close requirements")
+    _require_coordinator(actor, _("Only coordinator editors may close requirements."))
     return writes.transition(actor=actor, obj=requirement, to=Status.CLOSED, action="requirement.close")
 
 
@@ -129,12 +132,13 @@ def cancel_requirement(*, actor: Any, requirement: Requirement) -> Requirement:
     p = principal(actor)
     core.require(
         p.writes_for(requirement.recipient_id) or p.is_coordinator_editor,
-        "Only the recipient's editors or coordinator editors may cancel this requirement.",
+        _("Only the recipient's editors or coordinator editors may cancel this requirement."),
     )
     requirement = core.lock(requirement)
     if requirement.in_transit > 0:
         raise InvalidTransition(
-            f"{requirement.reference} has {requirement.in_transit} units in transit; receive them before cancelling.",
+            _("%(reference)s has %(units)s units in transit; receive them before cancelling.")
+            % {"reference": requirement.reference, "units": requirement.in_transit},
             field="status",
         )
     requirement = writes.transition(actor=actor, obj=requirement, to=Status.CANCELLED, action="requirement.cancel")

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
+
+from django.utils.translation import gettext_lazy
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import Principal, coordinator_editor
@@ -9,6 +12,9 @@ from aidbridge.requirements import services, tables
 from aidbridge.requirements.filtersets import RequirementFilterSet
 from aidbridge.requirements.forms import RequirementForm
 from aidbridge.requirements.models import Requirement
+
+# Lazy: translated where it is rendered, in the reader's language; typed as the str it renders as.
+_ = cast(Callable[[str], str], gettext_lazy)
 
 Status = Requirement.Status
 RELATED = ("item", "destination", "recipient")
@@ -36,16 +42,16 @@ def may_edit(p: Principal, r: Requirement) -> bool:
 
 
 TRANSITIONS = [
-    Transition("submit", "Submit", services.submit_requirement, style="primary", done="Submitted.",
+    Transition("submit", _("Submit"), services.submit_requirement, style="primary", done=_("Submitted."),
                allowed=lambda p, r: can_move(r, Status.SUBMITTED) and owner(p, r)),
-    Transition("validate", "Validate", services.validate_requirement, style="primary", done="Validated.",
+    Transition("validate", _("Validate"), services.validate_requirement, style="primary", done=_("Validated."),
                allowed=lambda p, r: can_move(r, Status.VALIDATED) and coordinator_editor(p)),
-    Transition("return", "Return to draft", services.return_requirement, done="Returned to draft.",
+    Transition("return", _("Return to draft"), services.return_requirement, done=_("Returned to draft."),
                allowed=lambda p, r: r.status == Status.SUBMITTED and (owner(p, r) or coordinator_editor(p))),
-    Transition("close", "Close", services.close_requirement, done="Closed.",
+    Transition("close", _("Close"), services.close_requirement, done=_("Closed."),
                allowed=lambda p, r: can_move(r, Status.CLOSED) and coordinator_editor(p)),
-    Transition("cancel", "Cancel requirement", services.cancel_requirement, style="danger", done="Cancelled.",
-               confirm="Cancel this requirement? This cannot be undone.",
+    Transition("cancel", _("Cancel requirement"), services.cancel_requirement, style="danger", done=_("Cancelled."),
+               confirm=_("Cancel this requirement? This cannot be undone."),
                allowed=lambda p, r: can_move(r, Status.CANCELLED) and (owner(p, r) or coordinator_editor(p))),
 ]
 
@@ -57,8 +63,8 @@ class RequirementList(ObjectListView):
     related = RELATED
     annotations = ("with_fill",)
     create_permission = may_create
-    filter_labels = {"organisation": "Recipient", "supply_class": "Supply class", "item": "Item code",
-                     "destination": "Destination (UN/LOCODE)", "due_after": "Due from", "due_before": "Due by"}
+    filter_labels = {"organisation": _("Recipient"), "supply_class": _("Supply class"), "item": _("Item code"),
+                     "destination": _("Destination (UN/LOCODE)"), "due_after": _("Due from"), "due_before": _("Due by")}
 
     def filter_choices(self) -> dict[str, list[tuple[Any, str]]]:
         recipients = Organisation.objects.for_user(self.request.user).filter(kind=Organisation.Kind.RECIPIENT)
