@@ -23,6 +23,7 @@ from typing import Any
 
 from django.db import models
 from django.http import HttpResponse
+from django.utils.translation import gettext
 from openpyxl import Workbook
 from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.styles import Font
@@ -166,12 +167,12 @@ def resolve(obj: Any, accessor: str) -> Any:
 def _labels(column: Any) -> list[str]:
     """The header cells one column becomes (a fill bar is three numbers, a value its amount and currency)."""
     if column.kind == "fill":
-        return ["Allocated", "In transit", "Delivered"]
+        return [gettext("Allocated"), gettext("In transit"), gettext("Delivered")]
     if column.kind == "use":
-        return [column.label, "Delivered"]
+        return [str(column.label), gettext("Delivered")]
     if column.kind == "money":
-        return [column.label, f"{column.label} currency"]
-    return [column.label]
+        return [str(column.label), gettext("%(column)s currency") % {"column": column.label}]
+    return [str(column.label)]
 
 
 def list_header(columns: Sequence[Any]) -> list[str]:
