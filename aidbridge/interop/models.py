@@ -152,8 +152,8 @@ class ExternalRef(models.Model):
     object_id = models.PositiveBigIntegerField()
     row_digest = models.CharField(max_length=64, help_text=_("SHA-256 of the row's values as last imported."))
     object_digest = models.CharField(max_length=64, blank=True,
-                                     help_text="SHA-256 of the record as that import left it: an edit made since "
-                                               "then is put back by importing the row again.")
+                                     help_text=_("SHA-256 of the record as that import left it: an edit made "
+                                                 "since then is put back by importing the row again."))
     created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -59,9 +59,9 @@ def readiness_by_priority(rows: Sequence[Any], url: str, *, width: int = 640) ->
     hrefs = []
     for value, label in PRIORITIES:
         mine = [r for r in rows if int(r.priority) == value]
-        data.append((label, [sum(1 for r in mine if r.status == s) for s in ORDER]))
+        data.append((str(label), [sum(1 for r in mine if r.status == s) for s in ORDER]))
         hrefs.append(f"{url}?{urlencode({'priority': value})}")
-    chart = stacked_bars(data, [LABELS[s] for s in ORDER], width=width, fmt=_count, label_width=100)
+    chart = stacked_bars(data, [str(LABELS[s]) for s in ORDER], width=width, fmt=_count, label_width=100)
     return _linked(chart, hrefs, not rows)
 
 

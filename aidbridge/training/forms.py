@@ -18,7 +18,7 @@ from aidbridge.training.models import TRAINEE_REF_HELP, Course, Enrolment, SeatA
 from aidbridge.training.services import COURSE_FIELDS, REQUEST_FIELDS
 
 # The languages offered in the forms' lists (ISO 639-1); a stored code outside the list is kept as an option.
-LANGUAGES = [
+LANGUAGES: list[tuple[str, Any]] = [
     ("en", _("English (en)")), ("uk", _("Ukrainian (uk)")), ("de", _("German (de)")), ("pl", _("Polish (pl)")),
     ("fr", _("French (fr)")), ("it", _("Italian (it)")), ("es", _("Spanish (es)")), ("nl", _("Dutch (nl)")),
     ("cs", _("Czech (cs)")), ("sk", _("Slovak (sk)")), ("ro", _("Romanian (ro)")), ("lt", _("Lithuanian (lt)")),
@@ -138,9 +138,9 @@ class TrainingRequestForm(forms.ModelForm):
 class EnrolForm(forms.Form):
     """Enrol one trainee of a request on a course where it holds seats."""
 
-    course = forms.ModelChoiceField(queryset=Course.objects.none(), help_text="A course where this request "
-                                    "holds seats.")
-    trainee_ref = forms.CharField(label=_("Trainee reference"), max_length=32, help_text=TRAINEE_REF_HELP)
+    course = forms.ModelChoiceField(queryset=Course.objects.none(), help_text=_("A course where this request "
+                                                                              "holds seats."))
+    trainee_ref = forms.CharField(label=_("Trainee reference"), max_length=32, help_text=_(TRAINEE_REF_HELP))
 
     def __init__(self, *args: Any, user: Any = None, request: TrainingRequest | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -186,7 +186,8 @@ def allowed_actions(enrolment: Enrolment) -> list[tuple[str, str]]:
 
 
 class SeatPlanForm(forms.Form):
-    method = forms.ChoiceField(choices=SeatPlanRun.Method.choices, initial=SeatPlanRun.Method.OPTIMAL)
+    method = forms.ChoiceField(choices=SeatPlanRun.Method.choices, initial=SeatPlanRun.Method.OPTIMAL,
+                               label=_("Method"))
     start_date = forms.DateField(required=False, widget=_date(), label=_("Day 0"),
                                  help_text=_("The plan counts days from here; today if empty."))
     time_limit = forms.FloatField(min_value=1, max_value=3600, initial=30, required=False, label=_("Time limit (s)"))

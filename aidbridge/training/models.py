@@ -21,7 +21,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from aidbridge.accounts.models import Organisation
@@ -40,8 +40,10 @@ validate_language = RegexValidator(
 
 # A trainee is recorded by a reference the recipient chooses, never by name: letters, digits and dashes, with
 # at least one digit (a plain word such as a surname is refused), at most 32 characters.
-TRAINEE_REF_HELP = _("A pseudonymous reference chosen by the recipient, for example “UA-53-0017”: letters, digits "
-                     "and dashes, at least one digit, at most 32 characters. Never a name or other personal data.")
+# (plain text for the API's schema; the model and the form show it translated)
+TRAINEE_REF_HELP = gettext_noop("A pseudonymous reference chosen by the recipient, for example “UA-53-0017”: letters, "
+                                "digits and dashes, at least one digit, at most 32 characters. Never a name or other "
+                                "personal data.")
 validate_trainee_ref = RegexValidator(
     r"^(?=[A-Za-z0-9-]*[0-9])[A-Za-z0-9][A-Za-z0-9-]{0,31}$",
     _("A trainee reference is letters, digits and dashes with at least one digit (for example “UA-53-0017”), "
@@ -155,7 +157,7 @@ class Course(models.Model):
     @property
     def qualifies_label(self) -> str:
         item = self.qualifies_item
-        return item.code if item is not None else f"class {self.qualifies_class}"
+        return item.code if item is not None else gettext("class %(code)s") % {"code": self.qualifies_class}
 
     def qualifies_for(self, item: Item) -> bool:
         if self.qualifies_item_id is not None:
@@ -385,7 +387,7 @@ class Enrolment(models.Model):
     request = models.ForeignKey(TrainingRequest, on_delete=models.PROTECT, related_name="enrolments")
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrolments")
     trainee_ref = models.CharField(_("trainee reference"), max_length=32, validators=[validate_trainee_ref],
-                                   help_text=TRAINEE_REF_HELP)
+                                   help_text=_(TRAINEE_REF_HELP))
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ENROLLED, db_index=True)
     certificate_ref = models.CharField(
         _("certificate reference"), max_length=64, blank=True, validators=[validate_certificate_ref],

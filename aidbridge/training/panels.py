@@ -54,6 +54,7 @@ def requirement_training(user: Any, requirement: Any) -> dict[str, Any] | None:
         "training_assignments": assignments,
         "training_readiness": readiness,
         "training_readiness_class": charts.status_class(readiness.status) if readiness else "",
+        "training_readiness_label": charts.LABELS.get(readiness.status, readiness.status) if readiness else "",
         "training_may_request": may_request and requirement.status not in ("closed", "cancelled"),
     }
 

@@ -350,6 +350,7 @@ class TrainingRequestDetail(ObjectDetailView):
             "enrol_form": (getattr(self, "_enrol", None) or EnrolForm(user=user, request=obj)) if may else None,
             "pseudonym_note": PSEUDONYM_NOTE,
             "readiness": readiness,
+            "readiness_label": charts.LABELS.get(readiness.status, readiness.status) if readiness else "",
             "links": _links(self.principal),
         }
 
@@ -509,7 +510,7 @@ def seatplan_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 class ReadinessFilter(forms.Form):
     status = forms.ChoiceField(required=False, label=_("Status"),
-                               choices=[("", _("Any")), *[(s, s.capitalize()) for s in rd.STATUSES]])
+                               choices=[("", _("Any")), *[(s, charts.LABELS[s]) for s in rd.STATUSES]])
     priority = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label=_("Priority"),
                                       choices=[("", _("Any")), *Requirement.Priority.choices])
     package = forms.CharField(required=False, max_length=50, label=_("Package"))
@@ -554,7 +555,8 @@ def _readiness(request: HttpRequest) -> tuple[ReadinessFilter, list[rd.Readiness
 
 def _rows(rows: list[rd.Readiness], link: bool = True) -> list[dict[str, Any]]:
     """Rows for ``training/_readiness_table.html``: each with its requirement's id, for the link."""
-    return [{"r": r, "pk": tables.ref_pk(r.key) if link else None} for r in rows]
+    return [{"r": r, "pk": tables.ref_pk(r.key) if link else None, "status": charts.LABELS.get(r.status, r.status)}
+            for r in rows]
 
 
 @login_required
