@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from aidbridge.core import clock
@@ -22,7 +23,7 @@ def index(request: HttpRequest) -> HttpResponse:
     records = opendata.records()
     iati = export_iati(records)
     context = {
-        "title": "Open data",
+        "title": gettext("Open data"),
         "as_of": clock.today(),
         "pledges": len(records),
         "financial": sum(1 for r in records if r.kind == opendata.FINANCIAL),

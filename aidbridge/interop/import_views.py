@@ -15,6 +15,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from aidbridge.core.errors import NotPermitted, ServiceError
@@ -27,20 +29,21 @@ from aidbridge.pledges.services import read_upload
 
 PREVIEW_ROWS = 5
 JOB_COLUMNS = (
-    Column("Import", "reference"), Column("Kind", "get_kind_display"), Column("File", "original_name"),
-    Column("Status", "get_status_display"), Column("By", "created_by"), Column("Uploaded", "created_at", "date"),
+    Column(_("Import"), "reference"), Column(_("Kind"), "get_kind_display"), Column(_("File"), "original_name"),
+    Column(_("Status"), "get_status_display"), Column(_("By"), "created_by"),
+    Column(_("Uploaded"), "created_at", "date"),
 )
 
 
 class UploadForm(forms.Form):
-    kind = forms.ChoiceField(label="What the file holds")
-    file = forms.FileField(label="CSV or XLSX file")
+    kind = forms.ChoiceField(label=_("What the file holds"))
+    file = forms.FileField(label=_("CSV or XLSX file"))
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["kind"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [(spec.kind, spec.label) for spec in services.importable_kinds(user)]
+        field.choices = [(spec.kind, gettext(spec.label)) for spec in services.importable_kinds(user)]
 
 
 def _area(request: HttpRequest) -> None:
@@ -81,7 +84,7 @@ def _index(request: HttpRequest, form: UploadForm, status: int = 200) -> HttpRes
 def import_upload(request: HttpRequest) -> HttpResponse:
     _area(request)
     if not services.importable_kinds(request.user):
-        return _forbidden(request, "You may not import anything.")
+        return _forbidden(request, gettext("You may not import anything."))
     form = UploadForm(request.POST, request.FILES, user=request.user)
     if form.is_valid():
         upload = form.cleaned_data["file"]
@@ -95,7 +98,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             for field, texts in exc.errors.items():
                 form.add_error(field if field in form.fields else None, list(texts))
         else:
-            messages.success(request, f"Uploaded {job.original_name}: check the columns, then run the dry run.")
+            messages.success(request, gettext("Uploaded %(name)s: check the columns, then run the dry run.")
+                             % {"name": job.original_name})
             return HttpResponseRedirect(reverse("interop:import_detail", args=[job.pk]))
     return _index(request, form, status=422)
 
@@ -164,7 +168,7 @@ def _start(request: HttpRequest, pk: int, *, dry_run: bool) -> HttpResponse:
     except ServiceError as exc:
         texts = [text for messages_ in exc.errors.values() for text in messages_]
         return _detail(request, job, mapping=mapping, mapping_errors=texts, status=422)
-    messages.success(request, "The dry run is queued." if dry_run else "The import is queued.")
+    messages.success(request, gettext("The dry run is queued.") if dry_run else gettext("The import is queued."))
     return HttpResponseRedirect(reverse("interop:import_detail", args=[job.pk]))
 
 

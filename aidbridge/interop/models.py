@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import principal
@@ -23,13 +24,13 @@ from aidbridge.core import clock
 
 
 class Kind(models.TextChoices):
-    REQUIREMENTS = "requirements", "Requirements"
-    PLEDGES = "pledges", "Pledges in kind"
-    FINANCIAL_PLEDGES = "financial-pledges", "Financial pledges"
-    ITEMS = "items", "Catalogue items"
-    LOCATIONS = "locations", "Locations"
-    HUBS = "hubs", "Hubs"
-    COURSES = "courses", "Courses"
+    REQUIREMENTS = "requirements", _("Requirements")
+    PLEDGES = "pledges", _("Pledges in kind")
+    FINANCIAL_PLEDGES = "financial-pledges", _("Financial pledges")
+    ITEMS = "items", _("Catalogue items")
+    LOCATIONS = "locations", _("Locations")
+    HUBS = "hubs", _("Hubs")
+    COURSES = "courses", _("Courses")
 
 
 class OwnedQuerySet(models.QuerySet):
@@ -52,11 +53,11 @@ class ImportMapping(models.Model):
     organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.CASCADE,
                                      related_name="import_mappings")
     kind = models.CharField(max_length=24, choices=Kind.choices)
-    name = models.CharField(max_length=100, help_text="How the mapping is called, e.g. “Monthly return”.")
+    name = models.CharField(max_length=100, help_text=_("How the mapping is called, e.g. “Monthly return”."))
     headers_digest = models.CharField(max_length=64, db_index=True,
-                                      help_text="SHA-256 of the template's header row, as normalised.")
-    headers = models.JSONField(default=list, help_text="The template's header row.")
-    columns = models.JSONField(default=dict, help_text="Field name → the column header that feeds it.")
+                                      help_text=_("SHA-256 of the template's header row, as normalised."))
+    headers = models.JSONField(default=list, help_text=_("The template's header row."))
+    columns = models.JSONField(default=dict, help_text=_("Field name → the column header that feeds it."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     created_at = models.DateTimeField(default=clock.now)
@@ -80,13 +81,13 @@ class ImportJob(models.Model):
     REFERENCE_PREFIX = "IMP-"
 
     class Status(models.TextChoices):
-        UPLOADED = "uploaded", "Uploaded"
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        CHECKED = "checked", "Checked"  # a dry run without a problem: ready to commit
-        REJECTED = "rejected", "Has problems"  # a dry run or commit that found problems; nothing written
-        COMMITTED = "committed", "Committed"
-        FAILED = "failed", "Failed"
+        UPLOADED = "uploaded", _("Uploaded")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        CHECKED = "checked", _("Checked")  # a dry run without a problem: ready to commit
+        REJECTED = "rejected", _("Has problems")  # a dry run or commit that found problems; nothing written
+        COMMITTED = "committed", _("Committed")
+        FAILED = "failed", _("Failed")
 
     ACTIVE = (Status.QUEUED, Status.RUNNING)
 
@@ -97,15 +98,16 @@ class ImportJob(models.Model):
                                    related_name="+")
     created_at = models.DateTimeField(default=clock.now)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", help_text="Who queued the last run: its rows are written as them.")
+                                   related_name="+",
+                                   help_text=_("Who queued the last run: its rows are written as them."))
     file = models.FileField(upload_to="imports/%Y/%m/")
     original_name = models.CharField(max_length=255, blank=True)
     file_format = models.CharField(max_length=8, blank=True)
     size = models.PositiveBigIntegerField(default=0)
     sha256 = models.CharField(max_length=64, blank=True)
     headers = models.JSONField(default=list, blank=True)
-    mapping = models.JSONField(default=dict, blank=True, help_text="Field name → column header.")
-    dry_run = models.BooleanField(default=True, help_text="The last run only checked, or was it to commit?")
+    mapping = models.JSONField(default=dict, blank=True, help_text=_("Field name → column header."))
+    dry_run = models.BooleanField(default=True, help_text=_("The last run only checked, or was it to commit?"))
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.UPLOADED, db_index=True)
     progress = models.FloatField(default=0.0)
     progress_message = models.CharField(max_length=200, blank=True)
@@ -148,10 +150,10 @@ class ExternalRef(models.Model):
                                      related_name="external_refs")
     external_id = models.CharField(max_length=250)
     object_id = models.PositiveBigIntegerField()
-    row_digest = models.CharField(max_length=64, help_text="SHA-256 of the row's values as last imported.")
+    row_digest = models.CharField(max_length=64, help_text=_("SHA-256 of the row's values as last imported."))
     object_digest = models.CharField(max_length=64, blank=True,
-                                     help_text="SHA-256 of the record as that import left it: an edit made since "
-                                               "then is put back by importing the row again.")
+                                     help_text=_("SHA-256 of the record as that import left it: an edit made "
+                                                 "since then is put back by importing the row again."))
     created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import IO, Any
 
+from django.utils.translation import gettext
+
 from aidbridge.accounts.principal import principal
 from aidbridge.core import clock
 from aidbridge.core import services as core
@@ -23,7 +25,8 @@ def spec_or_error(kind: str, *, field: str = "kind") -> KindSpec:
 
 
 def require_import(actor: Any, spec: KindSpec) -> None:
-    core.require(spec.allowed(principal(actor)), f"You may not import {spec.label.lower()}.")
+    core.require(spec.allowed(principal(actor)),
+                 gettext("You may not import %(kind)s.") % {"kind": str(spec.label).lower()})
 
 
 def import_file(*, kind: str, stream: IO[bytes], actor: Any, filename: str = "", mapping: dict[str, str] | None = None,

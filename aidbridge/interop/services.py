@@ -14,6 +14,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import principal
@@ -111,9 +112,10 @@ def upload_import(*, actor: Any, kind: str, content: bytes, filename: str = "") 
     spec = spec_or_error(kind)
     require_import(actor, spec)
     if len(content) > max_bytes():
-        raise ServiceError(f"The file is {len(content):,} bytes; the limit is {max_bytes():,}.", field="file")
+        raise ServiceError(gettext("The file is %(size)s bytes; the limit is %(limit)s.")
+                           % {"size": f"{len(content):,}", "limit": f"{max_bytes():,}"}, field="file")
     if not content:
-        raise ServiceError("The file is empty.", field="file")
+        raise ServiceError(gettext("The file is empty."), field="file")
     file_format, headers = read_headers(ContentFile(content), filename)
     sha256 = hashlib.sha256(content).hexdigest()
     original = PurePath((filename or "").replace("\\", "/")).name[:255] or f"upload.{file_format}"
@@ -149,10 +151,10 @@ def start_import(*, actor: Any, job: ImportJob, dry_run: bool, mapping: dict[str
     spec = spec_or_error(job.kind)
     require_import(actor, spec)
     job = core.lock(job)
-    core.require(may_run(actor, job), "Only the organisation that uploaded this file may import it.")
+    core.require(may_run(actor, job), gettext("Only the organisation that uploaded this file may import it."))
     if job.is_active:
-        raise InvalidTransition(f"{job.reference} is already {job.get_status_display().lower()}; wait for it.",
-                                field="status")
+        raise InvalidTransition(gettext("%(job)s is already %(status)s; wait for it.")
+                                % {"job": job.reference, "status": job.get_status_display().lower()}, field="status")
     columns = clean_mapping(spec, list(job.headers), mapping if mapping is not None else dict(job.mapping))
     if remember and mapping is not None:
         save_mapping(actor=actor, kind=spec.kind, headers=list(job.headers), columns=columns,

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Router, Status
 
 from aidbridge.accounts.models import Organisation
@@ -58,8 +59,8 @@ def _status_filter(queryset: Any, status: str | None, choices: Any) -> Any:
     if status is None:
         return queryset
     if status not in choices.values:
-        raise ServiceError(f"“{status}” is not a status; choose one of: {', '.join(choices.values)}.",
-                           field="status")
+        raise ServiceError(gettext("“%(status)s” is not a status; choose one of: %(choices)s.")
+                           % {"status": status, "choices": ", ".join(choices.values)}, field="status")
     return queryset.filter(status=status)
 
 

@@ -13,13 +13,17 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from aidbridge.core.charts import StackedChart, StackedRow, stacked_bars
 
 # Readiness statuses in the order the charts stack them (best first); the CSS classes ``rd-0`` … ``rd-4``.
 ORDER = ("ready", "at risk", "equipment only", "crews only", "neither")
-LABELS = {"ready": "Ready", "at risk": "At risk", "equipment only": "Equipment only", "crews only": "Crews only",
-          "neither": "Neither"}
-PRIORITIES = ((1, "P1 critical"), (2, "P2 high"), (3, "P3 medium"), (4, "P4 low"))
+LABELS = {"ready": _("Ready"), "at risk": _("At risk"), "equipment only": _("Equipment only"),
+          "crews only": _("Crews only"), "neither": _("Neither")}
+PRIORITIES = ((1, _("P1 critical")), (2, _("P2 high")), (3, _("P3 medium")), (4, _("P4 low")))
 MAX_MONTHS = 24
 
 
@@ -55,9 +59,9 @@ def readiness_by_priority(rows: Sequence[Any], url: str, *, width: int = 640) ->
     hrefs = []
     for value, label in PRIORITIES:
         mine = [r for r in rows if int(r.priority) == value]
-        data.append((label, [sum(1 for r in mine if r.status == s) for s in ORDER]))
+        data.append((str(label), [sum(1 for r in mine if r.status == s) for s in ORDER]))
         hrefs.append(f"{url}?{urlencode({'priority': value})}")
-    chart = stacked_bars(data, [LABELS[s] for s in ORDER], width=width, fmt=_count, label_width=100)
+    chart = stacked_bars(data, [str(LABELS[s]) for s in ORDER], width=width, fmt=_count, label_width=100)
     return _linked(chart, hrefs, not rows)
 
 
@@ -69,12 +73,16 @@ def _next_month(day: dt.date) -> dt.date:
     return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
+def _over_time_series() -> list[str]:
+    return [gettext("Ready by month end"), gettext("Not yet")]
+
+
 def readiness_over_time(rows: Sequence[Any], url: str, *, width: int = 640) -> LinkedChart:
     """One bar per month from the earliest to the latest ready date (at most ``MAX_MONTHS``): capabilities
     ready by the month's end, against those not yet ready then (including those with no ready date)."""
     dated = sorted(r.ready_date for r in rows if r.ready_date is not None)
     if not dated:
-        return _linked(stacked_bars([], ["Ready by month end", "Not yet"], width=width, fmt=_count), [], True)
+        return _linked(stacked_bars([], _over_time_series(), width=width, fmt=_count), [], True)
     months: list[dt.date] = []
     month = dated[0].replace(day=1)
     last = dated[-1].replace(day=1)
@@ -86,7 +94,7 @@ def readiness_over_time(rows: Sequence[Any], url: str, *, width: int = 640) -> L
     total = len(rows)
     for m in months:
         ready = sum(1 for d in dated if d <= month_end(m))
-        data.append((m.strftime("%b %Y"), [ready, total - ready]))
+        data.append((date_format(m, "M Y"), [ready, total - ready]))
         hrefs.append(f"{url}?{urlencode({'ready_by': m.strftime('%Y-%m')})}")
-    chart = stacked_bars(data, ["Ready by month end", "Not yet"], width=width, fmt=_count, label_width=90)
+    chart = stacked_bars(data, _over_time_series(), width=width, fmt=_count, label_width=90)
     return _linked(chart, hrefs, False)

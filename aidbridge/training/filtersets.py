@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge.catalogue.models import Item
 from aidbridge.core.models import MAX_ID, Releasability, filter_by_id_or_code
@@ -23,16 +24,16 @@ def _item_q(value: str, prefix: str = "") -> Q:
 
 
 class CourseFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = django_filters.CharFilter(method="search", label=_("Search"))
     status = django_filters.MultipleChoiceFilter(choices=Course.Status.choices)
-    provider = django_filters.NumberFilter(field_name="provider_id", label="Provider organisation id")
-    language = django_filters.CharFilter(method="filter_language", label="Language (ISO 639-1)")
-    item = django_filters.CharFilter(method="filter_item", label="Qualifies for item (id or code)")
+    provider = django_filters.NumberFilter(field_name="provider_id", label=_("Provider organisation id"))
+    language = django_filters.CharFilter(method="filter_language", label=_("Language (ISO 639-1)"))
+    item = django_filters.CharFilter(method="filter_item", label=_("Qualifies for item (id or code)"))
     supply_class = django_filters.ChoiceFilter(method="filter_class", choices=Item.SupplyClass.choices,
-                                               label="Qualifies for supply class")
+                                               label=_("Qualifies for supply class"))
     releasability = django_filters.ChoiceFilter(choices=Releasability.choices)
-    starts_after = django_filters.DateFilter(field_name="start_date", lookup_expr="gte", label="Starts from")
-    ends_before = django_filters.DateFilter(field_name="end_date", lookup_expr="lte", label="Ends by")
+    starts_after = django_filters.DateFilter(field_name="start_date", lookup_expr="gte", label=_("Starts from"))
+    ends_before = django_filters.DateFilter(field_name="end_date", lookup_expr="lte", label=_("Ends by"))
 
     class Meta:
         model = Course
@@ -53,15 +54,15 @@ class CourseFilterSet(django_filters.FilterSet):
 
 
 class TrainingRequestFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = django_filters.CharFilter(method="search", label=_("Search"))
     status = django_filters.MultipleChoiceFilter(choices=TrainingRequest.Status.choices)
     priority = django_filters.MultipleChoiceFilter(choices=Requirement.Priority.choices)
-    item = django_filters.CharFilter(method="filter_item", label="Item (id or code)")
+    item = django_filters.CharFilter(method="filter_item", label=_("Item (id or code)"))
     supply_class = django_filters.ChoiceFilter(field_name="item__supply_class", choices=Item.SupplyClass.choices)
-    language = django_filters.CharFilter(method="filter_language", label="Language (ISO 639-1)")
-    requirement = django_filters.NumberFilter(field_name="requirement_id", label="Requirement id")
-    organisation = django_filters.NumberFilter(field_name="recipient_id", label="Recipient organisation id")
-    needed_before = django_filters.DateFilter(field_name="latest_date", lookup_expr="lte", label="Needed by")
+    language = django_filters.CharFilter(method="filter_language", label=_("Language (ISO 639-1)"))
+    requirement = django_filters.NumberFilter(field_name="requirement_id", label=_("Requirement id"))
+    organisation = django_filters.NumberFilter(field_name="recipient_id", label=_("Recipient organisation id"))
+    needed_before = django_filters.DateFilter(field_name="latest_date", lookup_expr="lte", label=_("Needed by"))
 
     class Meta:
         model = TrainingRequest
@@ -79,8 +80,8 @@ class TrainingRequestFilterSet(django_filters.FilterSet):
 
 class EnrolmentFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Enrolment.Status.choices)
-    course = django_filters.NumberFilter(field_name="course_id", label="Course id")
-    request = django_filters.NumberFilter(field_name="request_id", label="Training request id")
+    course = django_filters.NumberFilter(field_name="course_id", label=_("Course id"))
+    request = django_filters.NumberFilter(field_name="request_id", label=_("Training request id"))
 
     class Meta:
         model = Enrolment

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import principal
@@ -16,16 +18,16 @@ from aidbridge.training.models import TRAINEE_REF_HELP, Course, Enrolment, SeatA
 from aidbridge.training.services import COURSE_FIELDS, REQUEST_FIELDS
 
 # The languages offered in the forms' lists (ISO 639-1); a stored code outside the list is kept as an option.
-LANGUAGES = [
-    ("en", "English (en)"), ("uk", "Ukrainian (uk)"), ("de", "German (de)"), ("pl", "Polish (pl)"),
-    ("fr", "French (fr)"), ("it", "Italian (it)"), ("es", "Spanish (es)"), ("nl", "Dutch (nl)"),
-    ("cs", "Czech (cs)"), ("sk", "Slovak (sk)"), ("ro", "Romanian (ro)"), ("lt", "Lithuanian (lt)"),
-    ("lv", "Latvian (lv)"), ("et", "Estonian (et)"), ("fi", "Finnish (fi)"), ("sv", "Swedish (sv)"),
-    ("da", "Danish (da)"), ("no", "Norwegian (no)"), ("pt", "Portuguese (pt)"),
+LANGUAGES: list[tuple[str, Any]] = [
+    ("en", _("English (en)")), ("uk", _("Ukrainian (uk)")), ("de", _("German (de)")), ("pl", _("Polish (pl)")),
+    ("fr", _("French (fr)")), ("it", _("Italian (it)")), ("es", _("Spanish (es)")), ("nl", _("Dutch (nl)")),
+    ("cs", _("Czech (cs)")), ("sk", _("Slovak (sk)")), ("ro", _("Romanian (ro)")), ("lt", _("Lithuanian (lt)")),
+    ("lv", _("Latvian (lv)")), ("et", _("Estonian (et)")), ("fi", _("Finnish (fi)")), ("sv", _("Swedish (sv)")),
+    ("da", _("Danish (da)")), ("no", _("Norwegian (no)")), ("pt", _("Portuguese (pt)")),
 ]
 
-PSEUDONYM_NOTE = ("Trainees are recorded by a pseudonymous reference chosen by the recipient — never by name or "
-                  "any other personal data.")
+PSEUDONYM_NOTE = _("Trainees are recorded by a pseudonymous reference chosen by the recipient — never by name or "
+                   "any other personal data.")
 
 
 def language_choices(current: str = "") -> list[tuple[str, str]]:
@@ -42,7 +44,7 @@ class CourseForm(forms.ModelForm):
     """A donor's editors offer courses for their own organisation; coordinators pick the provider."""
 
     provider = forms.ModelChoiceField(queryset=Organisation.objects.none(), required=False,
-                                      help_text="The donor organisation that runs the course.")
+                                      help_text=_("The donor organisation that runs the course."))
 
     class Meta:
         model = Course
@@ -54,7 +56,7 @@ class CourseForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
             "prerequisites": forms.SelectMultiple(attrs={"size": 6}),
         }
-        help_texts = {"prerequisites": "Courses a trainee must hold (or take first) before this one."}
+        help_texts = {"prerequisites": _("Courses a trainee must hold (or take first) before this one.")}
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -86,10 +88,10 @@ class TrainingRequestForm(forms.ModelForm):
             "latest_date": _date(max="2100-12-31"),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
-        labels = {"latest_date": "Needed by"}
+        labels = {"latest_date": _("Needed by")}
         help_texts = {
-            "item": "Leave empty when a requirement is linked: its item is used.",
-            "priority": "Leave as is when a requirement is linked: its priority is used.",
+            "item": _("Leave empty when a requirement is linked: its item is used."),
+            "priority": _("Leave as is when a requirement is linked: its priority is used."),
         }
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
@@ -113,9 +115,9 @@ class TrainingRequestForm(forms.ModelForm):
             self.fields["priority"].required = self.instance.pk is not None
             if self.instance.pk is None:
                 self.fields["priority"] = forms.TypedChoiceField(
-                    coerce=int, empty_value=None, required=False, label="Priority",
-                    choices=[("", "From the requirement (P2 without one)"), *Requirement.Priority.choices],
-                    help_text="Leave as is when a requirement is linked: its priority is used.")
+                    coerce=int, empty_value=None, required=False, label=_("Priority"),
+                    choices=[("", gettext("From the requirement (P2 without one)")), *Requirement.Priority.choices],
+                    help_text=_("Leave as is when a requirement is linked: its priority is used."))
                 self.initial["priority"] = None
         self.fields["language"].widget = forms.Select(choices=language_choices(self.instance.language or ""))
 
@@ -129,16 +131,16 @@ class TrainingRequestForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if self.instance.pk is None and data.get("requirement") is None and data.get("item") is None:
-            self.add_error("item", "Give the item the crews are for, or link a requirement.")
+            self.add_error("item", gettext("Give the item the crews are for, or link a requirement."))
         return data
 
 
 class EnrolForm(forms.Form):
     """Enrol one trainee of a request on a course where it holds seats."""
 
-    course = forms.ModelChoiceField(queryset=Course.objects.none(), help_text="A course where this request "
-                                    "holds seats.")
-    trainee_ref = forms.CharField(label="Trainee reference", max_length=32, help_text=TRAINEE_REF_HELP)
+    course = forms.ModelChoiceField(queryset=Course.objects.none(), help_text=_("A course where this request "
+                                                                              "holds seats."))
+    trainee_ref = forms.CharField(label=_("Trainee reference"), max_length=32, help_text=_(TRAINEE_REF_HELP))
 
     def __init__(self, *args: Any, user: Any = None, request: TrainingRequest | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -154,14 +156,15 @@ class EnrolmentRecordForm(forms.Form):
     """Record one step of a trainee's progress: attendance, completion (with its certificate), withdrawal or
     failure."""
 
-    ACTIONS = [("attend", "Attended"), ("complete", "Completed"), ("withdraw", "Withdrawn"), ("fail", "Failed")]
+    ACTIONS = [("attend", _("Attended")), ("complete", _("Completed")), ("withdraw", _("Withdrawn")),
+               ("fail", _("Failed"))]
 
     enrolment = forms.IntegerField(widget=forms.HiddenInput)
-    action = forms.ChoiceField(choices=ACTIONS, label="Record")
-    certificate_ref = forms.CharField(label="Certificate reference", max_length=64, required=False,
-                                      help_text="Required for a completion.")
-    completed_on = forms.DateField(label="Completed on", required=False, widget=_date(),
-                                   help_text="For a completion; today if empty.")
+    action = forms.ChoiceField(choices=ACTIONS, label=_("Record"))
+    certificate_ref = forms.CharField(label=_("Certificate reference"), max_length=64, required=False,
+                                      help_text=_("Required for a completion."))
+    completed_on = forms.DateField(label=_("Completed on"), required=False, widget=_date(),
+                                   help_text=_("For a completion; today if empty."))
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -170,7 +173,7 @@ class EnrolmentRecordForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("action") == "complete" and not (data.get("certificate_ref") or "").strip():
-            self.add_error("certificate_ref", "A completion needs its certificate reference.")
+            self.add_error("certificate_ref", gettext("A completion needs its certificate reference."))
         return data
 
 
@@ -183,7 +186,8 @@ def allowed_actions(enrolment: Enrolment) -> list[tuple[str, str]]:
 
 
 class SeatPlanForm(forms.Form):
-    method = forms.ChoiceField(choices=SeatPlanRun.Method.choices, initial=SeatPlanRun.Method.OPTIMAL)
-    start_date = forms.DateField(required=False, widget=_date(), label="Day 0",
-                                 help_text="The plan counts days from here; today if empty.")
-    time_limit = forms.FloatField(min_value=1, max_value=3600, initial=30, required=False, label="Time limit (s)")
+    method = forms.ChoiceField(choices=SeatPlanRun.Method.choices, initial=SeatPlanRun.Method.OPTIMAL,
+                               label=_("Method"))
+    start_date = forms.DateField(required=False, widget=_date(), label=_("Day 0"),
+                                 help_text=_("The plan counts days from here; today if empty."))
+    time_limit = forms.FloatField(min_value=1, max_value=3600, initial=30, required=False, label=_("Time limit (s)"))

@@ -21,6 +21,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import principal
@@ -32,23 +34,25 @@ from aidbridge.pledges.models import released_to
 from aidbridge.requirements.models import Requirement
 
 validate_language = RegexValidator(
-    r"^[a-z]{2}$", "Write the language as its two-letter ISO 639-1 code, for example “en”, “de”, “pl” or “uk”.",
+    r"^[a-z]{2}$", _("Write the language as its two-letter ISO 639-1 code, for example “en”, “de”, “pl” or “uk”."),
     code="invalid_language",
 )
 
 # A trainee is recorded by a reference the recipient chooses, never by name: letters, digits and dashes, with
 # at least one digit (a plain word such as a surname is refused), at most 32 characters.
-TRAINEE_REF_HELP = ("A pseudonymous reference chosen by the recipient, for example “UA-53-0017”: letters, digits "
-                    "and dashes, at least one digit, at most 32 characters. Never a name or other personal data.")
+# (plain text for the API's schema; the model and the form show it translated)
+TRAINEE_REF_HELP = gettext_noop("A pseudonymous reference chosen by the recipient, for example “UA-53-0017”: letters, "
+                                "digits and dashes, at least one digit, at most 32 characters. Never a name or other "
+                                "personal data.")
 validate_trainee_ref = RegexValidator(
     r"^(?=[A-Za-z0-9-]*[0-9])[A-Za-z0-9][A-Za-z0-9-]{0,31}$",
-    "A trainee reference is letters, digits and dashes with at least one digit (for example “UA-53-0017”), "
-    "at most 32 characters; never a name or other personal data.",
+    _("A trainee reference is letters, digits and dashes with at least one digit (for example “UA-53-0017”), "
+      "at most 32 characters; never a name or other personal data."),
     code="invalid_trainee_ref",
 )
 validate_certificate_ref = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9./-]{0,63}$",
-    "A certificate reference is letters, digits, dots, slashes and dashes, at most 64 characters.",
+    _("A certificate reference is letters, digits, dots, slashes and dashes, at most 64 characters."),
     code="invalid_certificate_ref",
 )
 
@@ -76,11 +80,11 @@ class Course(models.Model):
     REFERENCE_PREFIX = "CRS-"  # the API accepts "CRS-00012" for course 12 (aidbridge.core.api.Ref)
 
     class Status(models.TextChoices):
-        OFFERED = "offered", "Offered"
-        CONFIRMED = "confirmed", "Confirmed"
-        RUNNING = "running", "Running"
-        COMPLETED = "completed", "Completed"
-        CANCELLED = "cancelled", "Cancelled"
+        OFFERED = "offered", _("Offered")
+        CONFIRMED = "confirmed", _("Confirmed")
+        RUNNING = "running", _("Running")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     TRANSITIONS: dict[str, set[str]] = {
         Status.OFFERED: {Status.CONFIRMED, Status.CANCELLED},
@@ -92,25 +96,25 @@ class Course(models.Model):
     PLANNABLE = (Status.OFFERED, Status.CONFIRMED)
 
     provider = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="courses",
-                                 help_text="The donor organisation that runs the course.")
+                                 help_text=_("The donor organisation that runs the course."))
     title = models.CharField(max_length=200)
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="courses")
     start_date = models.DateField()
     end_date = models.DateField()
     seats = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(10_000)])
-    language = models.CharField(max_length=2, validators=[validate_language], help_text="ISO 639-1, e.g. “en”.")
+    language = models.CharField(max_length=2, validators=[validate_language], help_text=_("ISO 639-1, e.g. “en”."))
     qualifies_item = models.ForeignKey(
         Item, null=True, blank=True, on_delete=models.PROTECT, related_name="courses",
-        help_text="The item a crew is qualified for; or give a supply class instead.")
+        help_text=_("The item a crew is qualified for; or give a supply class instead."))
     qualifies_class = models.CharField(
         max_length=4, blank=True, choices=Item.SupplyClass.choices,
-        help_text="The NATO supply class a crew is qualified for (every item of that class); or give an item.")
+        help_text=_("The NATO supply class a crew is qualified for (every item of that class); or give an item."))
     prerequisites = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="required_by")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OFFERED, db_index=True)
     releasability = models.CharField(
         max_length=16, choices=Releasability.choices, default=Releasability.COALITION, db_index=True)
     disclosure_date = models.DateField(
-        null=True, blank=True, help_text="Public courses become visible to everyone from this date.")
+        null=True, blank=True, help_text=_("Public courses become visible to everyone from this date."))
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -137,11 +141,12 @@ class Course(models.Model):
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if self.start_date and self.end_date and self.end_date < self.start_date:
-            errors["end_date"] = "A course ends on or after the day it starts."
+            errors["end_date"] = gettext("A course ends on or after the day it starts.")
         if (self.qualifies_item_id is None) == (not self.qualifies_class):
-            errors["qualifies_item"] = "Give exactly one of the item and the supply class the course qualifies for."
+            errors["qualifies_item"] = gettext(
+                "Give exactly one of the item and the supply class the course qualifies for.")
         if self.releasability == Releasability.PUBLIC and self.disclosure_date is None:
-            errors["disclosure_date"] = "A public course needs a disclosure date."
+            errors["disclosure_date"] = gettext("A public course needs a disclosure date.")
         if errors:
             raise ValidationError(errors)
 
@@ -152,7 +157,7 @@ class Course(models.Model):
     @property
     def qualifies_label(self) -> str:
         item = self.qualifies_item
-        return item.code if item is not None else f"class {self.qualifies_class}"
+        return item.code if item is not None else gettext("class %(code)s") % {"code": self.qualifies_class}
 
     def qualifies_for(self, item: Item) -> bool:
         if self.qualifies_item_id is not None:
@@ -197,11 +202,11 @@ class TrainingRequest(models.Model):
     REFERENCE_PREFIX = "TRQ-"
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted"
-        VALIDATED = "validated", "Validated"
-        CLOSED = "closed", "Closed"
-        CANCELLED = "cancelled", "Cancelled"
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        VALIDATED = "validated", _("Validated")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     TRANSITIONS: dict[str, set[str]] = {
         Status.DRAFT: {Status.SUBMITTED, Status.CANCELLED},
@@ -214,15 +219,15 @@ class TrainingRequest(models.Model):
     recipient = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="training_requests")
     requirement = models.ForeignKey(
         Requirement, null=True, blank=True, on_delete=models.PROTECT, related_name="training_requests",
-        help_text="The requirement whose equipment the crews will operate (the default path).")
+        help_text=_("The requirement whose equipment the crews will operate (the default path)."))
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="training_requests")
     crew_size = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(100)],
-                                                 help_text="Trainees per crew.")
+                                                 help_text=_("Trainees per crew."))
     crews = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(10_000)])
-    language = models.CharField(max_length=2, validators=[validate_language], help_text="ISO 639-1, e.g. “uk”.")
+    language = models.CharField(max_length=2, validators=[validate_language], help_text=_("ISO 639-1, e.g. “uk”."))
     latest_date = models.DateField(
         null=True, blank=True,
-        help_text="Needed by. Empty for a request linked to a requirement: the equipment's planned arrival.")
+        help_text=_("Needed by. Empty for a request linked to a requirement: the equipment's planned arrival."))
     priority = models.PositiveSmallIntegerField(choices=Requirement.Priority.choices,
                                                 default=Requirement.Priority.P2)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
@@ -245,7 +250,8 @@ class TrainingRequest(models.Model):
 
     def clean(self) -> None:
         if self.requirement_id is None and self.latest_date is None:
-            raise ValidationError({"latest_date": "A request without a requirement needs its latest useful date."})
+            raise ValidationError(
+                {"latest_date": gettext("A request without a requirement needs its latest useful date.")})
 
     @property
     def reference(self) -> str:
@@ -266,20 +272,20 @@ class SeatPlanRun(models.Model):
     """One seat planner run over the database's current courses and requests, from queueing to approval."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-        APPROVED = "approved", "Approved"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        APPROVED = "approved", _("Approved")
 
     class Method(models.TextChoices):
-        OPTIMAL = "optimal", "Optimal (HiGHS)"
-        FIRST_COME = "first_come", "First come (hand rule)"
+        OPTIMAL = "optimal", _("Optimal (HiGHS)")
+        FIRST_COME = "first_come", _("First come (hand rule)")
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
     method = models.CharField(max_length=16, choices=Method.choices, default=Method.OPTIMAL)
-    start_date = models.DateField(help_text="Day 0 of the plan.")
-    time_limit = models.FloatField(null=True, blank=True, help_text="Seconds; empty for no limit.")
+    start_date = models.DateField(help_text=_("Day 0 of the plan."))
+    time_limit = models.FloatField(null=True, blank=True, help_text=_("Seconds; empty for no limit."))
     progress = models.FloatField(default=0.0)
     progress_message = models.CharField(max_length=200, blank=True)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -289,9 +295,9 @@ class SeatPlanRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     duration_seconds = models.FloatField(null=True, blank=True)
     inputs_fingerprint = models.CharField(max_length=64, blank=True)
-    instance = models.JSONField(null=True, blank=True, help_text="The aidbridge.seat-instance/1 document.")
-    plan = models.JSONField(null=True, blank=True, help_text="The aidbridge.seat-plan/1 document.")
-    baseline_plan = models.JSONField(null=True, blank=True, help_text="The first-come plan, for comparison.")
+    instance = models.JSONField(null=True, blank=True, help_text=_("The aidbridge.seat-instance/1 document."))
+    plan = models.JSONField(null=True, blank=True, help_text=_("The aidbridge.seat-plan/1 document."))
+    baseline_plan = models.JSONField(null=True, blank=True, help_text=_("The first-come plan, for comparison."))
     plan_status = models.CharField(max_length=16, blank=True)
     objective = models.FloatField(null=True, blank=True)
     bound = models.FloatField(null=True, blank=True)
@@ -364,11 +370,11 @@ class Enrolment(models.Model):
     or failed. ``trainee_ref`` is never a name or other personal data."""
 
     class Status(models.TextChoices):
-        ENROLLED = "enrolled", "Enrolled"
-        ATTENDED = "attended", "Attended"
-        COMPLETED = "completed", "Completed"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        FAILED = "failed", "Failed"
+        ENROLLED = "enrolled", _("Enrolled")
+        ATTENDED = "attended", _("Attended")
+        COMPLETED = "completed", _("Completed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        FAILED = "failed", _("Failed")
 
     TRANSITIONS: dict[str, set[str]] = {
         Status.ENROLLED: {Status.ATTENDED, Status.WITHDRAWN, Status.FAILED},
@@ -380,12 +386,12 @@ class Enrolment(models.Model):
 
     request = models.ForeignKey(TrainingRequest, on_delete=models.PROTECT, related_name="enrolments")
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrolments")
-    trainee_ref = models.CharField("trainee reference", max_length=32, validators=[validate_trainee_ref],
-                                   help_text=TRAINEE_REF_HELP)
+    trainee_ref = models.CharField(_("trainee reference"), max_length=32, validators=[validate_trainee_ref],
+                                   help_text=_(TRAINEE_REF_HELP))
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ENROLLED, db_index=True)
     certificate_ref = models.CharField(
-        "certificate reference", max_length=64, blank=True, validators=[validate_certificate_ref],
-        help_text="The certificate's reference, recorded on completion.")
+        _("certificate reference"), max_length=64, blank=True, validators=[validate_certificate_ref],
+        help_text=_("The certificate's reference, recorded on completion."))
     completed_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField(auto_now=True)

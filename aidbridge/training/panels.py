@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import principal
@@ -53,21 +54,22 @@ def requirement_training(user: Any, requirement: Any) -> dict[str, Any] | None:
         "training_assignments": assignments,
         "training_readiness": readiness,
         "training_readiness_class": charts.status_class(readiness.status) if readiness else "",
+        "training_readiness_label": charts.LABELS.get(readiness.status, readiness.status) if readiness else "",
         "training_may_request": may_request and requirement.status not in ("closed", "cancelled"),
     }
 
 
 def of_item(user: Any, item: Any) -> Iterator[Stat]:
-    yield Stat("Courses", list_url(COURSES, "item", item.code), Course.objects.for_user(user).filter(
+    yield Stat(gettext("Courses"), list_url(COURSES, "item", item.code), Course.objects.for_user(user).filter(
         Q(qualifies_item=item) | Q(qualifies_class=item.supply_class)).count())
 
 
 def of_organisation(user: Any, organisation: Any) -> Iterator[Stat]:
     if organisation.kind == Organisation.Kind.DONOR:
-        yield Stat("Courses offered", list_url(COURSES, "provider", organisation.pk),
+        yield Stat(gettext("Courses offered"), list_url(COURSES, "provider", organisation.pk),
                    Course.objects.for_user(user).filter(provider=organisation).count())
     elif organisation.kind == Organisation.Kind.RECIPIENT:
-        yield Stat("Training requests", list_url(REQUESTS, "organisation", organisation.pk),
+        yield Stat(gettext("Training requests"), list_url(REQUESTS, "organisation", organisation.pk),
                    TrainingRequest.objects.for_user(user).filter(recipient=organisation).count())
 
 

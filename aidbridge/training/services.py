@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext, ngettext
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import principal
@@ -65,7 +66,7 @@ def may_manage_course(actor: Any, course: Course) -> bool:
 
 def _require_course_manager(actor: Any, course: Course) -> None:
     core.require(may_manage_course(actor, course),
-                 "Only editors of the providing donor, or coordinator editors, may change this course.")
+                 gettext("Only editors of the providing donor, or coordinator editors, may change this course."))
 
 
 def _course_snapshot(course: Course) -> dict[str, Any]:
@@ -81,8 +82,8 @@ def _check_prerequisites(course: Course, prerequisites: list[Course]) -> None:
     while frontier:
         pk = frontier.pop()
         if pk == course.pk:
-            raise ServiceError(f"{course.reference} would become its own prerequisite (a cycle of prerequisites).",
-                               field="prerequisites")
+            raise ServiceError(gettext("%(course)s would become its own prerequisite (a cycle of prerequisites).")
+                               % {"course": course.reference}, field="prerequisites")
         if pk in seen:
             continue
         seen.add(pk)
@@ -93,8 +94,8 @@ def _check_prerequisites(course: Course, prerequisites: list[Course]) -> None:
 def _check_course(course: Course) -> None:
     core.full_clean(course)
     if course.end_date > LATEST_DATE:
-        raise ServiceError(f"The end date is after 2100; give a date no later than {LATEST_DATE:%d %b %Y}.",
-                           field="end_date")
+        raise ServiceError(gettext("The end date is after 2100; give a date no later than %(date)s.")
+                           % {"date": f"{LATEST_DATE:%d %b %Y}"}, field="end_date")
 
 
 @transaction.atomic
@@ -106,10 +107,10 @@ def create_course(
     if provider is None:
         provider = Organisation.objects.filter(pk=p.organisation_id).first() if p.organisation_id else None
     if provider is None or provider.kind != Organisation.Kind.DONOR:
-        raise ServiceError("Courses are offered by a donor organisation.", field="provider")
+        raise ServiceError(gettext("Courses are offered by a donor organisation."), field="provider")
     unknown = sorted(set(fields) - set(COURSE_FIELDS))
     if unknown:
-        raise ServiceError({name: ["This field cannot be set here."] for name in unknown})
+        raise ServiceError({name: [gettext("This field cannot be set here.")] for name in unknown})
     course = Course(provider=provider, status=Course.Status.OFFERED, **fields)
     _require_course_manager(actor, course)
     if fields.get("qualifies_item") is not None and fields.get("qualifies_class") is None:
@@ -130,11 +131,12 @@ def update_course(
     course = core.lock(course)
     _require_course_manager(actor, course)
     if course.status not in Course.PLANNABLE:
-        raise InvalidTransition(f"{course.reference} is {course.get_status_display().lower()}; only offered or "
-                                "confirmed courses can be edited.", field="status")
+        raise InvalidTransition(gettext("%(course)s is %(status)s; only offered or confirmed courses can be edited.")
+                                % {"course": course.reference, "status": course.get_status_display().lower()},
+                                field="status")
     unknown = sorted(set(changes) - set(COURSE_FIELDS))
     if unknown:
-        raise ServiceError({name: ["This field cannot be changed here."] for name in unknown})
+        raise ServiceError({name: [gettext("This field cannot be changed here.")] for name in unknown})
     before = _course_snapshot(course)
     for name, value in changes.items():
         if value is None and name in ("qualifies_class", "notes", "title"):
@@ -147,8 +149,9 @@ def update_course(
     _check_course(course)
     assigned = course.assigned
     if course.seats < assigned:
-        raise ServiceError(f"{assigned} seats are already given to requests; the seats cannot go below that.",
-                           field="seats")
+        raise ServiceError(ngettext("%(assigned)s seat is already given to requests; the seats cannot go below that.",
+                                    "%(assigned)s seats are already given to requests; the seats cannot go below that.",
+                                    assigned) % {"assigned": assigned}, field="seats")
     if prerequisites is not None:
         prerequisites = list(prerequisites)
         _check_prerequisites(course, prerequisites)
@@ -199,19 +202,19 @@ COURSE_TRANSITIONS = {"confirm": confirm_course, "start": start_course, "complet
 
 def _require_request_owner(actor: Any, request: TrainingRequest) -> None:
     core.require(principal(actor).writes_for(request.recipient_id),
-                 "Only editors of the recipient organisation may change this training request.")
+                 gettext("Only editors of the recipient organisation may change this training request."))
 
 
-def _require_coordinator(actor: Any, what: str) -> None:
+def _require_coordinator(actor: Any, message: str) -> None:
     if actor is None:  # the command line's system actor
         return
-    core.require(principal(actor).is_coordinator_editor, f"Only coordinator editors may {what}.")
+    core.require(principal(actor).is_coordinator_editor, message)
 
 
 def _check_latest_date(value: Any) -> None:
     if isinstance(value, dt.date) and value > LATEST_DATE:
-        raise ServiceError(f"The latest date is after 2100; give a date no later than {LATEST_DATE:%d %b %Y}.",
-                           field="latest_date")
+        raise ServiceError(gettext("The latest date is after 2100; give a date no later than %(date)s.")
+                           % {"date": f"{LATEST_DATE:%d %b %Y}"}, field="latest_date")
 
 
 @transaction.atomic
@@ -229,24 +232,26 @@ def create_training_request(
     if recipient is None:
         recipient = Organisation.objects.filter(pk=p.organisation_id).first() if p.organisation_id else None
     if recipient is None or recipient.kind != Organisation.Kind.RECIPIENT:
-        raise ServiceError("Training requests belong to a recipient organisation.", field="recipient")
+        raise ServiceError(gettext("Training requests belong to a recipient organisation."), field="recipient")
     errors: dict[str, list[str]] = {}
     if requirement is not None:
         if requirement.recipient_id != recipient.pk:
-            errors["requirement"] = [f"{requirement.reference} belongs to another recipient."]
+            errors["requirement"] = [gettext("%(requirement)s belongs to another recipient.")
+                                     % {"requirement": requirement.reference}]
         elif requirement.status in (Requirement.Status.CLOSED, Requirement.Status.CANCELLED):
-            errors["requirement"] = [f"{requirement.reference} is {requirement.get_status_display().lower()}."]
+            errors["requirement"] = [gettext("%(requirement)s is %(status)s.") % {
+                "requirement": requirement.reference, "status": requirement.get_status_display().lower()}]
         if item is not None and item.pk != requirement.item_id:
-            errors["item"] = [f"{requirement.reference} is for {requirement.item.code}; leave the item empty or "
-                              "give the same."]
+            errors["item"] = [gettext("%(requirement)s is for %(item)s; leave the item empty or give the same.")
+                              % {"requirement": requirement.reference, "item": requirement.item.code}]
         item = requirement.item
         if priority is None:
             priority = requirement.priority
     else:
         if item is None:
-            errors["item"] = ["Give the item the crews are for, or link a requirement."]
+            errors["item"] = [gettext("Give the item the crews are for, or link a requirement.")]
         if latest_date is None:
-            errors["latest_date"] = ["A request without a requirement needs its latest useful date."]
+            errors["latest_date"] = [gettext("A request without a requirement needs its latest useful date.")]
     if errors:
         raise ServiceError(errors)
     _check_latest_date(latest_date)
@@ -265,13 +270,14 @@ def update_training_request(*, actor: Any, request: TrainingRequest, changes: di
     request = core.lock(request)
     _require_request_owner(actor, request)
     if request.status not in (TrainingRequest.Status.DRAFT, TrainingRequest.Status.SUBMITTED):
-        raise InvalidTransition(f"{request.reference} is {request.get_status_display().lower()}; only draft or "
-                                "submitted requests can be edited.", field="status")
+        raise InvalidTransition(gettext("%(request)s is %(status)s; only draft or submitted requests can be edited.")
+                                % {"request": request.reference, "status": request.get_status_display().lower()},
+                                field="status")
     requirement = request.requirement
     if requirement is not None and "item" in changes and changes["item"] is not None \
             and changes["item"].pk != requirement.item_id:
-        raise ServiceError(f"{requirement.reference} is for {requirement.item.code}; the item follows the "
-                           "requirement.", field="item")
+        raise ServiceError(gettext("%(requirement)s is for %(item)s; the item follows the requirement.")
+                           % {"requirement": requirement.reference, "item": requirement.item.code}, field="item")
     if "language" in changes and isinstance(changes["language"], str):
         changes = {**changes, "language": changes["language"].strip().lower()}
     _check_latest_date(changes.get("latest_date"))
@@ -288,7 +294,8 @@ def submit_training_request(*, actor: Any, request: TrainingRequest) -> Training
 
 @transaction.atomic
 def validate_training_request(*, actor: Any, request: TrainingRequest) -> TrainingRequest:
-    core.require(principal(actor).is_coordinator_editor, "Only coordinator editors may validate training requests.")
+    core.require(principal(actor).is_coordinator_editor,
+                 gettext("Only coordinator editors may validate training requests."))
     return writes.transition(actor=actor, obj=request, to=TrainingRequest.Status.VALIDATED,
                              action="training_request.validate")
 
@@ -298,14 +305,15 @@ def return_training_request(*, actor: Any, request: TrainingRequest) -> Training
     """Send a submitted request back to draft for the recipient to rework."""
     p = principal(actor)
     core.require(p.writes_for(request.recipient_id) or p.is_coordinator_editor,
-                 "Only the recipient's editors or coordinator editors may return this request to draft.")
+                 gettext("Only the recipient's editors or coordinator editors may return this request to draft."))
     return writes.transition(actor=actor, obj=request, to=TrainingRequest.Status.DRAFT,
                              action="training_request.return")
 
 
 @transaction.atomic
 def close_training_request(*, actor: Any, request: TrainingRequest) -> TrainingRequest:
-    core.require(principal(actor).is_coordinator_editor, "Only coordinator editors may close training requests.")
+    core.require(principal(actor).is_coordinator_editor,
+                 gettext("Only coordinator editors may close training requests."))
     return writes.transition(actor=actor, obj=request, to=TrainingRequest.Status.CLOSED,
                              action="training_request.close")
 
@@ -314,7 +322,7 @@ def close_training_request(*, actor: Any, request: TrainingRequest) -> TrainingR
 def cancel_training_request(*, actor: Any, request: TrainingRequest) -> TrainingRequest:
     p = principal(actor)
     core.require(p.writes_for(request.recipient_id) or p.is_coordinator_editor,
-                 "Only the recipient's editors or coordinator editors may cancel this training request.")
+                 gettext("Only the recipient's editors or coordinator editors may cancel this training request."))
     return writes.transition(actor=actor, obj=request, to=TrainingRequest.Status.CANCELLED,
                              action="training_request.cancel")
 
@@ -369,31 +377,38 @@ def _check_seats(courses: dict[int, Course], requests: dict[int, TrainingRequest
     for pk, seats in sorted(by_course.items()):
         course = courses[pk]
         if course.status not in Course.PLANNABLE:
-            problems.append(f"{course.reference} is {course.get_status_display().lower()}")
+            problems.append(gettext("%(course)s is %(status)s") % {
+                "course": course.reference, "status": course.get_status_display().lower()})
             continue
         free = course.seats - course_use[pk]
         if seats > free:
-            problems.append(f"{course.reference} has {max(0, free)} free seat{'s' if free != 1 else ''} of "
-                            f"{course.seats} but {seats} {'are' if seats != 1 else 'is'} asked for")
+            problems.append(ngettext("%(course)s has %(free)s free seat of %(seats)s but %(asked)s asked for",
+                                     "%(course)s has %(free)s free seats of %(seats)s but %(asked)s asked for",
+                                     free) % {"course": course.reference, "free": max(0, free), "seats": course.seats,
+                                              "asked": ngettext("%(n)s is", "%(n)s are", seats) % {"n": seats}})
     for pk in sorted({r for r, _ in wanted}):
         request = requests[pk]
         if request.status != TrainingRequest.Status.VALIDATED:
-            problems.append(f"{request.reference} is {request.get_status_display().lower()}")
+            problems.append(gettext("%(request)s is %(status)s") % {
+                "request": request.reference, "status": request.get_status_display().lower()})
     for (request_pk, course_pk), seats in sorted(wanted.items()):
         request, left = requests[request_pk], requests[request_pk].trainees - pair_use[(request_pk, course_pk)]
         if request.status == TrainingRequest.Status.VALIDATED and seats > left:
-            problems.append(f"{request.reference} has {request.trainees} trainees and {max(0, left)} without a "
-                            f"seat on {courses[course_pk].reference}, but {seats} would be given")
+            problems.append(gettext("%(request)s has %(trainees)s trainees and %(left)s without a seat on "
+                                    "%(course)s, but %(seats)s would be given") % {
+                "request": request.reference, "trainees": request.trainees, "left": max(0, left),
+                "course": courses[course_pk].reference, "seats": seats})
     if problems:
-        raise Conflict("Seats cannot be given: " + "; ".join(problems) + ".", field="seats")
+        raise Conflict(gettext("Seats cannot be given: %(problems)s.") % {"problems": "; ".join(problems)},
+                       field="seats")
 
 
 @transaction.atomic
 def assign_seats(*, actor: Any, request: TrainingRequest, course: Course, seats: int) -> SeatAssignment:
     """Give ``seats`` seats of a course to a validated request by hand (coordinator editors)."""
-    core.require(principal(actor).is_coordinator_editor, "Only coordinator editors may give seats.")
+    core.require(principal(actor).is_coordinator_editor, gettext("Only coordinator editors may give seats."))
     if int(seats) < 1:
-        raise ServiceError("Give at least one seat.", field="seats")
+        raise ServiceError(gettext("Give at least one seat."), field="seats")
     courses = _locked_courses([course.pk])
     requests = _locked_requests([request.pk])
     _check_seats(courses, requests, {(request.pk, course.pk): int(seats)})
@@ -411,11 +426,12 @@ def start_seat_plan(
 
     ``enqueue=False`` leaves it to the caller to execute (the command line runs it in its own process).
     """
-    _require_coordinator(actor, "start seat plans")
+    _require_coordinator(actor, gettext("Only coordinator editors may start seat plans."))
     if method not in SeatPlanRun.Method.values:
-        raise ServiceError(f"“{method}” is not a method; choose optimal or first_come.", field="method")
+        raise ServiceError(gettext("“%(method)s” is not a method; choose optimal or first_come.") % {"method": method},
+                           field="method")
     if time_limit is not None and not 0 < float(time_limit) <= 3600:
-        raise ServiceError("The time limit is between 0 and 3600 seconds.", field="time_limit")
+        raise ServiceError(gettext("The time limit is between 0 and 3600 seconds."), field="time_limit")
     run = SeatPlanRun(method=method, time_limit=time_limit, start_date=start_date or clock.today(),
                       started_by=_user(actor), created_at=clock.now())
     core.full_clean(run, exclude=["started_by"])
@@ -449,22 +465,24 @@ def approve_seat_plan(*, actor: Any, run: SeatPlanRun) -> list[SeatAssignment]:
     those locks. Two approvals racing each other queue on the course rows: the second re-reads the seats the
     first gave, and is refused (naming the course) if its plan no longer fits. Nothing is ever overbooked.
     """
-    core.require(principal(actor).is_coordinator_editor, "Only coordinator editors may approve seat plans.")
+    core.require(principal(actor).is_coordinator_editor, gettext("Only coordinator editors may approve seat plans."))
     wanted = new_assignments(SeatPlanRun.objects.get(pk=run.pk))
     courses = _locked_courses(c for _, c in wanted)
     requests = _locked_requests(r for r, _ in wanted)
     run = core.lock(run)
     if run.status != SeatPlanRun.Status.DONE:
-        raise InvalidTransition(f"{run} is {run.get_status_display().lower()}; only a finished run can be approved.",
-                                field="status")
+        raise InvalidTransition(gettext("%(run)s is %(status)s; only a finished run can be approved.")
+                                % {"run": run, "status": run.get_status_display().lower()}, field="status")
     missing = sorted({c for _, c in wanted} - set(courses)) + sorted({r for r, _ in wanted} - set(requests))
     if missing:
-        raise Conflict(f"{run} names courses or requests that no longer exist; start a new run.", field="run")
+        raise Conflict(gettext("%(run)s names courses or requests that no longer exist; start a new run.")
+                       % {"run": run}, field="run")
     try:
         _check_seats(courses, requests, wanted)
     except Conflict as exc:
-        raise Conflict(f"{run} no longer fits: {exc.message} Another plan or a hand assignment took the seats "
-                       "meanwhile; start a new run.", field="run") from exc
+        raise Conflict(gettext("%(run)s no longer fits: %(problems)s Another plan or a hand assignment took the seats "
+                               "meanwhile; start a new run.") % {"run": run, "problems": exc.message},
+                       field="run") from exc
     assignments = [_give_seats(actor, run, requests[r], courses[c], seats)
                    for (r, c), seats in sorted(wanted.items(), key=lambda kv: (kv[0][1], kv[0][0]))]
     before = snapshot(run)
@@ -484,7 +502,7 @@ def approve_seat_plan(*, actor: Any, run: SeatPlanRun) -> list[SeatAssignment]:
 def _require_enroller(actor: Any, request: TrainingRequest) -> None:
     p = principal(actor)
     core.require(p.writes_for(request.recipient_id) or p.is_coordinator_editor,
-                 "Only the recipient's editors or coordinator editors may enrol trainees for this request.")
+                 gettext("Only the recipient's editors or coordinator editors may enrol trainees for this request."))
 
 
 def may_record_enrolment(actor: Any, enrolment: Enrolment) -> bool:
@@ -495,15 +513,15 @@ def may_record_enrolment(actor: Any, enrolment: Enrolment) -> bool:
 
 def _require_recorder(actor: Any, enrolment: Enrolment) -> None:
     core.require(may_record_enrolment(actor, enrolment),
-                 "Only the recipient's editors, the providing donor's editors or coordinator editors may record "
-                 "this trainee's progress.")
+                 gettext("Only the recipient's editors, the providing donor's editors or coordinator editors may "
+                         "record this trainee's progress."))
 
 
 def clean_trainee_ref(value: Any) -> str:
     """The reference as stored, or a ``ServiceError`` saying why it is refused (names and personal data are)."""
     text = str(value or "").strip()
     if not text:
-        raise ServiceError("Give the trainee's pseudonymous reference (never a name).", field="trainee_ref")
+        raise ServiceError(gettext("Give the trainee's pseudonymous reference (never a name)."), field="trainee_ref")
     try:
         validate_trainee_ref(text)
     except Exception as exc:  # django ValidationError
@@ -519,19 +537,25 @@ def enrol_trainee(*, actor: Any, request: TrainingRequest, course: Course, train
     course = _locked_courses([course.pk])[course.pk]
     request = _locked_requests([request.pk])[request.pk]
     if request.status != TrainingRequest.Status.VALIDATED:
-        raise InvalidTransition(f"{request.reference} is {request.get_status_display().lower()}; trainees are "
-                                "enrolled for validated requests.", field="request")
+        raise InvalidTransition(gettext("%(request)s is %(status)s; trainees are enrolled for validated requests.")
+                                % {"request": request.reference, "status": request.get_status_display().lower()},
+                                field="request")
     if course.status not in (Course.Status.OFFERED, Course.Status.CONFIRMED, Course.Status.RUNNING):
-        raise InvalidTransition(f"{course.reference} is {course.get_status_display().lower()}; no more trainees "
-                                "can be enrolled.", field="course")
+        raise InvalidTransition(gettext("%(course)s is %(status)s; no more trainees can be enrolled.")
+                                % {"course": course.reference, "status": course.get_status_display().lower()},
+                                field="course")
     seats = sum(SeatAssignment.objects.filter(request=request, course=course).values_list("seats", flat=True))
     used = Enrolment.objects.filter(request=request, course=course, status__in=ACTIVE_ENROLMENT).count()
     if used >= seats:
-        raise Conflict(f"{request.reference} holds {seats} seat{'s' if seats != 1 else ''} on {course.reference}"
-                       f" and {used} {'are' if used != 1 else 'is'} taken; no seat is left for another trainee.",
-                       field="course")
+        holds = ngettext("%(request)s holds %(seats)s seat on %(course)s", "%(request)s holds %(seats)s seats on "
+                         "%(course)s", seats) % {"request": request.reference, "seats": seats,
+                                                 "course": course.reference}
+        raise Conflict(ngettext("%(holds)s and %(used)s is taken; no seat is left for another trainee.",
+                                "%(holds)s and %(used)s are taken; no seat is left for another trainee.",
+                                used) % {"holds": holds, "used": used}, field="course")
     if Enrolment.objects.filter(course=course, trainee_ref=ref).exists():
-        raise Conflict(f"{ref} is already enrolled on {course.reference}.", field="trainee_ref")
+        raise Conflict(gettext("%(trainee)s is already enrolled on %(course)s.")
+                       % {"trainee": ref, "course": course.reference}, field="trainee_ref")
     enrolment = Enrolment(request=request, course=course, trainee_ref=ref, status=Enrolment.Status.ENROLLED,
                           created_at=clock.now())
     return writes.create(actor=actor, obj=enrolment, action="enrolment.create")
@@ -552,18 +576,20 @@ def complete_enrolment(
     _require_recorder(actor, enrolment)
     enrolment = core.lock(enrolment)
     if enrolment.status != Enrolment.Status.ATTENDED:
-        raise InvalidTransition(f"{enrolment} is {enrolment.get_status_display().lower()}; record attendance "
-                                "before completion.", field="status")
+        raise InvalidTransition(gettext("%(enrolment)s is %(status)s; record attendance before completion.")
+                                % {"enrolment": enrolment, "status": enrolment.get_status_display().lower()},
+                                field="status")
     certificate = str(certificate_ref or "").strip()
     if not certificate:
-        raise ServiceError("A completion needs its certificate reference.", field="certificate_ref")
+        raise ServiceError(gettext("A completion needs its certificate reference."), field="certificate_ref")
     day = completed_on or clock.today()
     if day > clock.today():
-        raise ServiceError(f"{day:%d %b %Y} is in the future; record a completion once it happened.",
-                           field="completed_on")
+        raise ServiceError(gettext("%(date)s is in the future; record a completion once it happened.")
+                           % {"date": f"{day:%d %b %Y}"}, field="completed_on")
     if day < enrolment.course.start_date:
-        raise ServiceError(f"{enrolment.course.reference} starts on {enrolment.course.start_date:%d %b %Y}; a "
-                           "completion cannot be earlier.", field="completed_on")
+        raise ServiceError(gettext("%(course)s starts on %(date)s; a completion cannot be earlier.")
+                           % {"course": enrolment.course.reference, "date": f"{enrolment.course.start_date:%d %b %Y}"},
+                           field="completed_on")
     before = snapshot(enrolment)
     enrolment.status = Enrolment.Status.COMPLETED
     enrolment.certificate_ref = certificate

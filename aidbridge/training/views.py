@@ -26,6 +26,8 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from aidbridge.accounts.models import Organisation
@@ -93,14 +95,14 @@ def _course_can(course: Course, to: str) -> bool:
 
 
 COURSE_TRANSITIONS = [
-    Transition("confirm", "Confirm", services.confirm_course, style="primary", done="Confirmed.",
+    Transition("confirm", _("Confirm"), services.confirm_course, style="primary", done=_("Confirmed."),
                allowed=lambda p, c: _course_can(c, CourseStatus.CONFIRMED) and manages_course(p, c)),
-    Transition("start", "Start", services.start_course, style="primary", done="Started.",
+    Transition("start", _("Start"), services.start_course, style="primary", done=_("Started."),
                allowed=lambda p, c: _course_can(c, CourseStatus.RUNNING) and manages_course(p, c)),
-    Transition("complete", "Complete", services.complete_course, style="primary", done="Completed.",
+    Transition("complete", _("Complete"), services.complete_course, style="primary", done=_("Completed."),
                allowed=lambda p, c: _course_can(c, CourseStatus.COMPLETED) and manages_course(p, c)),
-    Transition("cancel", "Cancel course", services.cancel_course, style="danger", done="Cancelled.",
-               confirm="Cancel this course? Its seats no longer count for readiness. This cannot be undone.",
+    Transition("cancel", _("Cancel course"), services.cancel_course, style="danger", done=_("Cancelled."),
+               confirm=_("Cancel this course? Its seats no longer count for readiness. This cannot be undone."),
                allowed=lambda p, c: _course_can(c, CourseStatus.CANCELLED) and manages_course(p, c)),
 ]
 
@@ -130,27 +132,29 @@ def _request_can(r: TrainingRequest, to: str) -> bool:
 
 
 REQUEST_TRANSITIONS = [
-    Transition("submit", "Submit", services.submit_training_request, style="primary", done="Submitted.",
+    Transition("submit", _("Submit"), services.submit_training_request, style="primary", done=_("Submitted."),
                allowed=lambda p, r: _request_can(r, RequestStatus.SUBMITTED) and owns_request(p, r)),
-    Transition("validate", "Validate", services.validate_training_request, style="primary", done="Validated.",
+    Transition("validate", _("Validate"), services.validate_training_request, style="primary",
+               done=_("Validated."),
                allowed=lambda p, r: _request_can(r, RequestStatus.VALIDATED) and coordinator_editor(p)),
-    Transition("return", "Return to draft", services.return_training_request, done="Returned to draft.",
+    Transition("return", _("Return to draft"), services.return_training_request, done=_("Returned to draft."),
                allowed=lambda p, r: r.status == RequestStatus.SUBMITTED and (owns_request(p, r)
                                                                               or coordinator_editor(p))),
-    Transition("close", "Close", services.close_training_request, done="Closed.",
+    Transition("close", _("Close"), services.close_training_request, done=_("Closed."),
                allowed=lambda p, r: _request_can(r, RequestStatus.CLOSED) and coordinator_editor(p)),
-    Transition("cancel", "Cancel request", services.cancel_training_request, style="danger", done="Cancelled.",
-               confirm="Cancel this training request? This cannot be undone.",
+    Transition("cancel", _("Cancel request"), services.cancel_training_request, style="danger", done=_("Cancelled."),
+               confirm=_("Cancel this training request? This cannot be undone."),
                allowed=lambda p, r: _request_can(r, RequestStatus.CANCELLED) and (owns_request(p, r)
                                                                                   or coordinator_editor(p))),
 ]
 
 
 def _links(p: Principal) -> list[tuple[str, str]]:
-    links = [("Courses", "training:course_list"), ("Training requests", "training:trainingrequest_list"),
-             ("Readiness", "training:readiness")]
+    links = [(gettext("Courses"), "training:course_list"),
+             (gettext("Training requests"), "training:trainingrequest_list"),
+             (gettext("Readiness"), "training:readiness")]
     if p.oversees:
-        links.append(("Seat plans", "training:seatplanrun_list"))
+        links.append((gettext("Seat plans"), "training:seatplanrun_list"))
     return links
 
 
@@ -181,7 +185,7 @@ def record_step(user: Any, enrolment: Enrolment, data: dict[str, Any]) -> Enrolm
         return services.withdraw_enrolment(actor=user, enrolment=enrolment)
     if action == "fail":
         return services.fail_enrolment(actor=user, enrolment=enrolment)
-    raise ServiceError("Choose what to record.", field="action")
+    raise ServiceError(gettext("Choose what to record."), field="action")
 
 
 # --- courses ---------------------------------------------------------------------------------------------------
@@ -208,8 +212,8 @@ class CourseList(ObjectListView):
     related = COURSE_RELATED
     annotations = ("with_use",)
     create_permission = may_create_course
-    filter_labels = {"provider": "Provider", "supply_class": "Supply class", "item": "Item code",
-                     "starts_after": "Starts from", "ends_before": "Ends by"}
+    filter_labels = {"provider": _("Provider"), "supply_class": _("Supply class"), "item": _("Item code"),
+                     "starts_after": _("Starts from"), "ends_before": _("Ends by")}
 
     def get(self, request: HttpRequest) -> HttpResponse:
         self.links = [link for link in _links(self.principal) if link[1] != "training:course_list"]
@@ -281,7 +285,7 @@ class CourseEnrolmentRecord(DetailFormView, CourseDetail):
 
     form_class = EnrolmentRecordForm
     form_name = "record_form"
-    success_message = "Recorded."
+    success_message = _("Recorded.")
 
     def _bound_record(self) -> forms.BaseForm | None:
         return getattr(self, "_record", None)
@@ -304,8 +308,8 @@ class TrainingRequestList(ObjectListView):
     columns = tables.REQUEST_COLUMNS
     related = REQUEST_RELATED
     create_permission = may_create_request
-    filter_labels = {"organisation": "Recipient", "supply_class": "Supply class", "item": "Item code",
-                     "requirement": "Requirement id", "needed_before": "Needed by"}
+    filter_labels = {"organisation": _("Recipient"), "supply_class": _("Supply class"), "item": _("Item code"),
+                     "requirement": _("Requirement id"), "needed_before": _("Needed by")}
 
     def get(self, request: HttpRequest) -> HttpResponse:
         self.links = [link for link in _links(self.principal) if link[1] != "training:trainingrequest_list"]
@@ -346,6 +350,7 @@ class TrainingRequestDetail(ObjectDetailView):
             "enrol_form": (getattr(self, "_enrol", None) or EnrolForm(user=user, request=obj)) if may else None,
             "pseudonym_note": PSEUDONYM_NOTE,
             "readiness": readiness,
+            "readiness_label": charts.LABELS.get(readiness.status, readiness.status) if readiness else "",
             "links": _links(self.principal),
         }
 
@@ -371,7 +376,7 @@ class TrainingRequestEnrol(DetailFormView, TrainingRequestDetail):
     form_class = EnrolForm
     form_name = "enrol_form"
     permission = staticmethod(may_enrol)
-    success_message = "Trainee enrolled."
+    success_message = _("Trainee enrolled.")
 
     def get_form(self, obj: TrainingRequest) -> forms.BaseForm:
         self._enrol = EnrolForm(self.request.POST, user=self.request.user, request=obj)
@@ -385,7 +390,7 @@ class TrainingRequestEnrol(DetailFormView, TrainingRequestDetail):
 class TrainingRequestRecord(DetailFormView, TrainingRequestDetail):
     form_class = EnrolmentRecordForm
     form_name = "record_form"
-    success_message = "Recorded."
+    success_message = _("Recorded.")
 
     def get_form(self, obj: Any) -> forms.BaseForm:
         self._record = EnrolmentRecordForm(self.request.POST, user=self.request.user)
@@ -419,7 +424,7 @@ def seatplan_list(request: HttpRequest) -> HttpResponse:
     runs = everything[:100]
     may = principal(request.user).is_coordinator_editor
     return render(request, "training/seatplan_list.html", {
-        "title": "Seat plans", "runs": runs, "form": SeatPlanForm() if may else None, "may_plan": may,
+        "title": gettext("Seat plans"), "runs": runs, "form": SeatPlanForm() if may else None, "may_plan": may,
         "links": _links(principal(request.user)),
     })
 
@@ -493,19 +498,23 @@ def seatplan_approve(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         seats = sum(a.seats for a in assignments)
-        messages.success(request, f"Seat plan approved: {seats} seat{'s' if seats != 1 else ''} given in "
-                                  f"{len(assignments)} assignment{'s' if len(assignments) != 1 else ''}.")
+        given = ngettext("Seat plan approved: %(seats)s seat given", "Seat plan approved: %(seats)s seats given",
+                         seats) % {"seats": seats}
+        spread = ngettext("in %(count)s assignment.", "in %(count)s assignments.",
+                          len(assignments)) % {"count": len(assignments)}
+        messages.success(request, f"{given} {spread}")
     return HttpResponseRedirect(reverse("training:seatplanrun", args=[run.pk]))
 
 
 # --- readiness -------------------------------------------------------------------------------------------------
 
 class ReadinessFilter(forms.Form):
-    status = forms.ChoiceField(required=False, choices=[("", "Any"), *[(s, s.capitalize()) for s in rd.STATUSES]])
-    priority = forms.TypedChoiceField(required=False, coerce=int, empty_value=None,
-                                      choices=[("", "Any"), *Requirement.Priority.choices])
-    package = forms.CharField(required=False, max_length=50)
-    ready_by = forms.CharField(required=False, label="Ready by (month)", max_length=7,
+    status = forms.ChoiceField(required=False, label=_("Status"),
+                               choices=[("", _("Any")), *[(s, charts.LABELS[s]) for s in rd.STATUSES]])
+    priority = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label=_("Priority"),
+                                      choices=[("", _("Any")), *Requirement.Priority.choices])
+    package = forms.CharField(required=False, max_length=50, label=_("Package"))
+    ready_by = forms.CharField(required=False, label=_("Ready by (month)"), max_length=7,
                                widget=forms.TextInput(attrs={"type": "month"}))
 
     def clean_ready_by(self) -> dt.date | None:
@@ -515,7 +524,7 @@ class ReadinessFilter(forms.Form):
         try:
             return charts.month_end(dt.date.fromisoformat(value + "-01"))
         except ValueError:
-            raise forms.ValidationError("Give a month as YYYY-MM, for example 2026-05.") from None
+            raise forms.ValidationError(gettext("Give a month as YYYY-MM, for example 2026-05.")) from None
 
 
 def filter_readiness(rows: list[rd.Readiness], data: dict[str, Any]) -> list[rd.Readiness]:
@@ -546,7 +555,8 @@ def _readiness(request: HttpRequest) -> tuple[ReadinessFilter, list[rd.Readiness
 
 def _rows(rows: list[rd.Readiness], link: bool = True) -> list[dict[str, Any]]:
     """Rows for ``training/_readiness_table.html``: each with its requirement's id, for the link."""
-    return [{"r": r, "pk": tables.ref_pk(r.key) if link else None} for r in rows]
+    return [{"r": r, "pk": tables.ref_pk(r.key) if link else None, "status": charts.LABELS.get(r.status, r.status)}
+            for r in rows]
 
 
 @login_required
@@ -559,7 +569,7 @@ def readiness(request: HttpRequest) -> HttpResponse:
         return exports.download(fmt, "readiness", CSV_HEADER, readiness_rows(shown, packages), title="Readiness")
     url = reverse("training:readiness")
     context = {
-        "title": "Capability readiness", "form": form, "rows": _rows(shown), "all_count": len(rows),
+        "title": gettext("Capability readiness"), "form": form, "rows": _rows(shown), "all_count": len(rows),
         "packages": _rows(packages, link=False),
         "by_priority": charts.readiness_by_priority(rows, url), "over_time": charts.readiness_over_time(rows, url),
         "statuses": rd.STATUSES, "links": _links(principal(request.user)),

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from math import ceil
 
+from django.utils.translation import gettext
+
 from aidbridge.core.charts import FONT_SIZE, fit, text_width
 
 
@@ -134,7 +136,8 @@ def coverage_lines(
     return LineChart(
         width=width, height=height, left=left, right=right, top=top, bottom=bottom, series=tuple(out),
         x_ticks=x_ticks, y_ticks=y_ticks, threshold=threshold, threshold_y=threshold_y,
-        threshold_label=f"threshold {percent(threshold, 0)}" if threshold is not None else "",
+        threshold_label=gettext("threshold %(share)s") % {"share": percent(threshold, 0)} if threshold is not None
+        else "",
         marker_x=marker_x, marker_label=marker_label, y_label_x=left - 6, x_label_y=bottom + 16,
         x_title=x_title, x_title_x=round((left + right) / 2, 2), x_title_y=float(height - 6),
     )

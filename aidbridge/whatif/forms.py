@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.catalogue.models import Item
@@ -26,28 +28,28 @@ ANY = "*"
 # Each section: its fields, the field that switches it on, and which form field each stored key is shown by.
 SECTIONS: dict[str, dict[str, Any]] = {
     "withdraw_donor": {
-        "legend": "A donor withdraws",
+        "legend": _("A donor withdraws"),
         "fields": ("withdraw_donors", "withdraw_from", "withdraw_lose_allocated"),
         "keys": {"donor": "withdraw_donors", "from_date": "withdraw_from", "lose_allocated": "withdraw_lose_allocated"},
     },
     "delay_donor": {
-        "legend": "A donor delays its deliveries",
+        "legend": _("A donor delays its deliveries"),
         "fields": ("delay_donor", "delay_weeks"),
         "keys": {"donor": "delay_donor", "weeks": "delay_weeks"},
     },
     "close_hub": {
-        "legend": "A hub closes or loses capacity",
+        "legend": _("A hub closes or loses capacity"),
         "fields": ("hub", "hub_cut", "hub_from", "hub_to"),
         "keys": {"hub": "hub", "cut": "hub_cut", "from_date": "hub_from", "to_date": "hub_to"},
     },
     "lead_time": {
-        "legend": "Lead times on a route rise",
+        "legend": _("Lead times on a route rise"),
         "fields": ("lead_leg", "lead_origin", "lead_hub", "lead_destination", "lead_weeks"),
         "keys": {"leg": "lead_leg", "origin": "lead_origin", "hub": "lead_hub", "destination": "lead_destination",
                  "weeks": "lead_weeks"},
     },
     "demand_surge": {
-        "legend": "Demand surges",
+        "legend": _("Demand surges"),
         "fields": ("surge_item", "surge_class", "surge_percent"),
         "keys": {"item": "surge_item", "supply_class": "surge_class", "share": "surge_percent"},
     },
@@ -75,50 +77,54 @@ def _percent(share: Any) -> float | None:
 
 
 class ScenarioForm(forms.Form):
-    name = forms.CharField(max_length=120, widget=forms.TextInput(attrs={"class": "wide"}))
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2, "class": "wide"}))
+    name = forms.CharField(max_length=120, label=_("Name"), widget=forms.TextInput(attrs={"class": "wide"}))
+    description = forms.CharField(required=False, label=_("Description"),
+                                  widget=forms.Textarea(attrs={"rows": 2, "class": "wide"}))
     threshold = forms.FloatField(
-        min_value=1, max_value=100, initial=90, label="Time-to-survive threshold (%)",
-        help_text="Time-to-survive: the first week in which P1 coverage falls below this share (and below the "
-                  "baseline's).")
-    weeks = forms.IntegerField(min_value=1, max_value=104, initial=26, label="Horizon (weeks)")
+        min_value=1, max_value=100, initial=90, label=_("Time-to-survive threshold (%)"),
+        help_text=_("Time-to-survive: the first week in which P1 coverage falls below this share (and below the "
+                    "baseline's)."))
+    weeks = forms.IntegerField(min_value=1, max_value=104, initial=26, label=_("Horizon (weeks)"))
 
     withdraw_donors = DonorChoice(
-        queryset=Organisation.objects.none(), required=False, label="Donors",
-        widget=forms.CheckboxSelectMultiple, help_text="Each donor ticked withdraws.")
+        queryset=Organisation.objects.none(), required=False, label=_("Donors"),
+        widget=forms.CheckboxSelectMultiple, help_text=_("Each donor ticked withdraws."))
     withdraw_from = forms.DateField(
-        required=False, label="From", **DATE,
-        help_text="Pledges not dispatched by this date disappear. Empty: everything not yet moved.")
+        required=False, label=_("From"), **DATE,
+        help_text=_("Pledges not dispatched by this date disappear. Empty: everything not yet moved."))
     withdraw_lose_allocated = forms.BooleanField(
-        required=False, initial=True, label="Approved but undispatched allocations are lost too")
+        required=False, initial=True, label=_("Approved but undispatched allocations are lost too"))
 
-    delay_donor = OneDonor(queryset=Organisation.objects.none(), required=False, label="Donor")
-    delay_weeks = forms.IntegerField(required=False, min_value=1, max_value=52, label="Delay (weeks)")
+    delay_donor = OneDonor(queryset=Organisation.objects.none(), required=False, label=_("Donor"))
+    delay_weeks = forms.IntegerField(required=False, min_value=1, max_value=52, label=_("Delay (weeks)"))
 
-    hub = forms.ModelChoiceField(queryset=Hub.objects.none(), required=False, label="Hub")
+    hub = forms.ModelChoiceField(queryset=Hub.objects.none(), required=False, label=_("Hub"))
     hub_cut = forms.FloatField(required=False, min_value=0.1, max_value=100, initial=100,
-                               label="Capacity cut (%)", help_text="100% closes the hub.")
-    hub_from = forms.DateField(required=False, label="From", help_text="Empty: from the start.", **DATE)
-    hub_to = forms.DateField(required=False, label="Until (inclusive)", help_text="Empty: to the horizon's end.",
+                               label=_("Capacity cut (%)"),
+                               # xgettext:no-python-format
+                               help_text=_("100% closes the hub."))
+    hub_from = forms.DateField(required=False, label=_("From"), help_text=_("Empty: from the start."), **DATE)
+    hub_to = forms.DateField(required=False, label=_("Until (inclusive)"), help_text=_("Empty: to the horizon's end."),
                              **DATE)
 
-    lead_leg = forms.ChoiceField(choices=[("in", "Inbound: origin → hub"), ("out", "Outbound: hub → destination")],
-                                 initial="in", label="Leg")
-    lead_origin = forms.ChoiceField(choices=[(ANY, "Any origin")], required=False, initial=ANY,
-                                    label="Origin country", help_text="Inbound leg only.")
-    lead_hub = forms.ChoiceField(choices=[(ANY, "Any hub")], required=False, initial=ANY, label="Hub")
-    lead_destination = forms.ChoiceField(choices=[(ANY, "Any destination")], required=False, initial=ANY,
-                                         label="Destination", help_text="Outbound leg only.")
-    lead_weeks = forms.IntegerField(required=False, min_value=1, max_value=52, label="Extra weeks")
+    lead_leg = forms.ChoiceField(choices=[("in", _("Inbound: origin → hub")),
+                                          ("out", _("Outbound: hub → destination"))],
+                                 initial="in", label=_("Leg"))
+    lead_origin = forms.ChoiceField(choices=[(ANY, _("Any origin"))], required=False, initial=ANY,
+                                    label=_("Origin country"), help_text=_("Inbound leg only."))
+    lead_hub = forms.ChoiceField(choices=[(ANY, _("Any hub"))], required=False, initial=ANY, label=_("Hub"))
+    lead_destination = forms.ChoiceField(choices=[(ANY, _("Any destination"))], required=False, initial=ANY,
+                                         label=_("Destination"), help_text=_("Outbound leg only."))
+    lead_weeks = forms.IntegerField(required=False, min_value=1, max_value=52, label=_("Extra weeks"))
 
-    surge_item = forms.ModelChoiceField(queryset=Item.objects.none(), required=False, label="Item")
+    surge_item = forms.ModelChoiceField(queryset=Item.objects.none(), required=False, label=_("Item"))
     surge_class = forms.ChoiceField(choices=[("", "—"), *Item.SupplyClass.choices], required=False,
-                                    label="or supply class")
-    surge_percent = forms.FloatField(required=False, min_value=0.1, max_value=500, label="Surge (%)",
-                                     help_text="Quantities of the requirements rise by this share.")
+                                    label=_("or supply class"))
+    surge_percent = forms.FloatField(required=False, min_value=0.1, max_value=500, label=_("Surge (%)"),
+                                     help_text=_("Quantities of the requirements rise by this share."))
 
     remove_kept = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple,
-                                            label="Remove these")
+                                            label=_("Remove these"))
 
     def __init__(self, *args: Any, user: Any = None, kept: Sequence[tuple[dict[str, Any], str]] = (),
                  **kwargs: Any) -> None:
@@ -130,10 +136,10 @@ class ScenarioForm(forms.Form):
         self.fields["hub"].queryset = hubs  # type: ignore[attr-defined]
         self.fields["surge_item"].queryset = Item.objects.for_user(user).order_by("code")  # type: ignore[attr-defined]
         origins = sorted(set(InboundLeadTime.objects.filter(hub__in=hubs).values_list("origin_country", flat=True)))
-        self.fields["lead_origin"].choices = [(ANY, "Any origin"), *((c, c) for c in origins)]  # type: ignore[attr-defined]
-        self.fields["lead_hub"].choices = [(ANY, "Any hub"), *((str(h.pk), str(h)) for h in hubs)]  # type: ignore[attr-defined]
+        self.fields["lead_origin"].choices = [(ANY, gettext("Any origin")), *((c, c) for c in origins)]  # type: ignore[attr-defined]
+        self.fields["lead_hub"].choices = [(ANY, gettext("Any hub")), *((str(h.pk), str(h)) for h in hubs)]  # type: ignore[attr-defined]
         self.fields["lead_destination"].choices = [  # type: ignore[attr-defined]
-            (ANY, "Any destination"), *((str(loc.pk), str(loc)) for loc in Location.objects.for_user(user))]
+            (ANY, gettext("Any destination")), *((str(loc.pk), str(loc)) for loc in Location.objects.for_user(user))]
         # what the sections cannot show: kept as saved unless ticked for removal
         self.kept = list(kept)
         self.fields["remove_kept"].choices = [(str(i), text) for i, (_, text) in enumerate(self.kept)]  # type: ignore[attr-defined]
@@ -205,7 +211,7 @@ class ScenarioForm(forms.Form):
                 "supply_class": data.get("surge_class") or None,
                 "share": round(float(share) / 100, 6) if share else None})
         removed = set(data.get("remove_kept") or ())
-        for i, (p, _) in enumerate(self.kept):
+        for i, (p, _text) in enumerate(self.kept):
             if str(i) not in removed:
                 self.index_fields[len(out)] = ""
                 self.index_kinds[len(out)] = str(p.get("kind", ""))
@@ -221,23 +227,23 @@ class ScenarioForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("delay_donor") is not None and not data.get("delay_weeks"):
-            self.add_error("delay_weeks", "Say by how many weeks the donor delays.")
+            self.add_error("delay_weeks", gettext("Say by how many weeks the donor delays."))
         if data.get("delay_weeks") and data.get("delay_donor") is None:
-            self.add_error("delay_donor", "Pick the donor that delays.")
+            self.add_error("delay_donor", gettext("Pick the donor that delays."))
         if data.get("lead_weeks") is None and (
                 data.get("lead_origin") not in (None, "", ANY) or data.get("lead_hub") not in (None, "", ANY)
                 or data.get("lead_destination") not in (None, "", ANY)):
-            self.add_error("lead_weeks", "Say by how many weeks the lead time rises.")
+            self.add_error("lead_weeks", gettext("Say by how many weeks the lead time rises."))
         surge = data.get("surge_item") is not None or bool(data.get("surge_class"))
         if surge and not data.get("surge_percent"):
-            self.add_error("surge_percent", "Say by how much demand surges.")
+            self.add_error("surge_percent", gettext("Say by how much demand surges."))
         if data.get("surge_percent") and not surge:
-            self.add_error("surge_item", "Pick the item or the supply class whose demand surges.")
+            self.add_error("surge_item", gettext("Pick the item or the supply class whose demand surges."))
         if data.get("surge_item") is not None and data.get("surge_class"):
-            self.add_error("surge_class", "Pick an item or a supply class, not both.")
+            self.add_error("surge_class", gettext("Pick an item or a supply class, not both."))
         start, end = data.get("hub_from"), data.get("hub_to")
         if start and end and end < start:
-            self.add_error("hub_to", "The hub reopens before it closes: pick a later date.")
+            self.add_error("hub_to", gettext("The hub reopens before it closes: pick a later date."))
         return data
 
     # --- the service's errors --------------------------------------------------------------------------------
@@ -327,7 +333,7 @@ def initial_from_stored(stored: Sequence[dict[str, Any]], describe: Any) -> tupl
 
 
 class SweepForm(forms.Form):
-    kind = forms.ChoiceField(choices=Sweep.Kind.choices, initial=Sweep.Kind.DONORS, label="Sweep")
+    kind = forms.ChoiceField(choices=Sweep.Kind.choices, initial=Sweep.Kind.DONORS, label=_("Sweep"))
     from_date = forms.DateField(
-        required=False, label="From", **DATE,
-        help_text="Donors withdraw what they have not dispatched by this date. Empty: everything not yet moved.")
+        required=False, label=_("From"), **DATE,
+        help_text=_("Donors withdraw what they have not dispatched by this date. Empty: everything not yet moved."))

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge.accounts.principal import principal
 from aidbridge.core import clock
@@ -32,10 +33,10 @@ class Scenario(models.Model):
     name = models.CharField(max_length=120, unique=True)
     description = models.TextField(blank=True)
     perturbations = models.JSONField(default=list, blank=True,
-                                     help_text="Stored form: see aidbridge.whatif.perturbations.")
+                                     help_text=_("Stored form: see aidbridge.whatif.perturbations."))
     threshold = models.FloatField(
         default=0.9, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
-        help_text="P1 coverage below which a week counts as not survived (time-to-survive).")
+        help_text=_("P1 coverage below which a week counts as not survived (time-to-survive)."))
     weeks = models.PositiveSmallIntegerField(default=26, validators=[MinValueValidator(1), MaxValueValidator(104)])
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
@@ -52,10 +53,10 @@ class Scenario(models.Model):
 
 
 class Status(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class SweepQuerySet(models.QuerySet["Sweep"]):
@@ -67,23 +68,24 @@ class Sweep(models.Model):
     """Each donor withdraws in turn, or each hub closes in turn: one run per target, sharing one baseline."""
 
     class Kind(models.TextChoices):
-        DONORS = "donors", "Each donor withdraws"
-        HUBS = "hubs", "Each hub closes"
+        DONORS = "donors", _("Each donor withdraws")
+        HUBS = "hubs", _("Each hub closes")
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
     from_date = models.DateField(
         null=True, blank=True,
-        help_text="Donors withdraw what they have not dispatched by this date; empty: everything not yet moved.")
-    start_date = models.DateField(help_text="Monday of week 0.")
+        help_text=_("Donors withdraw what they have not dispatched by this date; empty: everything not yet moved."))
+    start_date = models.DateField(help_text=_("Monday of week 0."))
     weeks = models.PositiveSmallIntegerField(default=26)
     threshold = models.FloatField(default=0.9)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
     progress_message = models.CharField(max_length=200, blank=True)
     total = models.PositiveIntegerField(default=0,
-                                        help_text="Scenarios in the sweep, known once the baseline is planned.")
+                                        help_text=_("Scenarios in the sweep, known once the baseline is planned."))
     baseline = models.JSONField(null=True, blank=True,
-                                help_text="The baseline instance, plan and per-item bound terms, shared by the runs.")
-    result = models.JSONField(null=True, blank=True, help_text="The aidbridge.whatif-sweep/1 document, once done.")
+                                help_text=_("The baseline instance, plan and per-item bound terms, "
+                                            "shared by the runs."))
+    result = models.JSONField(null=True, blank=True, help_text=_("The aidbridge.whatif-sweep/1 document, once done."))
     error = models.TextField(blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -116,10 +118,10 @@ class ScenarioRun(models.Model):
     scenario = models.ForeignKey(Scenario, null=True, blank=True, on_delete=models.CASCADE, related_name="runs")
     sweep = models.ForeignKey(Sweep, null=True, blank=True, on_delete=models.CASCADE, related_name="runs")
     name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=32, blank=True, help_text="For a sweep: withdraw_donor or close_hub.")
-    target = models.CharField(max_length=64, blank=True, help_text="For a sweep: the donor's or hub's id.")
-    perturbations = models.JSONField(default=list, blank=True, help_text="As run, in the engine's form (weeks).")
-    start_date = models.DateField(help_text="Monday of week 0.")
+    kind = models.CharField(max_length=32, blank=True, help_text=_("For a sweep: withdraw_donor or close_hub."))
+    target = models.CharField(max_length=64, blank=True, help_text=_("For a sweep: the donor's or hub's id."))
+    perturbations = models.JSONField(default=list, blank=True, help_text=_("As run, in the engine's form (weeks)."))
+    start_date = models.DateField(help_text=_("Monday of week 0."))
     weeks = models.PositiveSmallIntegerField(default=26)
     threshold = models.FloatField(default=0.9)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
@@ -130,7 +132,7 @@ class ScenarioRun(models.Model):
     bound = models.FloatField(null=True, blank=True)
     loss_share = models.FloatField(null=True, blank=True)
     time_to_survive_week = models.IntegerField(null=True, blank=True)
-    result = models.JSONField(null=True, blank=True, help_text="The engine's aidbridge.whatif-result/1 document.")
+    result = models.JSONField(null=True, blank=True, help_text=_("The engine's aidbridge.whatif-result/1 document."))
     error = models.TextField(blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,

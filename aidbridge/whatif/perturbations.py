@@ -26,6 +26,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.allocation.instance import monday, week_of
@@ -229,19 +231,21 @@ _NORMALISE = {"withdraw_donor": _withdraw, "delay_donor": _delay, "close_hub": _
 # --- plain words ------------------------------------------------------------------------------------------
 
 def _fmt(day: str | None) -> str:
-    return dt.date.fromisoformat(day).strftime("%-d %b %Y") if day else ""
+    return date_format(dt.date.fromisoformat(day), "j M Y") if day else ""
 
 
 def _name(model: type[Any], pk: Any, attr: str = "name") -> str:
     if pk == ANY:
         return ""
     obj = model._default_manager.filter(pk=pk).first()
-    return str(getattr(obj, attr)) if obj is not None else f"#{pk} (deleted)"
+    return str(getattr(obj, attr)) if obj is not None else gettext("#%(pk)s (deleted)") % {"pk": pk}
 
 
 def _hub_label(pk: Any) -> str:
     hub = Hub.objects.filter(pk=pk).first() if pk != ANY else None
-    return f"{hub.code} {hub.name}" if hub is not None else ("all hubs" if pk == ANY else f"hub #{pk} (deleted)")
+    if hub is not None:
+        return f"{hub.code} {hub.name}"
+    return gettext("all hubs") if pk == ANY else gettext("hub #%(pk)s (deleted)") % {"pk": pk}
 
 
 def describe(p: Mapping[str, Any]) -> str:
@@ -249,40 +253,59 @@ def describe(p: Mapping[str, Any]) -> str:
     yet moved; approved but undispatched allocations are lost too"."""
     kind = p.get("kind")
     if kind == "withdraw_donor":
-        who = _name(Organisation, p["donor"])
-        what = (f"withdraws what it has not dispatched by {_fmt(p['from_date'])}" if p.get("from_date")
-                else "withdraws everything not yet moved")
-        rest = ("approved but undispatched allocations are lost too" if p.get("lose_allocated", True)
-                else "approved allocations are still delivered")
-        return f"{who} {what}; {rest}"
+        words = {"donor": _name(Organisation, p["donor"]), "date": _fmt(p.get("from_date"))}
+        lost = p.get("lose_allocated", True)
+        if p.get("from_date"):
+            return (gettext("%(donor)s withdraws what it has not dispatched by %(date)s; approved but undispatched "
+                            "allocations are lost too") if lost else
+                    gettext("%(donor)s withdraws what it has not dispatched by %(date)s; approved allocations are "
+                            "still delivered")) % words
+        return (gettext("%(donor)s withdraws everything not yet moved; approved but undispatched allocations are "
+                        "lost too") if lost else
+                gettext("%(donor)s withdraws everything not yet moved; approved allocations are still "
+                        "delivered")) % words
     if kind == "delay_donor":
         weeks = int(p["weeks"])
-        return f"{_name(Organisation, p['donor'])} delays its deliveries by {weeks} week{'s' if weeks != 1 else ''}"
+        return ngettext("%(donor)s delays its deliveries by %(weeks)s week",
+                        "%(donor)s delays its deliveries by %(weeks)s weeks",
+                        weeks) % {"donor": _name(Organisation, p["donor"]), "weeks": weeks}
     if kind == "close_hub":
         cut = float(p.get("cut", 1.0))
-        what = "closes" if cut >= 1 else f"loses {cut:.0%} of its capacity"
         start, end = p.get("from_date"), p.get("to_date")
-        when = (f"from {_fmt(start)} to {_fmt(end)}" if start and end else f"from {_fmt(start)}" if start
-                else f"until {_fmt(end)}" if end else "for the whole horizon")
-        return f"{_hub_label(p['hub'])} {what} {when}"
+        words = {"hub": _hub_label(p["hub"]), "cut": f"{cut:.0%}", "start": _fmt(start), "end": _fmt(end)}
+        if cut >= 1:
+            sentence = (gettext("%(hub)s closes from %(start)s to %(end)s") if start and end
+                        else gettext("%(hub)s closes from %(start)s") if start
+                        else gettext("%(hub)s closes until %(end)s") if end
+                        else gettext("%(hub)s closes for the whole horizon"))
+        else:
+            sentence = (gettext("%(hub)s loses %(cut)s of its capacity from %(start)s to %(end)s") if start and end
+                        else gettext("%(hub)s loses %(cut)s of its capacity from %(start)s") if start
+                        else gettext("%(hub)s loses %(cut)s of its capacity until %(end)s") if end
+                        else gettext("%(hub)s loses %(cut)s of its capacity for the whole horizon"))
+        return sentence % words
     if kind == "lead_time":
         weeks = int(p["weeks"])
-        rise = f"rise by {weeks} week{'s' if weeks != 1 else ''}"
         if p.get("leg") == "in":
-            origin = "every origin" if p.get("origin", ANY) == ANY else p["origin"]
-            return f"Lead times from {origin} to {_hub_label(p.get('hub', ANY))} {rise}"
+            origin = gettext("every origin") if p.get("origin", ANY) == ANY else p["origin"]
+            return ngettext("Lead times from %(origin)s to %(hub)s rise by %(weeks)s week",
+                            "Lead times from %(origin)s to %(hub)s rise by %(weeks)s weeks",
+                            weeks) % {"origin": origin, "hub": _hub_label(p.get("hub", ANY)), "weeks": weeks}
         dest = p.get("destination", ANY)
-        where = "every destination" if dest == ANY else _name(Location, dest)
-        return f"Lead times from {_hub_label(p.get('hub', ANY))} to {where} {rise}"
+        where = gettext("every destination") if dest == ANY else _name(Location, dest)
+        return ngettext("Lead times from %(hub)s to %(destination)s rise by %(weeks)s week",
+                        "Lead times from %(hub)s to %(destination)s rise by %(weeks)s weeks",
+                        weeks) % {"hub": _hub_label(p.get("hub", ANY)), "destination": where, "weeks": weeks}
     if kind == "demand_surge":
         share = f"{float(p['share']):.0%}"
         if p.get("item") is not None:
             item = Item.objects.filter(pk=p["item"]).first()
-            what = f"{item.name} ({item.code})" if item is not None else f"item #{p['item']} (deleted)"
+            what = (f"{item.name} ({item.code})" if item is not None
+                    else gettext("item #%(pk)s (deleted)") % {"pk": p["item"]})
         else:
-            what = f"supply class {Item.SupplyClass(p['supply_class']).label}"
-        return f"Demand for {what} rises by {share}"
-    return f"Unknown perturbation {kind!r}"
+            what = gettext("supply class %(label)s") % {"label": Item.SupplyClass(p["supply_class"]).label}
+        return gettext("Demand for %(what)s rises by %(share)s") % {"what": what, "share": share}
+    return gettext("Unknown perturbation %(kind)s") % {"kind": repr(kind)}
 
 
 # --- the engine's form ------------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import principal
@@ -37,7 +39,7 @@ PLEDGED = (Pledge.Status.ANNOUNCED, Pledge.Status.COMMITTED, Pledge.Status.ALLOC
 FINANCIAL_PLEDGED = (FinancialPledge.Status.ANNOUNCED, FinancialPledge.Status.COMMITTED,
                      FinancialPledge.Status.DISBURSED)
 FINANCIAL = "financial"  # the supply class table's group of financial pledges
-FINANCIAL_LABEL = "Financial (money)"
+FINANCIAL_LABEL = _("Financial (money)")
 
 
 def _items(codes: Iterable[str]) -> dict[str, Item]:
@@ -93,7 +95,7 @@ def target_label(kind: str, target: str) -> str:
     if kind in DONOR_KINDS:
         pk = _org_pk(target)
         name = Organisation.objects.filter(pk=pk).values_list("name", flat=True).first() if pk else None
-        return name or f"donor {target}"
+        return name or gettext("donor %(target)s") % {"target": target}
     if kind in HUB_KINDS:
         hub = Hub.objects.filter(code=target).first()
         return f"{hub.code} {hub.name}" if hub is not None else str(target)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext
 
 from aidbridge.accounts.principal import principal
 from aidbridge.allocation.instance import monday
@@ -31,10 +32,10 @@ M = TypeVar("M", bound=models.Model)
 SCENARIO_FIELDS = ("name", "description", "perturbations", "threshold", "weeks", "updated_at")
 
 
-def _require_coordinator(actor: Any, what: str) -> None:
+def _require_coordinator(actor: Any, message: str) -> None:
     if actor is None:  # the command line's system actor
         return
-    core.require(principal(actor).is_coordinator_editor, f"Only coordinator editors may {what}.")
+    core.require(principal(actor).is_coordinator_editor, message)
 
 
 def _user(actor: Any) -> Any:
@@ -62,21 +63,23 @@ def _threshold(value: Any) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ServiceError(f"The threshold “{value}” is not a number.", field="threshold") from None
+        raise ServiceError(gettext("The threshold “%(value)s” is not a number.") % {"value": value},
+                           field="threshold") from None
     if not (math.isfinite(number) and 0 <= number <= 1):
-        raise ServiceError("The threshold is a share of P1 coverage, from 0 to 1 (0.9 = 90%).", field="threshold")
+        raise ServiceError(gettext("The threshold is a share of P1 coverage, from 0 to 1 (0.9 = 90%)."),
+                           field="threshold")
     return number
 
 
 def _weeks(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ServiceError("The horizon is a whole number of weeks, from 1 to 104.", field="weeks")
+        raise ServiceError(gettext("The horizon is a whole number of weeks, from 1 to 104."), field="weeks")
     try:
         weeks = int(float(value))
     except (ValueError, OverflowError):
-        raise ServiceError("The horizon is a whole number of weeks, from 1 to 104.", field="weeks") from None
+        raise ServiceError(gettext("The horizon is a whole number of weeks, from 1 to 104."), field="weeks") from None
     if weeks != float(value) or not 1 <= weeks <= 104:
-        raise ServiceError("The horizon is a whole number of weeks, from 1 to 104.", field="weeks")
+        raise ServiceError(gettext("The horizon is a whole number of weeks, from 1 to 104."), field="weeks")
     return weeks
 
 
@@ -86,7 +89,7 @@ def create_scenario(
     weeks: int = 26,
 ) -> Scenario:
     """Save a named scenario (its perturbations are checked and normalised; see :mod:`.perturbations`)."""
-    _require_coordinator(actor, "create what-if scenarios")
+    _require_coordinator(actor, gettext("Only coordinator editors may create what-if scenarios."))
     now = clock.now()
     scenario = Scenario(
         name=(name or "").strip(), description=description or "", perturbations=_perturbations(perturbations),
@@ -102,7 +105,7 @@ def update_scenario(
     perturbations: Iterable[Any] | None = None, threshold: float | None = None, weeks: int | None = None,
 ) -> Scenario:
     """Change what is given (``None`` leaves a field as it is); one audit event, none if nothing changed."""
-    _require_coordinator(actor, "change what-if scenarios")
+    _require_coordinator(actor, gettext("Only coordinator editors may change what-if scenarios."))
     changes: dict[str, Any] = {}
     if name is not None:
         changes["name"] = name.strip()
@@ -124,7 +127,7 @@ def update_scenario(
 @transaction.atomic
 def delete_scenario(*, actor: Any, scenario: Scenario) -> None:
     """Delete a scenario and its runs (the audit event keeps what it was)."""
-    _require_coordinator(actor, "delete what-if scenarios")
+    _require_coordinator(actor, gettext("Only coordinator editors may delete what-if scenarios."))
     scenario = core.lock(scenario)
     before = snapshot(scenario)
     runs = scenario.runs.count()
@@ -149,7 +152,7 @@ def run_scenario(
     The perturbations are converted to the engine's form now and kept on the run, so it says what it ran.
     ``enqueue=False`` leaves it to the caller to execute (the command line runs it in its own process).
     """
-    _require_coordinator(actor, "run what-if scenarios")
+    _require_coordinator(actor, gettext("Only coordinator editors may run what-if scenarios."))
     scenario = core.lock(scenario)
     start = monday(start_date or clock.today())
     try:
@@ -178,14 +181,15 @@ def start_sweep(
     not yet moved). Hub sweeps close each hub for the whole horizon. The sweep's runs are created by its task and
     audited through the sweep's own events (start, then finish or fail).
     """
-    _require_coordinator(actor, "start what-if sweeps")
+    _require_coordinator(actor, gettext("Only coordinator editors may start what-if sweeps."))
     if kind not in Sweep.Kind.values:
-        raise ServiceError(f"“{kind}” is not a sweep; choose donors or hubs.", field="kind")
+        raise ServiceError(gettext("“%(kind)s” is not a sweep; choose donors or hubs.") % {"kind": kind}, field="kind")
     if from_date is not None and not isinstance(from_date, dt.date):
         try:
             from_date = dt.date.fromisoformat(str(from_date))
         except ValueError:
-            raise ServiceError(f"“{from_date}” is not a date (YYYY-MM-DD).", field="from_date") from None
+            raise ServiceError(gettext("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": from_date},
+                               field="from_date") from None
     sweep = Sweep(
         kind=kind, from_date=from_date, start_date=monday(start_date or clock.today()), weeks=_weeks(weeks),
         threshold=_threshold(threshold), created_by=_user(actor), created_at=clock.now(),

@@ -12,6 +12,9 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+
 from aidbridge.allocation.instance import key_pk, week_start
 from aidbridge.catalogue.models import Item
 from aidbridge.requirements.models import Requirement
@@ -32,7 +35,8 @@ def week_label(start: dt.date, week: int | None) -> str:
     """``week 5 (from Mon 13 Apr 2026)``, or ``—``."""
     if week is None:
         return "—"
-    return f"week {week} ({week_start(start, int(week)):%a %-d %b %Y})"
+    return gettext("week %(week)s (from %(date)s)") % {"week": week,
+                                                       "date": date_format(week_start(start, int(week)), "D j M Y")}
 
 
 def survive(start: dt.date, week: int | None, weeks: int, *, baseline: bool = False) -> dict[str, Any]:
@@ -42,16 +46,16 @@ def survive(start: dt.date, week: int | None, weeks: int, *, baseline: bool = Fa
     baseline's (``baseline=True``) is the first week its own P1 coverage is below the threshold.
     """
     if week is None:
-        text = (f"The baseline's P1 coverage stays above the threshold over the whole horizon ({weeks} weeks)."
-                if baseline else
-                f"The scenario keeps P1 coverage above the threshold share of the baseline's over the whole horizon "
-                f"({weeks} weeks).")
+        text = (gettext("The baseline's P1 coverage stays above the threshold over the whole horizon "
+                        "(%(weeks)s weeks).") if baseline else
+                gettext("The scenario keeps P1 coverage above the threshold share of the baseline's over the whole "
+                        "horizon (%(weeks)s weeks).")) % {"weeks": weeks}
         return {"week": None, "date": None, "text": text}
     day = week_start(start, int(week))
-    text = (f"Even the baseline's P1 coverage is below the threshold in week {week}, from {day:%a %-d %b %Y}."
+    text = (gettext("Even the baseline's P1 coverage is below the threshold in week %(week)s, from %(date)s.")
             if baseline else
-            f"The scenario's P1 coverage first falls below the threshold share of the baseline's in week {week}, "
-            f"from {day:%a %-d %b %Y}.")
+            gettext("The scenario's P1 coverage first falls below the threshold share of the baseline's in week "
+                    "%(week)s, from %(date)s.")) % {"week": week, "date": date_format(day, "D j M Y")}
     return {"week": int(week), "date": day, "text": text}
 
 
@@ -173,12 +177,13 @@ def coverage(result: Mapping[str, Any], start: dt.date) -> dict[str, Any] | None
     tts = result.get("time_to_survive_week")
     threshold = result.get("threshold")
     floor = [None if b is None or threshold is None else float(threshold) * float(b) for b in base]
-    series: list[tuple[str, list[float | None]]] = [("Baseline", base), ("Scenario", scen)]
+    series: list[tuple[str, list[float | None]]] = [(gettext("Baseline"), base), (gettext("Scenario"), scen)]
     if threshold is not None:
-        series.append((f"{charts.percent(threshold, 0)} of the baseline", floor))
+        series.append((gettext("%(share)s of the baseline") % {"share": charts.percent(threshold, 0)}, floor))
     chart = charts.coverage_lines(
         series, week_labels=labels, marker_week=weeks.index(tts) if tts in weeks else None,
-        marker_label=f"week {tts}" if tts is not None else "")
+        marker_label=gettext("week %(week)s") % {"week": tts} if tts is not None else "",
+        x_title=gettext("week (starting Monday)"))
     def below(i: int) -> bool:
         s, f = (scen[i] if i < len(scen) else None), (floor[i] if i < len(floor) else None)
         return s is not None and f is not None and float(s) < f - 1e-12

@@ -16,6 +16,8 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from aidbridge.accounts.models import Organisation
@@ -101,7 +103,7 @@ def index(request: HttpRequest) -> HttpResponse:
         return _index_download(request, scenario_rows, every_sweep)
     sweeps = list(every_sweep[:30])
     return render(request, "whatif/index.html", {
-        "title": "What-if scenarios", "scenarios": scenario_rows,
+        "title": gettext("What-if scenarios"), "scenarios": scenario_rows,
         "sweeps": [{"sweep": s, "progress": _sweep_progress(s)} for s in sweeps],
         "may_write": _may_write(request), "sweep_form": forms.SweepForm() if _may_write(request) else None,
     })
@@ -136,7 +138,8 @@ def _index_download(request: HttpRequest, scenario_rows: list[dict[str, Any]], s
 def _scenario_form_page(request: HttpRequest, form: forms.ScenarioForm, scenario: Scenario | None,
                         status: int = 200) -> HttpResponse:
     return render(request, "whatif/scenario_form.html", {
-        "form": form, "scenario": scenario, "title": f"Edit {scenario}" if scenario else "New scenario",
+        "form": form, "scenario": scenario,
+        "title": gettext("Edit %(scenario)s") % {"scenario": scenario} if scenario else gettext("New scenario"),
         "cancel_url": (reverse("whatif:scenario", args=[scenario.pk]) if scenario else reverse("whatif:index")),
     }, status=status)
 
@@ -149,7 +152,7 @@ def _service_errors(form: forms.ScenarioForm, exc: ServiceError) -> None:
 def scenario_add(request: HttpRequest) -> HttpResponse:
     _require_oversight(request)
     if not _may_write(request):
-        return forbidden(request, "Only coordinator editors may create what-if scenarios.")
+        return forbidden(request, gettext("Only coordinator editors may create what-if scenarios."))
     if request.method != "POST":
         return _scenario_form_page(request, forms.ScenarioForm(user=request.user), None)
     form = forms.ScenarioForm(request.POST, user=request.user)
@@ -161,7 +164,7 @@ def scenario_add(request: HttpRequest) -> HttpResponse:
         except ServiceError as exc:
             _service_errors(form, exc)
         else:
-            messages.success(request, f"Saved scenario “{scenario}”.")
+            messages.success(request, gettext("Saved scenario “%(scenario)s”.") % {"scenario": scenario})
             return HttpResponseRedirect(reverse("whatif:scenario", args=[scenario.pk]))
     return _scenario_form_page(request, form, None, status=422)
 
@@ -170,7 +173,7 @@ def scenario_add(request: HttpRequest) -> HttpResponse:
 def scenario_edit(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = _scenario(request, pk)
     if not _may_write(request):
-        return forbidden(request, "Only coordinator editors may change what-if scenarios.")
+        return forbidden(request, gettext("Only coordinator editors may change what-if scenarios."))
     initial, kept = forms.initial_from_stored(scenario.perturbations, perturbations.describe)
     if request.method != "POST":
         form = forms.ScenarioForm(user=request.user, kept=kept, initial={
@@ -186,7 +189,7 @@ def scenario_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ServiceError as exc:
             _service_errors(form, exc)
         else:
-            messages.success(request, f"Saved scenario “{scenario}”.")
+            messages.success(request, gettext("Saved scenario “%(scenario)s”.") % {"scenario": scenario})
             return HttpResponseRedirect(reverse("whatif:scenario", args=[scenario.pk]))
     return _scenario_form_page(request, form, scenario, status=422)
 
@@ -203,7 +206,7 @@ def scenario_delete(request: HttpRequest, pk: int) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect(reverse("whatif:scenario", args=[pk]))
-    messages.success(request, f"Deleted scenario “{name}”.")
+    messages.success(request, gettext("Deleted scenario “%(scenario)s”.") % {"scenario": name})
     return HttpResponseRedirect(reverse("whatif:index"))
 
 
@@ -267,23 +270,34 @@ def _engine_words(p: dict[str, Any]) -> str:
     kind = p.get("kind")
     if kind == "withdraw_donor":
         who = queries.target_label("withdraw_donor", str(p.get("donor")))
-        rest = "approved but undispatched allocations are lost too" if p.get("lose_allocated", True) else \
-            "approved allocations are still delivered"
-        return f"{who} withdraws from week {p.get('from_week', 0)}; {rest}"
+        if p.get("lose_allocated", True):
+            return gettext("%(donor)s withdraws from week %(week)s; approved but undispatched allocations are lost "
+                           "too") % {"donor": who, "week": p.get("from_week", 0)}
+        return gettext("%(donor)s withdraws from week %(week)s; approved allocations are still delivered") % {
+            "donor": who, "week": p.get("from_week", 0)}
     if kind == "delay_donor":
-        return f"{queries.target_label('withdraw_donor', str(p.get('donor')))} delays by {p.get('weeks')} weeks"
+        return gettext("%(donor)s delays by %(weeks)s weeks") % {
+            "donor": queries.target_label("withdraw_donor", str(p.get("donor"))), "weeks": p.get("weeks")}
     if kind == "close_hub":
         cut = float(p.get("cut", 1.0))
-        what = "closes" if cut >= 1 else f"loses {cut:.0%} of its capacity"
         end = p.get("to_week")
-        span = f"weeks {p.get('from_week', 0)}–{end}" if end is not None else f"from week {p.get('from_week', 0)}"
-        return f"{queries.target_label('close_hub', str(p.get('hub')))} {what}, {span}"
+        words = {"hub": queries.target_label("close_hub", str(p.get("hub"))), "cut": f"{cut:.0%}",
+                 "start": p.get("from_week", 0), "end": end}
+        if cut >= 1:
+            return (gettext("%(hub)s closes, weeks %(start)s–%(end)s") if end is not None
+                    else gettext("%(hub)s closes, from week %(start)s")) % words
+        return (gettext("%(hub)s loses %(cut)s of its capacity, weeks %(start)s–%(end)s") if end is not None
+                else gettext("%(hub)s loses %(cut)s of its capacity, from week %(start)s")) % words
     if kind == "lead_time":
-        return f"Lead times {p.get('from', '*')} → {p.get('to', '*')} ({p.get('leg')}) rise by {p.get('weeks')} weeks"
+        return gettext("Lead times %(origin)s → %(destination)s (%(leg)s) rise by %(weeks)s weeks") % {
+            "origin": p.get("from", "*"), "destination": p.get("to", "*"), "leg": p.get("leg"), "weeks": p.get("weeks")}
     if kind == "demand_surge":
         items = list(p.get("items") or [])
-        shown = ", ".join(items[:6]) + (f" and {len(items) - 6} more" if len(items) > 6 else "")
-        return f"Demand for {shown} rises by {float(p.get('share', 0)):.0%}"
+        shown = ", ".join(items[:6])
+        if len(items) > 6:
+            shown = gettext("%(items)s and %(count)s more") % {"items": shown, "count": len(items) - 6}
+        return gettext("Demand for %(items)s rises by %(share)s") % {"items": shown,
+                                                                     "share": f"{float(p.get('share', 0)):.0%}"}
     return str(kind)
 
 
@@ -375,9 +389,11 @@ def sweep_detail(request: HttpRequest, pk: int) -> HttpResponse:
                                "runs": _sweep_runs(request, sweep)}
     if sweep.status == Status.DONE:
         tornado_rows = queries.tornado(sweep)
-        who = "donor withdraws" if sweep.kind == Sweep.Kind.DONORS else "hub closes"
+        label = (gettext("Tornado chart: share of priority points lost when each donor withdraws, largest first")
+                 if sweep.kind == Sweep.Kind.DONORS
+                 else gettext("Tornado chart: share of priority points lost when each hub closes, largest first"))
         context.update(tornado=_tornado(tornado_rows) if tornado_rows else None,
-                       tornado_label=f"Tornado chart: share of priority points lost when each {who}, largest first",
+                       tornado_label=label,
                        tornado_rows=[{**r, "loss_percent": charts.percent(r["loss_share"])} for r in tornado_rows],
                        spof=_spof(queries.spof_rows(sweep)))
     return render(request, "whatif/sweep_detail.html", context)
@@ -416,7 +432,7 @@ def exposure(request: HttpRequest) -> HttpResponse:
             if sweep is not None:
                 spof += _spof(queries.spof_rows(sweep))
         return render(request, "whatif/exposure.html", {
-            "title": "Exposure", "latest": latest, "tornado": _tornado(rows) if rows else None,
+            "title": gettext("Exposure"), "latest": latest, "tornado": _tornado(rows) if rows else None,
             "tornado_rows": sorted(({**r, "loss_percent": charts.percent(r["loss_share"])} for r in rows),
                                    key=lambda r: (-float(r["loss_share"] or 0), r["label"])),
             "spof": spof, "concentration": _concentration(queries.concentration_tables(request.user)),
@@ -426,13 +442,13 @@ def exposure(request: HttpRequest) -> HttpResponse:
         items = [{**r, "share_percent": charts.percent(r.get("share")),
                   "value": round(100 * float(r.get("share") or 0))} for r in (own or {}).get("items") or []]
         return render(request, "whatif/exposure_own.html", {
-            "title": "Your exposure", "own": own, "items": items,
+            "title": gettext("Your exposure"), "own": own, "items": items,
             "loss_percent": charts.percent((own or {}).get("loss_share")),
             "survive_date": (own or {}).get("time_to_survive_date")})
     raise Http404("No exposure here.")
 
 
-CONCENTRATION_TITLES = {"item": "By item", "class": "By supply class", "package": "By requirement package"}
+CONCENTRATION_TITLES = {"item": _("By item"), "class": _("By supply class"), "package": _("By requirement package")}
 
 
 def _concentration(tables_: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, NoReturn
 
 from django.db import models
+from django.utils.translation import gettext_noop as _  # marked here, translated where shown (import pages)
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import Principal
@@ -79,48 +80,49 @@ class KindSpec:
         return [c for c in self.columns if c.required]
 
 
-_ID = Column(EXTERNAL_ID, "External id", cells.text(250), aliases=("id", "ref", "reference", "your id", "row id"),
-             example="ROW-0001", help="Your own id for the row; importing the row again updates it instead of "
-                                      "adding a copy.")
+_ID = Column(EXTERNAL_ID, _("External id"), cells.text(250), aliases=("id", "ref", "reference", "your id", "row id"),
+             example="ROW-0001", help=_("Your own id for the row; importing the row again updates it instead of "
+                                         "adding a copy."))
 
 
 def _releasability() -> Column:
-    return Column("releasability", "Releasability", cells.choice(Releasability.choices), example="coalition",
-                  help="coordinators, coalition or public")
+    return Column("releasability", _("Releasability"), cells.choice(Releasability.choices), example="coalition",
+                  help=_("coordinators, coalition or public"))
 
 
 def _disclosure() -> Column:
-    return Column("disclosure_date", "Disclosure date", cells.date, aliases=("disclosed",), example="",
-                  help="Needed for public records: when they become visible to everyone.")
+    return Column("disclosure_date", _("Disclosure date"), cells.date, aliases=("disclosed",), example="",
+                  help=_("Needed for public records: when they become visible to everyone."))
 
 
 def _notes() -> Column:
-    return Column("notes", "Notes", cells.text(10_000), aliases=("comment", "comments", "remarks"), blank="")
+    return Column("notes", _("Notes"), cells.text(10_000), aliases=("comment", "comments", "remarks"), blank="")
 
 
 def _country(name: str, label: str, example: str, required: bool = True, aliases: tuple[str, ...] = ()) -> Column:
     return Column(name, label, cells.code(), required=required, aliases=aliases, example=example,
-                  help="ISO 3166-1 alpha-2, e.g. DE", blank="" if not required else None)
+                  help=_("ISO 3166-1 alpha-2, e.g. DE"), blank="" if not required else None)
 
 
 def _currency(required: bool = True) -> Column:
-    return Column("currency", "Currency", cells.code(), required=required, example="EUR", help="ISO 4217, e.g. EUR")
+    return Column("currency", _("Currency"), cells.code(), required=required, example="EUR",
+                  help=_("ISO 4217, e.g. EUR"))
 
 
 def _item(name: str = "item", required: bool = True) -> Column:
-    return Column(name, "Item code" if name == "item" else "Qualifies for item",
+    return Column(name, _("Item code") if name == "item" else "Qualifies for item",
                   cells.reference(Item, "code", "catalogue item with the code"), required=required,
                   aliases=("item code", "code") if name == "item" else ("item",), example="GEN-100KW")
 
 
 def _location(name: str, label: str, aliases: tuple[str, ...] = ()) -> Column:
     return Column(name, label, cells.reference(Location, "unlocode", "location with the UN/LOCODE", upper=True),
-                  required=True, aliases=aliases, example="UA LWO", help="UN/LOCODE, e.g. UA LWO")
+                  required=True, aliases=aliases, example="UA LWO", help=_("UN/LOCODE, e.g. UA LWO"))
 
 
 def _owner(name: str, label: str, kind: str, aliases: tuple[str, ...] = ()) -> Column:
     return Column(name, label, cells.organisation(kind), aliases=aliases,
-                  help="The organisation's short name; empty: your own organisation.")
+                  help=_("The organisation's short name; empty: your own organisation."))
 
 
 # --- rights (who is offered which kind; the services remain the authority) ----------------------------------
@@ -253,68 +255,68 @@ def _unlocode(value: str, lookups: cells.Lookups) -> str:
 
 KINDS: dict[str, KindSpec] = {spec.kind: spec for spec in (
     KindSpec(
-        Kind.REQUIREMENTS, "Requirements", Requirement,
+        Kind.REQUIREMENTS, _("Requirements"), Requirement,
         (
             _ID,
-            _owner("recipient", "Recipient", Organisation.Kind.RECIPIENT),
+            _owner("recipient", _("Recipient"), Organisation.Kind.RECIPIENT),
             _item(),
-            Column("quantity", "Quantity", cells.quantity, required=True, aliases=("qty", "units"), example="10"),
-            Column("priority", "Priority", _priority(), aliases=("prio",), example="P1", help="P1–P4"),
-            Column("due_date", "Due date", cells.date, required=True, aliases=("due", "needed by"),
+            Column("quantity", _("Quantity"), cells.quantity, required=True, aliases=("qty", "units"), example="10"),
+            Column("priority", _("Priority"), _priority(), aliases=("prio",), example="P1", help=_("P1–P4")),
+            Column("due_date", _("Due date"), cells.date, required=True, aliases=("due", "needed by"),
                    example="2026-06-30"),
-            _location("destination", "Destination", ("destination unlocode", "to")),
-            Column("package", "Package", cells.text(40), aliases=("capability",), blank="",
-                   help="Requirements sharing a package are filled completely or not at all."),
+            _location("destination", _("Destination"), ("destination unlocode", "to")),
+            Column("package", _("Package"), cells.text(40), aliases=("capability",), blank="",
+                   help=_("Requirements sharing a package are filled completely or not at all.")),
             _notes(),
         ),
         _create_requirement, _update_requirement, _recipient_editor, owner="recipient",
         editable=requirements.REQUIREMENT_FIELDS,
-        description="What the recipient needs: one row per item, quantity, due date and destination. New rows "
-                    "are drafts.",
+        description=_("What the recipient needs: one row per item, quantity, due date and destination. New rows "
+                       "are drafts."),
     ),
     KindSpec(
-        Kind.PLEDGES, "Pledges in kind", Pledge,
+        Kind.PLEDGES, _("Pledges in kind"), Pledge,
         (
             _ID,
-            _owner("donor", "Donor", Organisation.Kind.DONOR),
+            _owner("donor", _("Donor"), Organisation.Kind.DONOR),
             _item(),
-            Column("quantity", "Quantity", cells.quantity, required=True, aliases=("qty", "units"), example="50"),
-            Column("available_from", "Available from", cells.date, required=True, aliases=("available",),
+            Column("quantity", _("Quantity"), cells.quantity, required=True, aliases=("qty", "units"), example="50"),
+            Column("available_from", _("Available from"), cells.date, required=True, aliases=("available",),
                    example="2026-04-01"),
-            _country("origin_country", "Origin country", "DE", aliases=("origin", "from country")),
-            Column("unit_value", "Unit value", cells.decimal(2, Decimal("0")), required=True,
+            _country("origin_country", _("Origin country"), "DE", aliases=("origin", "from country")),
+            Column("unit_value", _("Unit value"), cells.decimal(2, Decimal("0")), required=True,
                    aliases=("value", "unit price", "price"), example="45000"),
             _currency(),
-            Column("funding_source", "Funding source", cells.choice(Pledge.FundingSource.choices), required=True,
-                   aliases=("funding",), example="stockpile", help="stockpile, procurement or pooled_fund"),
+            Column("funding_source", _("Funding source"), cells.choice(Pledge.FundingSource.choices), required=True,
+                   aliases=("funding",), example="stockpile", help=_("stockpile, procurement or pooled_fund")),
             _releasability(),
             _disclosure(),
             _notes(),
         ),
         _create_pledge, _update_pledge, _donor_editor, owner="donor", editable=pledges.PLEDGE_FIELDS,
-        description="Goods a donor offers: item, quantity, when and from where, their value and who may see them.",
+        description=_("Goods a donor offers: item, quantity, when and from where, their value and who may see them."),
     ),
     KindSpec(
-        Kind.FINANCIAL_PLEDGES, "Financial pledges", FinancialPledge,
+        Kind.FINANCIAL_PLEDGES, _("Financial pledges"), FinancialPledge,
         (
             _ID,
-            _owner("donor", "Donor", Organisation.Kind.DONOR),
-            Column("amount", "Amount", cells.decimal(2, Decimal("0.01")), required=True, aliases=("value", "sum"),
+            _owner("donor", _("Donor"), Organisation.Kind.DONOR),
+            Column("amount", _("Amount"), cells.decimal(2, Decimal("0.01")), required=True, aliases=("value", "sum"),
                    example="2500000"),
             _currency(),
-            Column("pledged_on", "Pledged on", cells.date, required=True, aliases=("date", "pledge date"),
+            Column("pledged_on", _("Pledged on"), cells.date, required=True, aliases=("date", "pledge date"),
                    example="2026-02-15"),
-            Column("status", "Status", cells.choice(
+            Column("status", _("Status"), cells.choice(
                 [(s.value, s.label) for s in FinancialPledge.Status if s != FinancialPledge.Status.WITHDRAWN],
                 extra={"pledge": "announced", "commitment": "committed", "paid": "disbursed"}),
-                aliases=("state",), example="announced", help="announced, committed or disbursed"),
-            Column("status_date", "Status date", cells.date, aliases=("committed on", "disbursed on"),
-                   help="When it reached its status."),
-            Column("sector", "Sector", cells.text(5), aliases=("dac sector", "sector code"), example="72010",
-                   help="OECD DAC 5-digit purpose code", blank=""),
-            Column("purpose", "Purpose", cells.text(300), aliases=("programme", "description"), blank="",
+                aliases=("state",), example="announced", help=_("announced, committed or disbursed")),
+            Column("status_date", _("Status date"), cells.date, aliases=("committed on", "disbursed on"),
+                   help=_("When it reached its status.")),
+            Column("sector", _("Sector"), cells.text(5), aliases=("dac sector", "sector code"), example="72010",
+                   help=_("OECD DAC 5-digit purpose code"), blank=""),
+            Column("purpose", _("Purpose"), cells.text(300), aliases=("programme", "description"), blank="",
                    example="Winter relief"),
-            _country("recipient_country", "Recipient country", "UA", required=False, aliases=("country",)),
+            _country("recipient_country", _("Recipient country"), "UA", required=False, aliases=("country",)),
             _releasability(),
             _disclosure(),
             _notes(),
@@ -322,85 +324,85 @@ KINDS: dict[str, KindSpec] = {spec.kind: spec for spec in (
         _create_financial, _update_financial, _donor_editor, owner="donor",
         editable=(*pledges.FINANCIAL_FIELDS, "status", "status_date"), find_existing=_find_financial,
         stores_external_id=True,
-        description="Money a donor pledges: amount and currency, with its status and an optional DAC sector.",
+        description=_("Money a donor pledges: amount and currency, with its status and an optional DAC sector."),
     ),
     KindSpec(
-        Kind.ITEMS, "Catalogue items", Item,
+        Kind.ITEMS, _("Catalogue items"), Item,
         (
-            Column("code", "Code", cells.text(40), required=True, aliases=("item code",), example="GEN-100KW"),
-            Column("name", "Name", cells.text(200), required=True, aliases=("item", "description short"),
+            Column("code", _("Code"), cells.text(40), required=True, aliases=("item code",), example="GEN-100KW"),
+            Column("name", _("Name"), cells.text(200), required=True, aliases=("item", "description short"),
                    example="Generator 100 kW"),
-            Column("supply_class", "Supply class", cells.choice(
+            Column("supply_class", _("Supply class"), cells.choice(
                 Item.SupplyClass.choices, extra={f"class {c.value}".casefold(): c.value for c in Item.SupplyClass}),
-                required=True, aliases=("class", "nato class"), example="VII", help="NATO class I–X"),
-            Column("unit", "Unit", cells.choice(Item.Unit.choices), aliases=("uom", "unit of measure"),
+                required=True, aliases=("class", "nato class"), example="VII", help=_("NATO class I–X")),
+            Column("unit", _("Unit"), cells.choice(Item.Unit.choices), aliases=("uom", "unit of measure"),
                    example="each"),
-            Column("weight_t", "Weight per unit (t)", cells.decimal(6, Decimal("0.000001")), required=True,
+            Column("weight_t", _("Weight per unit (t)"), cells.decimal(6, Decimal("0.000001")), required=True,
                    aliases=("weight", "weight t", "tonnes"), example="2.1"),
-            Column("nsn", "NSN", cells.text(20), aliases=("nato stock number",), example="6115-01-234-5678",
+            Column("nsn", _("NSN"), cells.text(20), aliases=("nato stock number",), example="6115-01-234-5678",
                    blank=""),
-            Column("fsc", "FSC", cells.text(4), aliases=("federal supply class",), example="6115", blank=""),
-            Column("description", "Description", cells.text(10_000), blank=""),
+            Column("fsc", _("FSC"), cells.text(4), aliases=("federal supply class",), example="6115", blank=""),
+            Column("description", _("Description"), cells.text(10_000), blank=""),
         ),
         _create_item, _update_item, _reference_manager, identity="code", editable=catalogue.ITEM_FIELDS,
         find_existing=_find_item,
-        description="The catalogue: one row per item, recognised by its code.",
+        description=_("The catalogue: one row per item, recognised by its code."),
     ),
     KindSpec(
-        Kind.LOCATIONS, "Locations", Location,
+        Kind.LOCATIONS, _("Locations"), Location,
         (
-            Column("unlocode", "UN/LOCODE", _unlocode, required=True, aliases=("locode", "un locode", "code"),
+            Column("unlocode", _("UN/LOCODE"), _unlocode, required=True, aliases=("locode", "un locode", "code"),
                    example="UA LWO"),
-            Column("name", "Name", cells.text(200), required=True, example="Lviv"),
-            _country("country", "Country", "UA"),
-            Column("latitude", "Latitude", cells.decimal(6), required=True, aliases=("lat",), example="49.8397"),
-            Column("longitude", "Longitude", cells.decimal(6), required=True, aliases=("lon", "lng", "long"),
+            Column("name", _("Name"), cells.text(200), required=True, example="Lviv"),
+            _country("country", _("Country"), "UA"),
+            Column("latitude", _("Latitude"), cells.decimal(6), required=True, aliases=("lat",), example="49.8397"),
+            Column("longitude", _("Longitude"), cells.decimal(6), required=True, aliases=("lon", "lng", "long"),
                    example="24.0297"),
         ),
         _create_location, _update_location, _reference_manager, identity="unlocode",
         editable=locations.LOCATION_FIELDS, find_existing=_find_location,
-        description="Places, by UN/LOCODE, with their coordinates.",
+        description=_("Places, by UN/LOCODE, with their coordinates."),
     ),
     KindSpec(
-        Kind.HUBS, "Hubs", Hub,
+        Kind.HUBS, _("Hubs"), Hub,
         (
-            Column("code", "Code", cells.text(16), required=True, aliases=("hub", "hub code"), example="PL-RZE"),
-            Column("name", "Name", cells.text(200), required=True, example="Rzeszów hub"),
-            _location("location", "Location", ("unlocode", "locode")),
-            Column("operator", "Operator", cells.organisation(Organisation.Kind.HUB_OPERATOR), required=True,
-                   aliases=("hub operator",), example="pl-hub", help="The hub operator's short name."),
-            Column("capacity_t_per_week", "Weekly throughput (t)", cells.decimal(3, Decimal("0")), required=True,
+            Column("code", _("Code"), cells.text(16), required=True, aliases=("hub", "hub code"), example="PL-RZE"),
+            Column("name", _("Name"), cells.text(200), required=True, example="Rzeszów hub"),
+            _location("location", _("Location"), ("unlocode", "locode")),
+            Column("operator", _("Operator"), cells.organisation(Organisation.Kind.HUB_OPERATOR), required=True,
+                   aliases=("hub operator",), example="pl-hub", help=_("The hub operator's short name.")),
+            Column("capacity_t_per_week", _("Weekly throughput (t)"), cells.decimal(3, Decimal("0")), required=True,
                    aliases=("capacity", "throughput", "tonnes per week"), example="800"),
-            Column("active", "Active", cells.boolean, example="yes"),
+            Column("active", _("Active"), cells.boolean, example="yes"),
         ),
         _create_hub, _update_hub, _reference_manager, identity="code", editable=locations.HUB_FIELDS,
         find_existing=_find_hub,
-        description="Logistics hubs, by code, with their location, operator and weekly throughput.",
+        description=_("Logistics hubs, by code, with their location, operator and weekly throughput."),
     ),
     KindSpec(
-        Kind.COURSES, "Courses", Course,
+        Kind.COURSES, _("Courses"), Course,
         (
             _ID,
-            _owner("provider", "Provider", Organisation.Kind.DONOR, ("donor",)),
-            Column("title", "Title", cells.text(200), required=True, aliases=("course", "name"),
+            _owner("provider", _("Provider"), Organisation.Kind.DONOR, ("donor",)),
+            Column("title", _("Title"), cells.text(200), required=True, aliases=("course", "name"),
                    example="Generator maintenance"),
-            _location("location", "Location", ("venue", "unlocode")),
-            Column("start_date", "Start date", cells.date, required=True, aliases=("start", "from"),
+            _location("location", _("Location"), ("venue", "unlocode")),
+            Column("start_date", _("Start date"), cells.date, required=True, aliases=("start", "from"),
                    example="2026-05-04"),
-            Column("end_date", "End date", cells.date, required=True, aliases=("end", "to", "until"),
+            Column("end_date", _("End date"), cells.date, required=True, aliases=("end", "to", "until"),
                    example="2026-05-15"),
-            Column("seats", "Seats", cells.integer(1, 10_000), required=True, aliases=("places",), example="12"),
-            Column("language", "Language", lambda value, lookups: value.lower(), required=True,
-                   aliases=("lang",), example="en", help="ISO 639-1, e.g. en"),
+            Column("seats", _("Seats"), cells.integer(1, 10_000), required=True, aliases=("places",), example="12"),
+            Column("language", _("Language"), lambda value, lookups: value.lower(), required=True,
+                   aliases=("lang",), example="en", help=_("ISO 639-1, e.g. en")),
             _item("qualifies_item", required=False),
-            Column("qualifies_class", "Qualifies for class", cells.choice(Item.SupplyClass.choices),
-                   aliases=("supply class", "class"), help="Or give a supply class instead of an item.", blank=""),
+            Column("qualifies_class", _("Qualifies for class"), cells.choice(Item.SupplyClass.choices),
+                   aliases=("supply class", "class"), help=_("Or give a supply class instead of an item."), blank=""),
             _releasability(),
             _disclosure(),
             _notes(),
         ),
         _create_course, _update_course, _course_editor, owner="provider", editable=training.COURSE_FIELDS,
-        description="Course seats a donor offers: title, place, dates, seats, language and what they qualify for.",
+        description=_("Course seats a donor offers: title, place, dates, seats, language and what they qualify for."),
     ),
 )}
 
