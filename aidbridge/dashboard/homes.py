@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -71,8 +72,9 @@ def kind(user: Any) -> str:
         return "coordinator"
     if not p.in_coalition or p.org_kind is None:
         return "outsider"
-    return {Organisation.Kind.DONOR: "donor", Organisation.Kind.RECIPIENT: "recipient",
-            Organisation.Kind.HUB_OPERATOR: "hub"}.get(p.org_kind, "outsider")
+    homes: dict[str, str] = {Organisation.Kind.DONOR: "donor", Organisation.Kind.RECIPIENT: "recipient",
+                             Organisation.Kind.HUB_OPERATOR: "hub"}
+    return homes.get(str(p.org_kind), "outsider")
 
 
 def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
@@ -135,7 +137,7 @@ def coverage(user: Any, by: str, *, recipient_id: int | None = None) -> list[Cov
     for value, label in choices:
         if by != "priority" and value not in needed and value not in moved:
             continue  # ten supply classes: only those with requirements
-        row = moved.get(value, {})
+        row: Mapping[str, Any] = moved.get(value, {})
         need = Decimal(needed.get(value) or 0)
         delivered, in_transit = Decimal(row.get("d") or 0), Decimal(row.get("t") or 0)
         waiting = max(Decimal(row.get("a") or 0) - delivered - in_transit, ZERO)
@@ -339,10 +341,10 @@ def backfill_requests(user: Any, donor_id: int, *, limit: int = 10) -> list[Back
     items = Pledge.objects.for_user(user).filter(donor_id=donor_id).values("item_id")
     allocated = (AllocationLine.objects.for_user(user).filter(requirement=OuterRef("pk")).order_by()
                  .values("requirement").annotate(s=Sum("quantity")).values("s"))
-    short = ExpressionWrapper(F("quantity") - F("allocated"), output_field=IntegerField())
+    short = ExpressionWrapper(F("quantity") - F("allocated_units"), output_field=IntegerField())
     rows = (Requirement.objects.for_user(user).filter(status__in=OPEN, item_id__in=items)
-            .annotate(allocated=Coalesce(Subquery(allocated, output_field=IntegerField()), 0))
-            .filter(allocated__lt=F("quantity")).order_by()
+            .annotate(allocated_units=Coalesce(Subquery(allocated, output_field=IntegerField()), 0))
+            .filter(allocated_units__lt=F("quantity")).order_by()
             .values_list("item_id", "item__code", "item__name")
             .annotate(n=Count("pk"), units=Sum(short)).order_by("-units", "item__code")[:limit])
     return [Backfill(pk, code, name, n, int(units or 0)) for pk, code, name, n, units in rows]

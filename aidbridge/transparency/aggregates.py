@@ -158,15 +158,16 @@ def summarise() -> Summary:
     class_labels = dict(Item.SupplyClass.choices)
     total = Row("total", str(_("All released pledges")))
     groups: dict[str, dict[str, Row]] = {"donor": {}, "class": {}, "month": {}}
-    for r in pledges.order_by().values("currency", key=F("donor__short_name"), label=F("donor__name")).annotate(**sums):
-        _add(groups["donor"].setdefault(r["key"], Row(r["key"], r["label"])), r, rates, on)
-        _add(total, r, rates, on)
-    for r in pledges.order_by().values("currency", key=F("item__supply_class")).annotate(**sums):
-        key = r["key"]
-        _add(groups["class"].setdefault(key, Row(key, str(class_labels.get(key, key)))), r, rates, on)
-    for r in pledges.order_by().values("currency", "month").annotate(**sums):
-        month = r["month"].strftime("%Y-%m")
-        _add(groups["month"].setdefault(month, Row(month, month)), r, rates, on)
+    by_donor = pledges.order_by().values("currency", key=F("donor__short_name"), label=F("donor__name"))
+    for donor in by_donor.annotate(**sums):
+        _add(groups["donor"].setdefault(donor["key"], Row(donor["key"], donor["label"])), donor, rates, on)
+        _add(total, donor, rates, on)
+    for supply in pledges.order_by().values("currency", key=F("item__supply_class")).annotate(**sums):
+        key = supply["key"]
+        _add(groups["class"].setdefault(key, Row(key, str(class_labels.get(key, key)))), supply, rates, on)
+    for in_month in pledges.order_by().values("currency", "month").annotate(**sums):
+        month = in_month["month"].strftime("%Y-%m")
+        _add(groups["month"].setdefault(month, Row(month, month)), in_month, rates, on)
     order = lambda rs: sorted(rs, key=lambda row: (-row.tonnes, row.label))  # noqa: E731
     summary = Summary(
         by_donor=order(groups["donor"].values()),
