@@ -68,9 +68,11 @@ def value_label(total: Total) -> str:
         return "—"
     missing = ", ".join(f"{amount:,.0f} {currency}" for currency, amount in sorted(total.missing.items()))
     if not converted_any(total):
-        return f"{missing} not converted (no rate)"
+        return _("%(amounts)s not converted (no rate)") % {"amounts": missing}
     text = f"{total.rounded():,.0f} {total.currency}"
-    return f"{text} + {missing} not converted (no rate)" if missing else text
+    if missing:
+        return _("%(converted)s + %(amounts)s not converted (no rate)") % {"converted": text, "amounts": missing}
+    return text
 
 
 def converted_any(total: Total) -> bool:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, ngettext
 
 from aidbridge.audit import log
 from aidbridge.audit.cache import cached
@@ -24,16 +24,16 @@ def released() -> tuple[Summary, dict[str, Any]]:
 def index(request: HttpRequest) -> HttpResponse:
     summary, training = released()
     checkpoint = log.latest_checkpoint()
-    tonnes = lambda v: f"{v:,.1f} t"  # noqa: E731
-    seats = lambda v: f"{v:,.0f} seats"  # noqa: E731
+    tonnes = lambda v: gettext("%(tonnes)s t") % {"tonnes": f"{v:,.1f}"}  # noqa: E731
+    seats = lambda v: ngettext("%(seats)s seat", "%(seats)s seats", int(v)) % {"seats": f"{v:,.0f}"}  # noqa: E731
     context = {
-        "title": "Transparency",
+        "title": gettext("Transparency"),
         "training": training,
         "training_seats": sum(r["seats"] for r in training["by_donor"]),
         "training_completed": sum(r["completed"] for r in training["by_donor"]),
         "training_chart": charts.stacked_bars(
             [(r["donor"], [r["completed"], max(r["seats"] - r["completed"], 0)]) for r in training["by_donor"]],
-            ["Trainees completed", "Other seats offered"], label_width=220, fmt=seats),
+            [gettext("Trainees completed"), gettext("Other seats offered")], label_width=220, fmt=seats),
         "summary": summary,
         "donor_chart": charts.horizontal_bars([(r.label, r.tonnes) for r in summary.by_donor], fmt=tonnes),
         "class_chart": charts.horizontal_bars([(r.label, r.tonnes) for r in summary.by_class], fmt=tonnes),
@@ -42,7 +42,7 @@ def index(request: HttpRequest) -> HttpResponse:
         # Tonnes, not units: a headline never adds cartridges to trucks.
         "delivery_chart": charts.stacked_bars(
             [(r.label, [r.delivered_tonnes, r.undelivered_tonnes]) for r in summary.by_donor],
-            ["Delivered", "Not yet delivered"], label_width=220, fmt=tonnes,
+            [gettext("Delivered"), gettext("Not yet delivered")], label_width=220, fmt=tonnes,
         ),
         "as_of": clock.today(),
         # Witnessing: the latest signed checkpoint, for anyone to keep a copy of.
