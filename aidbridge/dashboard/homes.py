@@ -20,13 +20,9 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
-    ExpressionWrapper,
     F,
-    IntegerField,
     Min,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
     When,
 )
@@ -127,7 +123,9 @@ def coverage(user: Any, by: str, *, recipient_id: int | None = None) -> list[Cov
                   .annotate(q=Sum(F("quantity") * F("item__weight_t"), output_field=TONNES)))
     weight = F("requirement__item__weight_t")
     moved = {row["group"]: row for row in
-             AllocationLine.objects.for_user(user).filter(requirement__in=active.values("pk")).order_by()
+             # ``AllocationLine.for_user`` less its requirement test, which ``active`` (visible ones) already is.
+             AllocationLine.objects.filter(requirement__in=active.values("pk"),
+                                           pledge__in=Pledge.objects.for_user(user).values("pk")).order_by()
              .values(group=F(f"requirement__{field_name}"))
              .annotate(a=Sum(F("quantity") * weight, output_field=TONNES),
                        t=Sum(F("in_transit_quantity") * weight, output_field=TONNES),
@@ -177,7 +175,7 @@ def stale_runs(user: Any, today: dt.date) -> list[int]:
     was written after the run started, as the audit trail records it, or when its first week has passed.
     ``aidbridge.allocation.run_services.stale_reasons`` (shown on the run's page) says exactly why; it rebuilds
     the whole instance, too costly for a home page. The test here reads the trail from the run's own first
-    event onwards, by its indexed sequence number.
+    event onwards: three queries, however many runs.
     """
     runs = list(AllocationRun.objects.for_user(user).filter(status=AllocationRun.Status.DONE)
                 .order_by("pk").values_list("pk", "start_date"))
@@ -187,11 +185,13 @@ def stale_runs(user: Any, today: dt.date) -> list[int]:
     first_events = dict(AuditEvent.objects.filter(object_type="allocation.allocationrun",
                                                   object_id__in=[str(pk) for pk, _ in runs])
                         .order_by().values_list("object_id").annotate(seq=Min("seq")))
+    # The newest write to a planning input: read backwards along the sequence index, it stops at the first.
+    latest_input = (AuditEvent.objects.filter(object_type__in=RUN_INPUTS).order_by("-seq")
+                    .values_list("seq", flat=True).first())
     stale = []
     for pk, start_date in runs:
         since = first_events.get(str(pk))
-        if start_date < this_week or since is None or AuditEvent.objects.filter(
-                seq__gt=since, object_type__in=RUN_INPUTS).exists():
+        if start_date < this_week or since is None or (latest_input is not None and latest_input > since):
             stale.append(pk)
     return stale
 
@@ -334,20 +334,24 @@ class Backfill:
 
 def backfill_requests(user: Any, donor_id: int, *, limit: int = 10) -> list[Backfill]:
     """Open requirements (submitted or validated) that ``user`` sees, for items the donor has pledged before,
-    not yet covered by allocations the user may see: per item, how many and the units still short.
+    not yet covered by allocations the user may see: per item, how many open requirements and the units still
+    short, most short first. Two grouped queries: allocation never over-fills a requirement
+    (``allocation.services.allocate``), so an item's units short are its open units less those allocated.
 
     The what-if backfill lists (``aidbridge.whatif``) are for coordinators only; this is what a donor may see.
     """
     items = Pledge.objects.for_user(user).filter(donor_id=donor_id).values("item_id")
-    allocated = (AllocationLine.objects.for_user(user).filter(requirement=OuterRef("pk")).order_by()
-                 .values("requirement").annotate(s=Sum("quantity")).values("s"))
-    short = ExpressionWrapper(F("quantity") - F("allocated_units"), output_field=IntegerField())
-    rows = (Requirement.objects.for_user(user).filter(status__in=OPEN, item_id__in=items)
-            .annotate(allocated_units=Coalesce(Subquery(allocated, output_field=IntegerField()), 0))
-            .filter(allocated_units__lt=F("quantity")).order_by()
-            .values_list("item_id", "item__code", "item__name")
-            .annotate(n=Count("pk"), units=Sum(short)).order_by("-units", "item__code")[:limit])
-    return [Backfill(pk, code, name, n, int(units or 0)) for pk, code, name, n, units in rows]
+    open_ = Requirement.objects.for_user(user).filter(status__in=OPEN, item_id__in=items)
+    required = {pk: (code, name, n, units) for pk, code, name, n, units in
+                open_.order_by().values_list("item_id", "item__code", "item__name")
+                .annotate(n=Count("pk"), units=Sum("quantity"))}
+    # The requirement is one ``user`` sees (``open_``); the line counts when its pledge is visible too.
+    allocated = dict(AllocationLine.objects.filter(requirement__in=open_.values("pk"),
+                                                   pledge__in=Pledge.objects.for_user(user).values("pk"))
+                     .order_by().values_list("requirement__item_id").annotate(units=Sum("quantity")))
+    rows = [Backfill(pk, code, name, n, int(units or 0) - int(allocated.get(pk) or 0))
+            for pk, (code, name, n, units) in required.items()]
+    return sorted((row for row in rows if row.units_short > 0), key=lambda r: (-r.units_short, r.code))[:limit]
 
 
 # --- recipient and hub operator ------------------------------------------------------------------------------
@@ -366,12 +370,14 @@ class ShipmentRow:
 
 
 def _shipment_rows(shipments: Any, lines: Any, limit: int) -> list[ShipmentRow]:
-    tonnes = dict(lines.filter(shipment__in=shipments.values("pk")).order_by().values_list("shipment_id")
-                  .annotate(t=Sum(F("quantity") * F("item__weight_t"), output_field=TONNES)))
+    """The first ``limit`` of ``shipments`` by expected arrival, with the tonnes of their ``lines`` (one query
+    for the rows, one for the tonnes of those few)."""
     statuses = dict(Shipment.Status.choices)
-    rows = (shipments.order_by("expected_arrival", "pk")
-            .values_list("pk", "leg", "status", "hub__code", "destination__name", "donor__name", "expected_arrival",
-                         "week")[:limit])
+    rows = list(shipments.order_by("expected_arrival", "pk")
+                .values_list("pk", "leg", "status", "hub__code", "destination__name", "donor__name",
+                             "expected_arrival", "week")[:limit])
+    tonnes = dict(lines.filter(shipment_id__in=[row[0] for row in rows]).order_by().values_list("shipment_id")
+                  .annotate(t=Sum(F("quantity") * F("item__weight_t"), output_field=TONNES))) if rows else {}
     return [ShipmentRow(pk, leg, status, str(statuses.get(status, status)), hub, destination or donor or "",
                         arrival, week, Decimal(tonnes.get(pk) or 0))
             for pk, leg, status, hub, destination, donor, arrival, week in rows]

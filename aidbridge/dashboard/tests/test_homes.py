@@ -11,7 +11,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from aidbridge.allocation import run_services as runs
 from aidbridge.allocation import services as allocation
+from aidbridge.allocation.models import AllocationRun
+from aidbridge.allocation.tasks import execute_run
 from aidbridge.core import clock
 from aidbridge.dashboard import homes
 from aidbridge.dashboard.views import coordinator_context, donor_context, hub_context, recipient_context
@@ -275,3 +278,18 @@ def test_two_personas_never_share_a_cached_home(world, personas, login):
     # Germany's own pledges: 50 + 20 generators, 147 t at origin; the US: 50 generators and 5,000 kits, 125 t.
     assert "At origin 70 147.0" in de and "At origin 5,050 125.0" in us
     assert _text(login(personas.donor_de).get("/")) == de
+
+
+def test_a_finished_run_counts_as_stale_once_a_planning_input_is_written(world, personas):
+    run = runs.start_run(actor=personas.coordinator)
+    execute_run.call(run.pk)
+    run.refresh_from_db()
+    assert run.status == AllocationRun.Status.DONE and runs.stale_reasons(run) == []
+    inbox = homes.inbox(personas.coordinator, clock.today())
+    assert (inbox.finished_runs, inbox.stale_runs) == (1, 0)
+    _commit(personas, world.pledge_coordinators)  # a pledge the plan read changes
+    assert runs.stale_reasons(run) != []  # the run's page agrees
+    assert homes.stale_runs(personas.coordinator, clock.today()) == [run.pk]
+    # Its first week passing makes it stale too, without any write.
+    assert homes.stale_runs(personas.coordinator, run.start_date + dt.timedelta(days=7)) == [run.pk]
+    assert homes.inbox(personas.donor_de, clock.today()).finished_runs == 0  # runs are for coordinators
