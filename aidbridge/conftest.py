@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client
 from pytest_django.plugin import blocking_manager_key
@@ -53,6 +54,14 @@ def _suite_clock(request: pytest.FixtureRequest) -> Iterator[None]:
     start = _seed_built_at[0] if SEED_FIXTURE in request.fixturenames and _seed_built_at else SUITE_INSTANT
     with time_machine.travel(start, tick=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Each test starts with an empty cache: a rolled-back test leaves the audit chain head (the cached
+    aggregates' data version, ``aidbridge.audit.cache``) where the next test's writes will move it again."""
+    cache.clear()
+    yield
 
 
 # --- the demo seed scenario, built once per session -----------------------------------------------------------

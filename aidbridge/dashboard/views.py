@@ -1,4 +1,5 @@
-"""The home page: counts and charts over requirements, pledges and allocations, every number through ``for_user``."""
+"""The home pages of each role: counts and charts over requirements, pledges, allocations and shipments, every
+number through ``for_user`` (the figures themselves are in :mod:`aidbridge.dashboard.homes`)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ from django.db.models import Count, DecimalField, F, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from aidbridge.accounts.principal import principal
 from aidbridge.allocation.models import AllocationLine
 from aidbridge.catalogue.money import Rates, Total
 from aidbridge.core import charts, clock
 from aidbridge.core.views import AppView
+from aidbridge.dashboard import homes
+from aidbridge.locations.models import Hub
 from aidbridge.pledges.models import FinancialPledge, Pledge
 from aidbridge.pledges.releasability import value_visible_q
 from aidbridge.requirements.models import Requirement
@@ -25,10 +29,150 @@ from aidbridge.training.readiness import readiness_for
 
 
 class DashboardView(AppView):
-    """Counts and two charts, every number read through ``for_user``."""
+    """The home page of the user's role (:func:`aidbridge.dashboard.homes.kind`): coordinator, donor,
+    recipient, hub operator, or a short page pointing outsiders to the transparency page."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "dashboard/home.html", dashboard_context(request.user))
+        role = homes.kind(request.user)
+        context = ROLE_CONTEXTS[role](request.user)
+        context["home_kind"] = role
+        return render(request, f"dashboard/home_{role}.html" if role != "coordinator" else "dashboard/home.html",
+                      context)
+
+
+def coordinator_context(user: Any) -> dict[str, Any]:
+    """Everything of :func:`dashboard_context`, with the inbox, coverage by supply class, the pipeline, hub
+    throughput and the largest donor's share; cached per visibility scope until the next write."""
+    today = clock.today()
+
+    def compute() -> dict[str, Any]:
+        context = dashboard_context(user)
+        hubs = homes.hub_throughput(user, today)
+        by_class = homes.coverage(user, "supply_class")
+        stages = [s for s in homes.pipeline(user) if s.status != Pledge.Status.WITHDRAWN]
+        values = context["value_rows"]
+        total = sum((row.total.amount for row in values), Decimal(0))
+        largest = values[0] if values and values[0].total.amount > 0 else None
+        context.update({
+            "inbox": homes.inbox(user, today),
+            "class_rows": by_class,
+            "class_chart": charts.stacked_bars([(row.label, row.values) for row in by_class], _fill_series(),
+                                               label_width=180, fmt=_tonnes),
+            "pipeline": stages,
+            "pipeline_chart": charts.horizontal_bars([(s.label, s.tonnes) for s in stages], fmt=_tonnes,
+                                                     label_width=120),
+            "hubs": hubs,
+            "hub_chart": charts.stacked_bars(
+                [(f"{h.code}", [h.this_week[1], h.this_week[2], h.spare_t]) for h in hubs],
+                [gettext("Inbound"), gettext("Outbound"), gettext("Spare capacity")], label_width=110,
+                fmt=_tonnes),
+            "largest": largest,
+            "largest_percent": round(100 * largest.total.amount / total, 1) if largest and total else None,
+            "week_start": clock.monday(today),
+        })
+        return context
+
+    context = homes.home_cached(user, "coordinator", compute)
+    context["flow_map"] = None  # the offline map of flows (``dashboard/_flow_map.html``) goes in this slot
+    return context
+
+
+def donor_context(user: Any) -> dict[str, Any]:
+    """A donor's own pledges by status, where its goods are, requests for backfill, and pledged values."""
+    p = principal(user)
+
+    def compute() -> dict[str, Any]:
+        rates, on = Rates(), clock.today()
+        stages = homes.pipeline(user, donor_id=p.organisation_id)
+        goods = homes.goods_by_stage(user, p.organisation_id)  # type: ignore[arg-type]
+        values = pledge_values(user, rates, on)
+        value_total = Total(rates.target)
+        for row in values:
+            value_total.merge(row.total)
+        financial = financial_status(user, rates, on)
+        return {
+            "organisation_id": p.organisation_id,
+            "pledge_status": stages, "pledge_total": sum(s.pledges for s in stages),
+            "status_chart": charts.horizontal_bars([(s.label, s.pledges) for s in stages], label_width=120),
+            "goods": goods,
+            "goods_chart": charts.horizontal_bars([(g.label, g.tonnes) for g in goods], label_width=200,
+                                                  fmt=_tonnes),
+            "backfill": homes.backfill_requests(user, p.organisation_id),  # type: ignore[arg-type]
+            "value_rows": values, "value_total": value_total, "value_chart": _value_chart(values, rates.target),
+            "reporting_currency": rates.target, "rates_on": on,
+            "financial": financial, "financial_total": sum(row.count for row in financial),
+            "scoped": True,
+        }
+
+    return homes.home_cached(user, "donor", compute)  # type: ignore[no-any-return]
+
+
+def recipient_context(user: Any) -> dict[str, Any]:
+    """Coverage of the recipient's own requirements by priority and supply class, and this week's arrivals."""
+    p = principal(user)
+    today = clock.today()
+
+    def compute() -> dict[str, Any]:
+        by_priority = homes.coverage(user, "priority", recipient_id=p.organisation_id)
+        by_class = homes.coverage(user, "supply_class", recipient_id=p.organisation_id)
+        count, arrivals = homes.arrivals_this_week(user, p.organisation_id, today)  # type: ignore[arg-type]
+        start, end = homes.week_of(today)
+        return {
+            "organisation_id": p.organisation_id,
+            "priority_rows": by_priority,
+            "priority_chart": charts.stacked_bars([(r.label, r.values) for r in by_priority], _fill_series(),
+                                                  fmt=_tonnes),
+            "class_rows": by_class,
+            "class_chart": charts.stacked_bars([(r.label, r.values) for r in by_class], _fill_series(),
+                                               label_width=180, fmt=_tonnes),
+            "arrival_count": count, "arrivals": arrivals, "week_start": start, "week_end": end,
+        }
+
+    return homes.home_cached(user, "recipient", compute)  # type: ignore[no-any-return]
+
+
+def hub_context(user: Any) -> dict[str, Any]:
+    """The operator's hubs: legs in and out today and this week, free against reserved stock, throughput."""
+    p = principal(user)
+    today = clock.today()
+
+    def compute() -> dict[str, Any]:
+        hubs = homes.own_hubs(p)
+        days, week = homes.hub_movements(user, hubs, today)
+        start, end = homes.week_of(today)
+        loads = homes.hub_throughput(user, today, hubs=Hub.objects.filter(pk__in=[h[0] for h in hubs]))
+        return {
+            "hub_days": days, "week_shipments": week, "stock": homes.hub_stock(user, hubs), "hubs": loads,
+            "hub_chart": charts.stacked_bars(
+                [(h.code, [h.this_week[1], h.this_week[2], h.spare_t]) for h in loads],
+                [gettext("Inbound"), gettext("Outbound"), gettext("Spare capacity")], label_width=110,
+                fmt=_tonnes),
+            "today": today, "week_start": start, "week_end": end,
+        }
+
+    return homes.home_cached(user, "hub", compute)  # type: ignore[no-any-return]
+
+
+def outsider_context(user: Any) -> dict[str, Any]:
+    return {}
+
+
+ROLE_CONTEXTS = {"coordinator": coordinator_context, "donor": donor_context, "recipient": recipient_context,
+                 "hub": hub_context, "outsider": outsider_context}
+
+
+def _tonnes(value: Any) -> str:
+    return gettext("%(tonnes)s t") % {"tonnes": f"{value:,.1f}"}
+
+
+def _fill_series() -> list[str]:
+    return [gettext("Delivered"), gettext("In transit"), gettext("Allocated"), gettext("Open")]
+
+
+def _value_chart(values: list[DonorValue], currency: str) -> charts.BarChart:
+    return charts.horizontal_bars(
+        [(row.name, row.total.amount) for row in values if row.total.amount > 0][:20], width=720,
+        label_width=250, label_chars=38, fmt=lambda v: f"{v:,.0f} {currency}")
 
 
 def dashboard_context(user: Any) -> dict[str, Any]:
@@ -54,9 +198,7 @@ def dashboard_context(user: Any) -> dict[str, Any]:
     value_total = Total(rates.target)
     for row in values:
         value_total.merge(row.total)
-    value_chart = charts.horizontal_bars(
-        [(row.name, row.total.amount) for row in values if row.total.amount > 0][:20], width=720,
-        label_width=250, label_chars=38, fmt=lambda v: f"{v:,.0f} {rates.target}")
+    value_chart = _value_chart(values, rates.target)
 
     # In tonnes: units of different items (cartridges, trucks) are never added up.
     active = requirements.filter(status__in=[Requirement.Status.SUBMITTED, Requirement.Status.VALIDATED,
@@ -78,8 +220,7 @@ def dashboard_context(user: Any) -> dict[str, Any]:
         waiting = max(Decimal(row.get("a") or 0) - delivered - in_transit, Decimal(0))
         open_ = max(need - delivered - in_transit - waiting, Decimal(0))
         fill_rows.append((label, [delivered, in_transit, waiting, open_]))
-    fill_chart = charts.stacked_bars(fill_rows, ["Delivered", "In transit", "Allocated", "Open"],
-                                     fmt=lambda v: f"{v:,.1f} t")
+    fill_chart = charts.stacked_bars(fill_rows, _fill_series(), fmt=_tonnes)
     # Capability readiness (equipment and trained crews) of the requirements with training requests the user sees.
     readiness_rows, _ = readiness_for(user)
     readiness_url = reverse("training:readiness")
@@ -106,6 +247,7 @@ class DonorValue:
     in_kind: Total
     financial: Total
     total: Total
+    donor_id: int | None = None
 
 
 def pledge_values(user: Any, rates: Rates, on: dt.date) -> list[DonorValue]:
@@ -119,19 +261,19 @@ def pledge_values(user: Any, rates: Rates, on: dt.date) -> list[DonorValue]:
     value = Sum(F("unit_value") * F("quantity"), output_field=DecimalField(max_digits=24, decimal_places=2))
     rows: dict[str, DonorValue] = {}
 
-    def donor(name: str) -> DonorValue:
+    def donor(name: str, pk: int) -> DonorValue:
         if name not in rows:
-            rows[name] = DonorValue(name, Total(rates.target), Total(rates.target), Total(rates.target))
+            rows[name] = DonorValue(name, Total(rates.target), Total(rates.target), Total(rates.target), pk)
         return rows[name]
 
-    for name, currency, amount in (in_kind.order_by().values_list("donor__name", "currency")
-                                   .annotate(total=value)):
+    for name, pk, currency, amount in (in_kind.order_by().values_list("donor__name", "donor_id", "currency")
+                                       .annotate(total=value)):
         amount = amount or Decimal(0)
-        donor(name).in_kind.add(rates.convert(amount, currency, on), amount, currency)
-    for name, currency, amount in (money.order_by().values_list("donor__name", "currency")
-                                   .annotate(total=Sum("amount"))):
+        donor(name, pk).in_kind.add(rates.convert(amount, currency, on), amount, currency)
+    for name, pk, currency, amount in (money.order_by().values_list("donor__name", "donor_id", "currency")
+                                       .annotate(total=Sum("amount"))):
         amount = amount or Decimal(0)
-        donor(name).financial.add(rates.convert(amount, currency, on), amount, currency)
+        donor(name, pk).financial.add(rates.convert(amount, currency, on), amount, currency)
     for row in rows.values():
         row.total.merge(row.in_kind)
         row.total.merge(row.financial)

@@ -7,6 +7,10 @@ requirements — so no unreleased record or value can influence a number here. T
 across donors; money is converted into the reporting currency (:mod:`aidbridge.catalogue.money`) at the rates
 known today: every total names the oldest rate date it used, and an amount in a currency without a rate is kept
 apart as "not converted", never counted as zero.
+
+The sums are SQL aggregates per group and currency (a pledge's delivered units, capped at its quantity, come
+from its allocation lines); only the handful of (group, currency) rows is converted here. The page caches the
+summary until the next write (:func:`aidbridge.audit.cache.cached`).
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import F, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, DecimalField, F, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, Least, TruncMonth
+from django.utils.translation import gettext as _
 
+from aidbridge.allocation.models import AllocationLine
 from aidbridge.catalogue.models import Item
 from aidbridge.catalogue.money import Rates, Total, reporting_currency
 from aidbridge.core import clock
@@ -62,9 +68,11 @@ def value_label(total: Total) -> str:
         return "—"
     missing = ", ".join(f"{amount:,.0f} {currency}" for currency, amount in sorted(total.missing.items()))
     if not converted_any(total):
-        return f"{missing} not converted (no rate)"
+        return _("%(amounts)s not converted (no rate)") % {"amounts": missing}
     text = f"{total.rounded():,.0f} {total.currency}"
-    return f"{text} + {missing} not converted (no rate)" if missing else text
+    if missing:
+        return _("%(converted)s + %(amounts)s not converted (no rate)") % {"converted": text, "amounts": missing}
+    return text
 
 
 def converted_any(total: Total) -> bool:
@@ -101,7 +109,7 @@ class Summary:
     rates_on: dt.date  # the day whose rates converted them
     financial_by_status: list[FinancialRow] = field(default_factory=list)
     financial_by_donor: list[FinancialRow] = field(default_factory=list)
-    financial_total: FinancialRow = field(default_factory=lambda: FinancialRow("total", "All financial pledges"))
+    financial_total: FinancialRow = field(default_factory=lambda: FinancialRow("total", _("All financial pledges")))
     everything: Total = field(default_factory=lambda: Total(reporting_currency()))  # in kind and financial
 
     @property
@@ -122,38 +130,46 @@ def released_financial_pledges() -> QuerySet[Any]:
     return FinancialPledge.objects.for_user(AnonymousUser())
 
 
+TONNES = DecimalField(max_digits=24, decimal_places=6)
+MONEY = DecimalField(max_digits=24, decimal_places=2)
+
 #: The financial statuses the page counts (a withdrawn pledge is left out, as in kind).
 FINANCIAL_STATUSES = (FinancialPledge.Status.ANNOUNCED, FinancialPledge.Status.COMMITTED,
                       FinancialPledge.Status.DISBURSED)
 
 
 def summarise() -> Summary:
-    rows = (
-        released_pledges()
-        .exclude(status=Pledge.Status.WITHDRAWN)
-        .annotate(delivered=Coalesce(Sum("allocation_lines__delivered_quantity"), 0))
-        .values("pk", "quantity", "unit_value", "currency", "available_from", "delivered",
-                donor_name=F("donor__name"), donor_key=F("donor__short_name"),
-                supply_class=F("item__supply_class"), weight=F("item__weight_t"))
-    )
-    class_labels = dict(Item.SupplyClass.choices)
-    groups: dict[str, dict[str, Row]] = {"donor": {}, "class": {}, "month": {}}
-    total = Row("total", "All released pledges")
+    """The released in-kind and financial pledges summed in SQL, by donor, supply class and month (and
+    currency, converted here: a handful of rows whatever the number of pledges)."""
     on = clock.today()
     rates = Rates()
-    for r in rows:
-        month = r["available_from"].strftime("%Y-%m")
-        keys = {
-            "donor": (r["donor_key"], r["donor_name"]),
-            "class": (r["supply_class"], class_labels.get(r["supply_class"], r["supply_class"])),
-            "month": (month, month),
-        }
-        amount = r["unit_value"] * r["quantity"]
-        converted = rates.convert(amount, r["currency"], on)
-        for group, (key, label) in keys.items():
-            row = groups[group].setdefault(key, Row(key, label))
-            _add(row, r, converted, amount)
-        _add(total, r, converted, amount)
+    # Per pledge, the units delivered (never more than pledged); then sums per group and currency.
+    delivered = (AllocationLine.objects.filter(pledge=OuterRef("pk")).order_by().values("pledge")
+                 .annotate(s=Sum("delivered_quantity")).values("s"))
+    pledges = (released_pledges().exclude(status=Pledge.Status.WITHDRAWN)
+               .annotate(d=Least(Coalesce(Subquery(delivered, output_field=IntegerField()), 0), F("quantity"),
+                                 output_field=IntegerField()),
+                         month=TruncMonth("available_from")))
+    weight = F("item__weight_t")
+    sums = {
+        "n": Count("pk"), "units": Sum("quantity"), "delivered_units": Sum("d"),
+        "tonnes": Sum(F("quantity") * weight, output_field=TONNES),
+        "delivered_tonnes": Sum(F("d") * weight, output_field=TONNES),
+        "amount": Sum(F("unit_value") * F("quantity"), output_field=MONEY),
+    }
+    class_labels = dict(Item.SupplyClass.choices)
+    total = Row("total", str(_("All released pledges")))
+    groups: dict[str, dict[str, Row]] = {"donor": {}, "class": {}, "month": {}}
+    by_donor = pledges.order_by().values("currency", key=F("donor__short_name"), label=F("donor__name"))
+    for donor in by_donor.annotate(**sums):
+        _add(groups["donor"].setdefault(donor["key"], Row(donor["key"], donor["label"])), donor, rates, on)
+        _add(total, donor, rates, on)
+    for supply in pledges.order_by().values("currency", key=F("item__supply_class")).annotate(**sums):
+        key = supply["key"]
+        _add(groups["class"].setdefault(key, Row(key, str(class_labels.get(key, key)))), supply, rates, on)
+    for in_month in pledges.order_by().values("currency", "month").annotate(**sums):
+        month = in_month["month"].strftime("%Y-%m")
+        _add(groups["month"].setdefault(month, Row(month, month)), in_month, rates, on)
     order = lambda rs: sorted(rs, key=lambda row: (-row.tonnes, row.label))  # noqa: E731
     summary = Summary(
         by_donor=order(groups["donor"].values()),
@@ -174,27 +190,35 @@ def _financial(summary: Summary, rates: Rates, on: dt.date) -> None:
     labels = dict(FinancialPledge.Status.choices)
     by_status: dict[str, FinancialRow] = {str(s): FinancialRow(str(s), str(labels[s])) for s in FINANCIAL_STATUSES}
     by_donor: dict[str, FinancialRow] = {}
-    rows = (released_financial_pledges().filter(status__in=FINANCIAL_STATUSES)
-            .values_list("status", "amount", "currency", "donor__short_name", "donor__name"))
-    for status, amount, currency, donor_key, donor_name in rows:
+    rows = (released_financial_pledges().filter(status__in=FINANCIAL_STATUSES).order_by()
+            .values_list("status", "currency", "donor__short_name", "donor__name")
+            .annotate(n=Count("pk"), amount=Sum("amount")))
+    for status, currency, donor_key, donor_name, n, amount in rows:
         converted = rates.convert(amount, currency, on)
         for row in (by_status[status], by_donor.setdefault(donor_key, FinancialRow(donor_key, donor_name)),
                     summary.financial_total):
-            row.pledges += 1
-            row.by_status[status] = row.by_status.get(status, 0) + 1
-            row.value.add(converted, amount, currency)
+            row.pledges += n
+            row.by_status[status] = row.by_status.get(status, 0) + n
+            _add_amount(row.value, converted, amount, currency, n)
     summary.financial_by_status = list(by_status.values())
     summary.financial_by_donor = sorted(by_donor.values(), key=lambda row: (-row.value.amount, row.label))
 
 
-def _add(row: Row, r: Mapping[str, Any], converted: Any, amount: Decimal) -> None:
-    delivered = min(int(r["delivered"]), int(r["quantity"]))
-    row.pledges += 1
-    row.units += int(r["quantity"])
-    row.delivered_units += delivered
-    row.tonnes += r["weight"] * r["quantity"]
-    row.delivered_tonnes += r["weight"] * delivered
-    row.value.add(converted, amount, r["currency"])
+def _add_amount(total: Total, converted: Any, amount: Decimal, currency: str, n: int) -> None:
+    """Add the sum of ``n`` amounts in one currency: counted as ``n`` amounts (a total of none reads "—")."""
+    total.add(converted, amount, currency)
+    total.count += n - 1
+
+
+def _add(row: Row, r: Mapping[str, Any], rates: Rates, on: dt.date) -> None:
+    """Add one group's sums (:func:`summarise`) in one currency to ``row``."""
+    amount = Decimal(r["amount"] or 0)
+    row.pledges += r["n"]
+    row.units += int(r["units"] or 0)
+    row.delivered_units += int(r["delivered_units"] or 0)
+    row.tonnes += Decimal(r["tonnes"] or 0)
+    row.delivered_tonnes += Decimal(r["delivered_tonnes"] or 0)
+    _add_amount(row.value, rates.convert(amount, r["currency"], on), amount, r["currency"], r["n"])
 
 
 def _value_cells(total: Total) -> list[str]:

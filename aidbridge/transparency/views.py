@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from aidbridge.audit import log
+from aidbridge.audit.cache import cached
 from aidbridge.core import charts, clock, csvsafe
 from aidbridge.training.queries import public_aggregates
-from aidbridge.transparency.aggregates import csv_rows, summarise, training_csv_rows
+from aidbridge.transparency.aggregates import Summary, csv_rows, summarise, training_csv_rows
+
+
+def released() -> tuple[Summary, dict[str, Any]]:
+    """The released in-kind and financial summary and the public training aggregates, cached until the next
+    write. The same for every viewer: only what is released to the anonymous public is read."""
+    return cached(("transparency", get_language()), lambda: (summarise(), public_aggregates()))  # type: ignore[no-any-return]
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    summary = summarise()
+    summary, training = released()
     checkpoint = log.latest_checkpoint()
-    tonnes = lambda v: f"{v:,.1f} t"  # noqa: E731
-    training = public_aggregates()
-    seats = lambda v: ngettext("%(count)s seat", "%(count)s seats", round(v)) % {"count": f"{v:,.0f}"}  # noqa: E731
+    tonnes = lambda v: gettext("%(tonnes)s t") % {"tonnes": f"{v:,.1f}"}  # noqa: E731
+    seats = lambda v: ngettext("%(seats)s seat", "%(seats)s seats", int(v)) % {"seats": f"{v:,.0f}"}  # noqa: E731
     context = {
         "title": gettext("Transparency"),
         "training": training,
@@ -47,7 +55,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def download(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="aidbridge-transparency-{clock.today()}.csv"'
-    csvsafe.writer(response).writerows(csv_rows(summarise()))
+    csvsafe.writer(response).writerows(csv_rows(released()[0]))
     return response
 
 
@@ -55,5 +63,5 @@ def training_download(request: HttpRequest) -> HttpResponse:
     """Seats offered and trainees completed on public, disclosed courses, by donor and by month."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="aidbridge-training-{clock.today()}.csv"'
-    csvsafe.writer(response).writerows(training_csv_rows(public_aggregates()))
+    csvsafe.writer(response).writerows(training_csv_rows(released()[1]))
     return response

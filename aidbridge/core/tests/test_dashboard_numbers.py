@@ -28,12 +28,19 @@ def test_dashboard_fill_is_in_tonnes_never_units_of_different_items(world, perso
     assert not any(text.endswith("units") for text in totals)
 
 
-@pytest.mark.parametrize("name, scoped", [("coordinator", True), ("donor_de", True), ("auditor", False)])
-def test_dashboard_says_when_figures_count_only_what_the_viewer_may_see(world, personas, login, name, scoped):
+@pytest.mark.parametrize("name, pledges, requirements, values", [
+    ("coordinator", True, True, True),
+    # A donor's home counts its own pledges, all of which it sees; its backfill requests and the values of the
+    # other donors' pledges are what it may see.
+    ("donor_de", False, True, True),
+    ("auditor", False, False, False),
+])
+def test_dashboard_says_when_figures_count_only_what_the_viewer_may_see(world, personas, login, name, pledges,
+                                                                         requirements, values):
     page = login(getattr(personas, name)).get("/").content.decode()
-    assert ("Pledges you may see only." in page) is scoped
-    assert ("Requirements you may see only." in page) is scoped
-    assert ("Pledges whose value you may see only." in page) is scoped
+    assert ("Pledges you may see only." in page) is pledges
+    assert ("Requirements you may see only." in page) is requirements
+    assert ("Pledges whose value you may see only." in page) is values
 
 
 def test_dashboard_value_has_thousands_separators(world, personas, login):
