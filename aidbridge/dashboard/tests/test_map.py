@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from aidbridge.accounts.principal import principal
 from aidbridge.allocation import services as allocation
 from aidbridge.core import clock
 from aidbridge.core.charts import text_width
@@ -195,3 +196,11 @@ def test_the_shipped_world_has_the_donor_countries():
     for code, (lon, lat) in {"US": (-98, 39), "CA": (-100, 60), "JP": (138, 37), "NO": (13, 64)}.items():
         a_lon, a_lat = anchors[code]
         assert abs(a_lon - lon) < 8 and abs(a_lat - lat) < 8, code
+
+
+def test_the_map_reads_three_queries(flows, personas, django_assert_num_queries):
+    today = clock.today()
+    maps.flow_map_context(personas.coordinator, today - dt.timedelta(days=90), today)
+    principal(personas.donor_us)  # who the user is: read once per request, by the middleware on a page
+    with django_assert_num_queries(3):  # the flows, the hubs, the destinations
+        maps.flow_map_context(personas.donor_us, today - dt.timedelta(days=90), today)
