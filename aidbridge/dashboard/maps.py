@@ -445,9 +445,9 @@ def flow_map_context(user: Any, start: dt.date, end: dt.date, *, prefix: str = "
     legend = [(stroke(v), tonnes(v)) for v in (top, top / 2, top / 10)] if top else []
     title = gettext("Flows from %(start)s to %(end)s") % {
         "start": _day(start), "end": _day(end)}
-    desc = gettext("%(origins)s donor origins, %(hubs)s hubs and %(destinations)s destinations; "
-                   "%(total)s allocated in the period, of which %(withheld)s with the origin withheld. "
-                   "The table of flows lists every figure.") % {
+    desc = gettext("Donor origins: %(origins)s; hubs: %(hubs)s; destinations: %(destinations)s. Allocated in "
+                   "the period: %(total)s, of which %(withheld)s with the origin withheld. The table of flows "
+                   "lists every figure.") % {
         "origins": len(by_origin), "hubs": len(hubs), "destinations": len(by_destination),
         "total": tonnes(total), "withheld": tonnes(withheld)}
 
