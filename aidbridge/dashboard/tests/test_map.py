@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -19,6 +20,13 @@ from aidbridge.core.charts import text_width
 from aidbridge.core.tests.test_pages import assert_self_contained
 from aidbridge.dashboard import maps
 from aidbridge.pledges import services as pledges
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_flows() -> None:
+    """Each test starts without flows cached by another (whose data may have had the same stamp)."""
+    cache.clear()
+
 
 SVG = re.compile(r'<svg viewBox="0 0 (\d+) (\d+)" role="img"[^>]*class="flow-map".*?</svg>', re.S)
 NS = "{http://www.w3.org/2000/svg}"
