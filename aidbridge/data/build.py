@@ -5,15 +5,19 @@ Usage, with SOURCES a directory holding the upstream files named in ``aidbridge/
     python -m aidbridge.data.build SOURCES
 
 Only rows that Aidbridge needs are kept: current 4-digit FSC classes (no end date), and
-ISO 3166 entries that carry an alpha-2 code and a name.
+ISO 3166 entries that carry an alpha-2 code and a name. The world's country shapes keep only an ISO 3166
+alpha-2 code and a name per country, with coordinates rounded to 0.01° (about 1 km, far below what a
+1:110m shape resolves) and the points that rounding makes repeat dropped.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 
@@ -56,6 +60,41 @@ def build(source: Path) -> None:
         source / "geo/natural-earth-110m/ne_110m_admin_0_countries_EUROPE_subset.geojson",
         HERE / "ne-110m-europe.geojson",
     )
+
+    world(source / "geo/natural-earth-110m/ne_110m_admin_0_countries_full_properties.geojson",
+          {alpha3: alpha2 for alpha2, alpha3, _ in countries})
+
+
+def _ring(ring: list[list[float]]) -> list[list[float]]:
+    out: list[list[float]] = []
+    for lon, lat in ring:
+        point = [round(lon, 2), round(lat, 2)]
+        if not out or out[-1] != point:
+            out.append(point)
+    return out
+
+
+def world(source: Path, alpha2_of: dict[str, str]) -> None:
+    """``ne-110m-countries.geojson``: every Natural Earth 1:110m country, with only ``iso_a2`` and ``name`` (its
+    long name).
+
+    Natural Earth leaves ``ISO_A2`` as ``-99`` for a few countries (Norway among them); their code is then
+    looked up from ``ADM0_A3`` in ISO 3166, and left empty where there is none (Northern Cyprus, Somaliland).
+    """
+    with open(source, encoding="utf-8") as f:
+        features = json.load(f)["features"]
+    out: list[dict[str, Any]] = []
+    for feature in features:
+        props, geometry = feature["properties"], feature["geometry"]
+        code = props["ISO_A2"] if len(props["ISO_A2"]) == 2 else alpha2_of.get(props["ADM0_A3"], "")
+        polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+        shapes = [[_ring(ring) for ring in polygon] for polygon in polygons]
+        out.append({"type": "Feature", "properties": {"iso_a2": code, "name": props["NAME_LONG"]},
+                    "geometry": {"type": "MultiPolygon", "coordinates": shapes}})
+    out.sort(key=lambda f: (f["properties"]["iso_a2"], f["properties"]["name"]))
+    with open(HERE / "ne-110m-countries.geojson", "w", encoding="utf-8") as f:
+        json.dump({"type": "FeatureCollection", "features": out}, f, ensure_ascii=False, separators=(",", ":"))
+        f.write("\n")
 
 
 if __name__ == "__main__":
