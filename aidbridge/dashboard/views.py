@@ -19,7 +19,7 @@ from aidbridge.allocation.models import AllocationLine
 from aidbridge.catalogue.money import Rates, Total
 from aidbridge.core import charts, clock
 from aidbridge.core.views import AppView
-from aidbridge.dashboard import homes
+from aidbridge.dashboard import homes, maps
 from aidbridge.locations.models import Hub
 from aidbridge.pledges.models import FinancialPledge, Pledge
 from aidbridge.pledges.releasability import value_visible_q
@@ -73,7 +73,9 @@ def coordinator_context(user: Any) -> dict[str, Any]:
         return context
 
     context = homes.home_cached(user, "coordinator", compute)
-    context["flow_map"] = None  # the offline map of flows (``dashboard/_flow_map.html``) goes in this slot
+    # The offline map of flows over the map page's default period (cached on its own, per visibility).
+    _, start, end = maps.period(None)
+    context["flow_map"] = maps.flow_map_context(user, start, end, prefix="home-map")
     return context
 
 
