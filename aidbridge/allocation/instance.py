@@ -133,7 +133,7 @@ def build_instance(*, start_date: dt.date, weeks: int = 26) -> dict[str, Any]:
         req_qty[requirement_id] -= quantity
 
     used_items: set[int] = set()
-    instance_pledges = []
+    instance_pledges: list[dict[str, Any]] = []
     for pk, donor_id, origin, item_id, _quantity, available_from in pledges:
         if pledge_qty[pk] <= 0 or origin not in lead_in:
             continue
@@ -143,7 +143,7 @@ def build_instance(*, start_date: dt.date, weeks: int = 26) -> dict[str, Any]:
             "quantity": pledge_qty[pk], "available_week": max(0, week_of(available_from, start)),
         })
     destinations = {d for table in lead_out.values() for d in table}
-    instance_requirements = []
+    instance_requirements: list[dict[str, Any]] = []
     packages: dict[str, list[str]] = defaultdict(list)
     for pk, item_id, _quantity, priority, due_date, _unlocode, package in requirements:
         dest = req_dest[pk]
