@@ -65,6 +65,8 @@ bench: $(BENCH_STAMP)
 	$(PY) bench/bench_whatif.py
 	$(PY) bench/bench_training.py
 	$(PY) bench/bench_import.py
+	$(PY) bench/bench_verify.py
+	@$(PY) bench/bench_allocation_scale.py > /dev/null; [ $$? -ne 1 ] || exit 1  # status 2: no scale database, skipped
 	@$(PY) bench/bench_kiel.py > /dev/null; status=$$?; \
 	  if [ $$status -eq 2 ]; then echo "bench_kiel: the Kiel data (../shared) are absent; section skipped"; \
 	  elif [ $$status -ne 0 ]; then exit $$status; fi

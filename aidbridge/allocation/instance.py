@@ -27,7 +27,10 @@ import re
 from collections import defaultdict
 from typing import Any
 
+from django.db.models import Q
+
 from aidbridge.allocation.models import AllocationLine
+from aidbridge.catalogue.models import Item
 from aidbridge.locations.models import Hub, InboundLeadTime, OutboundLeadTime
 from aidbridge.pledges.models import Pledge
 from aidbridge.requirements.models import Requirement
@@ -69,100 +72,113 @@ def key_pk(key: str) -> int:
 
 
 def build_instance(*, start_date: dt.date, weeks: int = 26) -> dict[str, Any]:
-    """The docs/allocation.md instance (as a dict) for the database's current inputs."""
+    """The docs/allocation.md instance (as a dict) for the database's current inputs.
+
+    Linear in the data: each table is read once, as column tuples (no model instances), filtered by joins
+    rather than by lists of ids, and every lookup afterwards is a dict or set held once.
+    """
     start = monday(start_date)
-    hubs = list(Hub.objects.filter(active=True).order_by("code"))
-    hub_codes = {h.pk: h.code for h in hubs}
+    hubs = list(Hub.objects.filter(active=True).order_by("code").values_list("pk", "code", "capacity_t_per_week"))
+    hub_codes = {pk: code for pk, code, _ in hubs}
     lead_in: dict[str, dict[str, int]] = defaultdict(dict)
     cost_in: dict[str, dict[str, float]] = defaultdict(dict)
-    for row in InboundLeadTime.objects.filter(hub__in=hubs).order_by("origin_country", "hub__code"):
-        lead_in[row.origin_country][hub_codes[row.hub_id]] = row.weeks
-        if row.cost_per_t:
-            cost_in[row.origin_country][hub_codes[row.hub_id]] = float(row.cost_per_t)
+    for origin, hub_id, lead, cost in (InboundLeadTime.objects.filter(hub__active=True)
+                                       .order_by("origin_country", "hub__code")
+                                       .values_list("origin_country", "hub_id", "weeks", "cost_per_t")):
+        lead_in[origin][hub_codes[hub_id]] = lead
+        if cost:
+            cost_in[origin][hub_codes[hub_id]] = float(cost)
     lead_out: dict[str, dict[str, int]] = defaultdict(dict)
-    for out in OutboundLeadTime.objects.filter(hub__in=hubs).select_related("destination").order_by("pk"):
-        lead_out[hub_codes[out.hub_id]][out.destination.unlocode.replace(" ", "-")] = out.weeks
+    for hub_id, unlocode, lead in (OutboundLeadTime.objects.filter(hub__active=True).order_by("pk")
+                                   .values_list("hub_id", "destination__unlocode", "weeks")):
+        lead_out[hub_codes[hub_id]][unlocode.replace(" ", "-")] = lead
 
+    validated = Q(requirement__status=Requirement.Status.VALIDATED)
+    plannable = Q(pledge__status__in=PLANNABLE_PLEDGE_STATUSES)
+    # pk, item, quantity, priority, due date, destination, package
     requirements = list(
-        Requirement.objects.filter(status=Requirement.Status.VALIDATED).select_related("item", "destination")
-        .order_by("pk")
+        Requirement.objects.filter(status=Requirement.Status.VALIDATED).order_by("pk")
+        .values_list("pk", "item_id", "quantity", "priority", "due_date", "destination__unlocode", "package")
     )
+    # pk, donor, origin, item, quantity, available from
     pledges = list(
-        Pledge.objects.filter(status__in=PLANNABLE_PLEDGE_STATUSES).select_related("item").order_by("pk")
+        Pledge.objects.filter(status__in=PLANNABLE_PLEDGE_STATUSES).order_by("pk")
+        .values_list("pk", "donor_id", "origin_country", "item_id", "quantity", "available_from")
     )
-    req_by_pk = {r.pk: r for r in requirements}
-    pledge_by_pk = {p.pk: p for p in pledges}
-    pledge_qty = {p.pk: p.quantity for p in pledges}
-    req_qty = {r.pk: r.quantity for r in requirements}
-    fixed: list[dict[str, Any]] = []
-    fixed_pledges: dict[int, int] = defaultdict(int)
-    fixed_reqs: dict[int, int] = defaultdict(int)
+    req_dest = {r[0]: r[5].replace(" ", "-") for r in requirements}
+    pledge_by_pk = {p[0]: p for p in pledges}
+    pledge_qty = {p[0]: p[4] for p in pledges}
+    req_qty = {r[0]: r[2] for r in requirements}
+    fixed: list[tuple[int, dict[str, Any]]] = []
 
-    lines = AllocationLine.objects.filter(pledge__in=pledges).order_by("pk")
-    for line in lines:
-        pledge = pledge_by_pk[line.pledge_id]
-        requirement = req_by_pk.get(line.requirement_id)
-        flow = _as_fixed_flow(line, pledge, requirement, start, weeks, hub_codes, lead_in, lead_out)
-        if flow is not None and requirement is not None:
-            flow["line"] = line.pk
-            fixed.append(flow)
-            fixed_pledges[pledge.pk] += line.quantity
-            fixed_reqs[requirement.pk] += line.quantity
+    lines = (AllocationLine.objects.filter(plannable).order_by("pk")
+             .values_list("pk", "pledge_id", "requirement_id", "hub_id", "dispatch_week", "quantity",
+                          "in_transit_quantity", "delivered_quantity", "lost_quantity"))
+    for pk, pledge_id, requirement_id, hub_id, dispatch_week, quantity, moving, delivered, lost in lines.iterator():
+        pledge = pledge_by_pk[pledge_id]
+        dest = req_dest.get(requirement_id)
+        flow = None
+        if dest is not None and not (moving or delivered or lost):
+            flow = _as_fixed_flow(pledge, requirement_id, dest, hub_id, dispatch_week, quantity, start, weeks,
+                                  hub_codes, lead_in, lead_out)
+        if flow is not None:
+            fixed.append((pk, flow))
         else:
-            pledge_qty[pledge.pk] -= line.quantity
-            if requirement is not None:
-                req_qty[requirement.pk] -= line.quantity
+            pledge_qty[pledge_id] -= quantity
+            if dest is not None:
+                req_qty[requirement_id] -= quantity
     # Requirements filled by pledges no longer plannable (delivered, withdrawn) are netted off too.
-    for line in AllocationLine.objects.filter(requirement__in=requirements).exclude(pledge__in=pledges):
-        req_qty[line.requirement_id] -= line.quantity
+    for requirement_id, quantity in (AllocationLine.objects.filter(validated).exclude(plannable).order_by()
+                                     .values_list("requirement_id", "quantity").iterator()):
+        req_qty[requirement_id] -= quantity
 
     used_items: set[int] = set()
-    instance_pledges = []
-    for p in pledges:
-        if pledge_qty[p.pk] <= 0 or p.origin_country not in lead_in:
+    instance_pledges: list[dict[str, Any]] = []
+    for pk, donor_id, origin, item_id, _quantity, available_from in pledges:
+        if pledge_qty[pk] <= 0 or origin not in lead_in:
             continue
-        used_items.add(p.item_id)
+        used_items.add(item_id)
         instance_pledges.append({
-            "id": pledge_key(p.pk), "donor": str(p.donor_id), "origin": p.origin_country, "item": p.item.code,
-            "quantity": pledge_qty[p.pk], "available_week": max(0, week_of(p.available_from, start)),
+            "id": pledge_key(pk), "donor": str(donor_id), "origin": origin, "item": item_id,
+            "quantity": pledge_qty[pk], "available_week": max(0, week_of(available_from, start)),
         })
     destinations = {d for table in lead_out.values() for d in table}
-    instance_requirements = []
+    instance_requirements: list[dict[str, Any]] = []
     packages: dict[str, list[str]] = defaultdict(list)
-    for r in requirements:
-        dest = r.destination.unlocode.replace(" ", "-")
-        if req_qty[r.pk] <= 0 or dest not in destinations:
+    for pk, item_id, _quantity, priority, due_date, _unlocode, package in requirements:
+        dest = req_dest[pk]
+        if req_qty[pk] <= 0 or dest not in destinations:
             continue
-        used_items.add(r.item_id)
+        used_items.add(item_id)
         instance_requirements.append({
-            "id": requirement_key(r.pk), "item": r.item.code, "quantity": req_qty[r.pk],
+            "id": requirement_key(pk), "item": item_id, "quantity": req_qty[pk],
             # Overdue requirements are planned as due now: the earliest delivery is what matters for them.
-            "priority": int(r.priority), "due_week": max(0, week_of(r.due_date, start)), "destination": dest,
+            "priority": int(priority), "due_week": max(0, week_of(due_date, start)), "destination": dest,
         })
-        if r.package:
-            packages[r.package].append(requirement_key(r.pk))
-    items = {p.item for p in pledges if p.item_id in used_items} | {r.item for r in requirements
-                                                                   if r.item_id in used_items}
+        if package:
+            packages[package].append(requirement_key(pk))
+    items = {pk: (code, weight) for pk, code, weight in
+             Item.objects.filter(pk__in=used_items).values_list("pk", "code", "weight_t")}
+    for row in (*instance_pledges, *instance_requirements):
+        row["item"] = items[row["item"]][0]
     reachable_hubs = {h for table in lead_in.values() for h in table} & set(lead_out)
-    kept_hubs = [h for h in hubs if h.code in reachable_hubs]
-    kept = {h.code for h in kept_hubs}
+    kept_hubs = [(pk, code, capacity) for pk, code, capacity in hubs if code in reachable_hubs]
+    kept = {code for _, code, _ in kept_hubs}
     planned_pledges = {p["id"] for p in instance_pledges}
     planned_requirements = {r["id"] for r in instance_requirements}
     fixed_flows, fixed_lines = [], set()
-    for f in fixed:
-        line_pk = f.pop("line")
+    for line_pk, f in fixed:
         if f["pledge"] in planned_pledges and f["requirement"] in planned_requirements:
             fixed_flows.append(f)
             fixed_lines.add(line_pk)
     # Every other allocation line dispatching through a hub in the horizon (goods already moving, pledges
     # delivered or no longer plannable) still takes that hub-week's capacity, as the allocate service counts it.
     reserved: dict[str, dict[str, float]] = defaultdict(dict)
-    others = (AllocationLine.objects.filter(hub__in=kept_hubs, dispatch_week__gte=start,
+    others = (AllocationLine.objects.filter(hub_id__in=[pk for pk, _, _ in kept_hubs], dispatch_week__gte=start,
                                             dispatch_week__lt=week_start(start, weeks))
-              .exclude(pk__in=fixed_lines).values_list("hub_id", "dispatch_week", "quantity", "pledge__item__weight_t")
-              .order_by("pk"))
-    for hub_id, dispatch_week, quantity, weight_t in others:
-        if dispatch_week is None:  # pragma: no cover - the filter on dispatch_week excludes lines without one
+              .values_list("pk", "hub_id", "dispatch_week", "quantity", "pledge__item__weight_t").order_by("pk"))
+    for pk, hub_id, dispatch_week, quantity, weight_t in others.iterator():
+        if pk in fixed_lines or dispatch_week is None:
             continue
         by_week = reserved[hub_codes[hub_id]]
         key = str(week_of(dispatch_week, start))
@@ -171,8 +187,8 @@ def build_instance(*, start_date: dt.date, weeks: int = 26) -> dict[str, Any]:
         "schema": "aidbridge.allocation-instance/1",
         "weeks": weeks,
         "start_date": start.isoformat(),
-        "items": [{"id": i.code, "weight_t": float(i.weight_t)} for i in sorted(items, key=lambda i: i.code)],
-        "hubs": [{"id": h.code, "capacity_t_per_week": float(h.capacity_t_per_week)} for h in kept_hubs],
+        "items": [{"id": code, "weight_t": float(weight)} for code, weight in sorted(items.values())],
+        "hubs": [{"id": code, "capacity_t_per_week": float(capacity)} for _, code, capacity in kept_hubs],
         "lead_in_weeks": {o: {h: w for h, w in t.items() if h in kept} for o, t in sorted(lead_in.items())},
         "lead_out_weeks": {h: t for h, t in sorted(lead_out.items()) if h in kept},
         "cost_in_per_t": {o: {h: c for h, c in t.items() if h in kept} for o, t in sorted(cost_in.items())},
@@ -187,23 +203,23 @@ def build_instance(*, start_date: dt.date, weeks: int = 26) -> dict[str, Any]:
 
 
 def _as_fixed_flow(
-    line: AllocationLine, pledge: Pledge, requirement: Requirement | None, start: dt.date, weeks: int,
-    hub_codes: dict[int, str], lead_in: dict[str, dict[str, int]], lead_out: dict[str, dict[str, int]],
+    pledge: tuple[Any, ...], requirement_id: int, dest: str, hub_id: int, dispatch_week: dt.date | None,
+    quantity: int, start: dt.date, weeks: int, hub_codes: dict[int, str], lead_in: dict[str, dict[str, int]],
+    lead_out: dict[str, dict[str, int]],
 ) -> dict[str, Any] | None:
-    if requirement is None or line.moved or line.dispatch_week is None:
+    """An approved line not yet moving, as a fixed flow of the instance; ``None`` when it cannot be one."""
+    pledge_pk, _donor, origin, _item, _quantity, available_from = pledge
+    hub = hub_codes.get(hub_id)
+    if dispatch_week is None or hub is None or hub not in lead_in.get(origin, {}) or dest not in lead_out.get(hub, {}):
         return None
-    hub = hub_codes.get(line.hub_id)
-    dest = requirement.destination.unlocode.replace(" ", "-")
-    if hub is None or hub not in lead_in.get(pledge.origin_country, {}) or dest not in lead_out.get(hub, {}):
-        return None
-    ship = max(0, week_of(pledge.available_from, start))
-    dispatch = week_of(line.dispatch_week, start)
-    if dispatch < 0 or ship + lead_in[pledge.origin_country][hub] > dispatch:
+    ship = max(0, week_of(available_from, start))
+    dispatch = week_of(dispatch_week, start)
+    if dispatch < 0 or ship + lead_in[origin][hub] > dispatch:
         return None
     if dispatch + lead_out[hub][dest] > weeks - 1:
         return None
-    return {"pledge": pledge_key(pledge.pk), "requirement": requirement_key(requirement.pk), "hub": hub,
-            "ship_week": ship, "dispatch_week": dispatch, "quantity": line.quantity}
+    return {"pledge": pledge_key(pledge_pk), "requirement": requirement_key(requirement_id), "hub": hub,
+            "ship_week": ship, "dispatch_week": dispatch, "quantity": quantity}
 
 
 def fingerprint(instance: dict[str, Any]) -> str:

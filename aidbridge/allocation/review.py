@@ -211,8 +211,11 @@ def priority_fill(instance: dict[str, Any], plan: dict[str, Any] | None,
     planned_points, greedy_points = _points(instance, _flows(plan)), _points(instance, _flows(greedy))
     values = {str(k): float(v) for k, v in instance.get("priority_value", {}).items()}
     rows = []
+    by_priority: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r in instance.get("requirements", []):
+        by_priority[int(r["priority"])].append(r)
     for priority, label in PRIORITY_LABELS.items():
-        reqs = [r for r in instance.get("requirements", []) if int(r["priority"]) == priority]
+        reqs = by_priority[priority]
         rows.append(PriorityFill(
             priority, label, len(reqs), values.get(str(priority), 0.0), sum(r["quantity"] for r in reqs),
             sum(min(planned[r["id"]], r["quantity"]) for r in reqs),
@@ -228,10 +231,10 @@ def requirement_fills(instance: dict[str, Any], plan: dict[str, Any] | None,
     planned = _sum_by(_flows(plan), "requirement")
     by_greedy = _sum_by(_flows(greedy), "requirement")
     lead_out = instance.get("lead_out_weeks", {})
+    destination = {r["id"]: r["destination"] for r in instance.get("requirements", [])}  # indexed once
     arrival: dict[str, int] = {}
     for f in _flows(plan):
-        dest = next((r["destination"] for r in instance["requirements"] if r["id"] == f["requirement"]), None)
-        weeks = lead_out.get(f["hub"], {}).get(dest, 0)
+        weeks = lead_out.get(f["hub"], {}).get(destination.get(f["requirement"]), 0)
         arrival[f["requirement"]] = max(arrival.get(f["requirement"], -1), f["dispatch_week"] + weeks)
     rows = [
         RequirementFill(

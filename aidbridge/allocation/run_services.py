@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter
 from typing import Any
 
-from django.db import transaction
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.utils.formats import date_format
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from aidbridge.accounts.principal import principal
 from aidbridge.allocation import services as allocation
 from aidbridge.allocation.instance import build_instance, fingerprint, key_pk, monday, week_start
 from aidbridge.allocation.models import AllocationRun
+from aidbridge.audit.models import AuditChainHead
 from aidbridge.audit.services import record_event, snapshot
 from aidbridge.audit.tasks import checkpoint_log
 from aidbridge.core import clock
@@ -128,19 +131,47 @@ def input_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return changes
 
 
-def stale_reasons(run: AllocationRun) -> list[str]:
+def _input_reasons(run: AllocationRun) -> list[str]:
+    since = run.started_at or run.created_at
+    current = build_instance(start_date=run.start_date, weeks=run.weeks)
+    if fingerprint(current) == run.inputs_fingerprint:
+        return []
+    changes = input_changes(run.instance or {}, current) or [_("the planning inputs differ")]
+    return [_("The inputs changed since this run started at %(since)s UTC: %(changes)s.")
+            % {"since": date_format(since, "d M Y H:i"), "changes": "; ".join(changes)}]
+
+
+def _cached_input_reasons(run: AllocationRun) -> list[str]:
+    """:func:`_input_reasons`, remembered until the next audited write.
+
+    Every change to a planning input is a service write, and every service write appends an audit event, so
+    the chain head (position and hash) names the state of the inputs: while it stays put, the answer does.
+    Rebuilding the instance costs seconds at scale, and the run page asks on every view.
+    """
+    head = AuditChainHead.objects.filter(pk=1).values_list("seq", "hash").first()
+    if head is None:
+        return _input_reasons(run)
+    key = "allocation:stale:" + hashlib.sha256(
+        f"{connection.settings_dict['NAME']}|{get_language()}|{run.pk}|{run.inputs_fingerprint}|{head[0]}|{head[1]}".encode()
+    ).hexdigest()
+    reasons = cache.get(key)
+    if reasons is None:
+        reasons = _input_reasons(run)
+        cache.set(key, reasons, STALE_CACHE_SECONDS)
+    return list(reasons)
+
+
+STALE_CACHE_SECONDS = 3600
+
+
+def stale_reasons(run: AllocationRun, *, fresh: bool = False) -> list[str]:
     """Why a finished run's plan no longer fits the database, in plain words; empty while it can be approved.
 
     A plan is stale when its inputs (pledges, requirements, hubs, lead times, allocations) changed after the
-    run read them, or when some of its dispatch weeks have already passed.
+    run read them, or when some of its dispatch weeks have already passed. Pages may use the answer remembered
+    for the current audit chain head; ``fresh`` (approval) always rebuilds the instance.
     """
-    reasons = []
-    since = run.started_at or run.created_at
-    current = build_instance(start_date=run.start_date, weeks=run.weeks)
-    if fingerprint(current) != run.inputs_fingerprint:
-        changes = input_changes(run.instance or {}, current) or [_("the planning inputs differ")]
-        reasons.append(_("The inputs changed since this run started at %(since)s UTC: %(changes)s.")
-                       % {"since": date_format(since, "d M Y H:i"), "changes": "; ".join(changes)})
+    reasons = _input_reasons(run) if fresh else _cached_input_reasons(run)
     this_week = monday(clock.today())
     past = [f for f in _new_flows(run) if week_start(run.start_date, int(f["dispatch_week"])) < this_week]
     if past:
@@ -177,7 +208,7 @@ def approve_run(*, actor: Any, run: AllocationRun) -> list[Any]:
     requirements = {
         r.pk: r for r in Requirement.objects.select_for_update().filter(pk__in=requirement_ids).order_by("pk")
     }
-    reasons = stale_reasons(run)
+    reasons = stale_reasons(run, fresh=True)
     if reasons:
         raise Conflict(_("%(run)s is stale: %(reasons)s Start a new run to plan with the current inputs.")
                        % {"run": run, "reasons": " ".join(reasons)}, field="run")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -72,6 +75,34 @@ def _get_run(request: HttpRequest, pk: int) -> AllocationRun:
     return get_object_or_404(AllocationRun.objects.for_user(request.user).select_related("started_by"), pk=pk)
 
 
+RUN_ROWS_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class RowsPage:
+    """One page of a run's requirement or pledge rows, with the links to the others (htmx swaps the section)."""
+
+    page: Page[Any]
+    section: str  # the id of the section the links replace
+    first: str
+    previous: str
+    next: str
+    last: str
+
+
+def _rows_page(request: HttpRequest, rows: list[Any], param: str, section: str) -> RowsPage:
+    page = Paginator(rows, RUN_ROWS_PER_PAGE).get_page(request.GET.get(param))
+
+    def url(number: int) -> str:
+        query = request.GET.copy()
+        query[param] = str(number)
+        return f"?{query.urlencode()}#{section}"
+
+    return RowsPage(page, section, url(1), url(page.previous_page_number() if page.has_previous() else 1),
+                    url(page.next_page_number() if page.has_next() else page.paginator.num_pages),
+                    url(page.paginator.num_pages))
+
+
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = _get_run(request, pk)
@@ -83,10 +114,15 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if run.instance and run.plan:
         donors = {str(o.pk): o.name for o in Organisation.objects.filter(kind=Organisation.Kind.DONOR)}
+        # A run at scale plans tens of thousands of rows: the page shows them a hundred at a time.
+        requirement_page = _rows_page(request, review.requirement_fills(run.instance, run.plan, run.greedy_plan),
+                                      "requirements_page", "run-requirements")
+        pledge_page = _rows_page(request, review.pledge_uses(run.instance, run.plan, run.greedy_plan, donors),
+                                 "pledges_page", "run-pledges")
         context.update(
             priority_fill=review.priority_fill(run.instance, run.plan, run.greedy_plan),
-            requirement_fills=review.requirement_fills(run.instance, run.plan, run.greedy_plan),
-            pledge_uses=review.pledge_uses(run.instance, run.plan, run.greedy_plan, donors),
+            requirement_page=requirement_page, requirement_fills=requirement_page.page,
+            pledge_page=pledge_page, pledge_uses=pledge_page.page,
             hub_loads=review.hub_loads(run.instance, run.plan, run.greedy_plan),
             overloaded=review.overloaded(run.instance, run.plan),
             priority_values=sorted(run.instance.get("priority_value", {}).items()),

@@ -1,8 +1,11 @@
-"""An in-process task worker for the embedded default.
+"""The task worker that ``aidbridge serve`` starts beside the web server.
 
-``aidbridge serve`` starts one so a single process on a laptop runs allocation runs and imports with no
-broker and nothing else to start. Larger deployments run ``aidbridge db_worker`` processes instead (as many
-as needed, on as many machines): they all claim work from the same database table.
+Background tasks (allocation runs, imports, checkpoints) never run in a web server's process: a run at scale
+holds its instance and plan in memory for a minute, which would grow every web process and slow its pages.
+``aidbridge serve`` (one process or several) therefore starts ``aidbridge db_worker`` as a separate child
+process, and stops it when the server stops, so a laptop still needs one command and no broker. Larger
+deployments pass ``--no-worker`` and run ``aidbridge db_worker`` processes themselves (as many as needed, on as
+many machines): they all claim work from the same database table.
 
 Apps that keep work recurring (the audit app's periodic checkpoints) register a start hook with
 :func:`on_worker_start` in their ``AppConfig.ready``; every worker, in-process or ``db_worker``, runs the hooks
@@ -13,8 +16,10 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
@@ -37,21 +42,45 @@ def run_start_hooks() -> None:
             logger.exception("A task-worker start hook failed: %s", getattr(hook, "__qualname__", hook))
 
 
-def start_background_worker(*, interval: float = 1.0) -> threading.Thread:
-    from django_tasks_db.management.commands.db_worker import Worker
+STOP_SECONDS = 10.0
 
-    worker = Worker(
-        queue_names=["default"], interval=interval, batch=False, backend_name="default", startup_delay=False,
-        max_tasks=None, worker_id=f"serve-{os.getpid()}", excluded_queue_names=[],
-    )
 
-    def run() -> None:
-        try:
-            run_start_hooks()
-            worker.run()
-        except Exception:  # keep serving pages even if the worker dies; the log says why
-            logger.exception("The in-process task worker stopped")
+class WorkerProcess:
+    """``aidbridge db_worker`` running as a child process (the start hooks run there, as it starts)."""
 
-    thread = threading.Thread(target=run, name="aidbridge-task-worker", daemon=True)
-    thread.start()
-    return thread
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self, timeout: float = STOP_SECONDS) -> int | None:
+        """Ask the worker to stop (it finishes a short task first), and kill it if it has not within ``timeout``
+        seconds. Returns its exit status."""
+        if self.process.poll() is None:
+            self.process.terminate()  # SIGTERM: django-tasks-db's worker stops after its current task
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                logger.warning("The task worker (pid %s) did not stop within %.0f s; killing it", self.pid, timeout)
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+def start_background_worker(*, interval: float = 1.0) -> WorkerProcess:
+    """Start ``python -m aidbridge db_worker`` as a child process with this process's settings (environment).
+
+    The child imports the same ``aidbridge`` as this process (its directory goes first on ``PYTHONPATH``), and
+    runs in a session of its own: Ctrl+C in the terminal reaches the server, which then stops the worker once.
+    """
+    env = os.environ.copy()
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[2]),
+                                                      env.get("PYTHONPATH")]))
+    command = [sys.executable, "-m", "aidbridge", "db_worker", "--interval", str(interval), "--no-startup-delay",
+               "--worker-id", f"serve-{os.getpid()}", "--verbosity", "0"]
+    if os.name == "nt":  # pragma: no cover - Windows keeps Ctrl+C from the worker with a process group instead
+        return WorkerProcess(subprocess.Popen(command, env=env,
+                                              creationflags=subprocess.CREATE_NEW_PROCESS_GROUP))  # type: ignore[attr-defined]
+    return WorkerProcess(subprocess.Popen(command, env=env, start_new_session=True))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import close_old_connections, connection
+from django.test.utils import CaptureQueriesContext
 
 from aidbridge.audit.models import AuditEvent
-from aidbridge.audit.verify import verify_chain
+from aidbridge.audit.services import chain_hash, event_payload
+from aidbridge.audit.verify import _COLUMNS, _event_hash, verify_chain
 from aidbridge.conftest import requires_postgres
 
 TABLE = AuditEvent._meta.db_table
@@ -24,7 +27,29 @@ def _sql(statement: str, params: list) -> None:
 def test_an_untouched_chain_verifies(world):
     out = StringIO()
     call_command("audit", "verify", stdout=out)
-    assert out.getvalue().strip() == f"{AuditEvent.objects.count()} events verified"
+    assert re.fullmatch(rf"{AuditEvent.objects.count()} events verified \(\d+\.\d s, [\d,]+ events/s\)",
+                        out.getvalue().strip())
+
+
+def test_the_walk_recomputes_the_hash_each_event_was_written_with(world):
+    for event in AuditEvent.objects.order_by("seq"):
+        row = AuditEvent.objects.values_list(*_COLUMNS).get(pk=event.pk)
+        assert _event_hash(event.prev_hash, *row[:11]) == chain_hash(event.prev_hash, event_payload(event))
+
+
+def test_the_walk_holds_one_batch_at_a_time(world):
+    """Memory is bounded by the batch: the events are read in LIMITed keyset pages, never all at once (not even
+    their hashes), and a later batch's tampering is still found."""
+    total = AuditEvent.objects.count()
+    assert total > 10
+    with CaptureQueriesContext(connection) as queries:
+        assert verify_chain(batch=3).ok
+    reads = [q["sql"] for q in queries if TABLE in q["sql"]]
+    assert len(reads) == -(-total // 3) + 1  # every full or partial page, then the empty one that ends the walk
+    assert all("LIMIT 3" in sql for sql in reads)
+    _sql(f"UPDATE {TABLE} SET object_repr = %s WHERE seq = %s", ["forged", total - 1])
+    report = verify_chain(batch=3)
+    assert (report.finding.seq, report.finding.kind, report.verified) == (total - 1, "edited", total - 2)
 
 
 def test_an_edited_event_is_named(world):

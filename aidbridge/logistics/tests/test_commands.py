@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from aidbridge.audit.models import AuditEvent
 from aidbridge.logistics import services
 from aidbridge.logistics.models import StockMovement
 from aidbridge.logistics.tests.conftest import only_line
@@ -36,7 +38,24 @@ def delivered(personas, at_hub):
 def test_ledger_verify_passes_on_a_consistent_database(world, personas, delivered):
     services.adjust_stock(actor=personas.hub_pl, hub=world.hub, item=world.other_item, quantity=40, reason="count")
     out, _ = run("ledger", "verify")
-    assert out.strip() == "2 hubs, 2 items, 2 shipments verified"
+    events = AuditEvent.objects.filter(object_type__in=["logistics.stockmovement", "allocation.allocationline"]).count()
+    events += AuditEvent.objects.filter(action="shipment.receive").count()
+    assert re.fullmatch(rf"2 hubs, 2 items, 2 shipments verified against {events} audit events "
+                        r"\(\d+\.\d s, [\d,]+ events/s\)", out.strip())
+
+
+def test_ledger_verify_streams_its_rows(world, personas, delivered, monkeypatch):
+    """The tables and the log are read through chunked cursors (the chunk is patched small), not loaded whole, and
+    a change behind the application's back is still named."""
+    from aidbridge.logistics import invariants
+
+    monkeypatch.setattr(invariants, "CHUNK", 1)
+    assert invariants.verify().ok
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {StockMovement._meta.db_table} SET quantity = quantity + 1 WHERE id = %s",
+                       [StockMovement.objects.order_by("pk").values_list("pk", flat=True).first()])
+    report = invariants.verify()
+    assert any("was edited: quantity" in v for v in report.violations), report.violations
 
 
 def test_ledger_verify_names_a_movement_changed_behind_the_applications_back(world, delivered):

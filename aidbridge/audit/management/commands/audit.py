@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from aidbridge.audit.verify import verify_chain, verify_checkpoints
+from aidbridge.audit.verify import Report, verify_chain, verify_checkpoints
 
 
 class Command(BaseCommand):
@@ -33,6 +33,11 @@ class Command(BaseCommand):
             finding = verify_checkpoints(checkpoints)
             if finding is not None:
                 raise CommandError(f"Audit trail does not extend the checkpoints: {finding.message}")
-            self.stdout.write(f"{report.verified} events verified; the trail extends {len(checkpoints)} checkpoint(s)")
+            self.stdout.write(f"{report.verified} events verified ({_rate(report)}); the trail extends "
+                              f"{len(checkpoints)} checkpoint(s)")
             return
-        self.stdout.write(f"{report.verified} events verified")
+        self.stdout.write(f"{report.verified} events verified ({_rate(report)})")
+
+
+def _rate(report: Report) -> str:
+    return f"{report.seconds:.1f} s, {report.per_second:,.0f} events/s"

@@ -59,7 +59,7 @@ class Command(BaseCommand):
             return
         call_command("collectstatic", interactive=False, verbosity=0)
         run_server(host=options["host"], port=options["port"], threads=options["threads"], stdout=self.stdout,
-                   worker=not options["no_worker"])
+                   worker=not options["no_worker"], workers=options["workers"])
 
     def _reset(self) -> None:
         connection = connections["default"]

@@ -1,0 +1,157 @@
+"""Verification benchmark: ``aidbridge audit verify`` over a generated hash chain, on SQLite and PostgreSQL.
+
+Run from the repository root: ``python bench/bench_verify.py [--events N] [--postgres URL]``. Writes its section of
+docs/benchmarks.md.
+
+Each database is measured in a child process of its own (Django's settings are per process). The child migrates
+a fresh database (SQLite in a temporary directory; on PostgreSQL the database named by ``--postgres``, or by
+``AIDBRIDGE_BENCH_POSTGRES``, is dropped and created again), writes ``N`` audit events in bulk with valid hashes
+(each with ``before``/``after`` snapshots the size of a pledge's), then walks the chain as ``aidbridge audit
+verify`` does and reports events per second and the process's peak resident set before and after the walk: the
+walk streams in keyset batches, so its memory does not grow with ``N``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+EVENTS = 200_000
+WRITE_BATCH = 5_000
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def _payloads(i: int, base: dt.datetime) -> dict[str, Any]:
+    """Event ``i`` of the generated trail: a pledge-sized change, as the services record one."""
+    before = {"id": i, "status": "committed", "quantity": 100 + i % 900, "item_id": 1 + i % 40,
+              "donor_id": 1 + i % 12, "available_from": "2026-03-02", "origin_country": "DE",
+              "notes": "", "releasability": "coalition", "created_at": base.isoformat()}
+    return {
+        "created_at": base + dt.timedelta(seconds=i), "actor_id": None, "actor_name": "bench",
+        "action": "pledge.update", "object_type": "pledges.pledge", "object_id": str(i),
+        "object_repr": f"PLG-{i:05d}", "before": before, "after": {**before, "status": "allocated"},
+        "request_id": f"req-{i:08d}", "client_request_id": "",
+    }
+
+
+def generate(events: int) -> None:
+    """``events`` audit events with a valid chain and head, written in bulk (not through ``record_event``)."""
+    from aidbridge.audit.models import AuditChainHead, AuditEvent
+    from aidbridge.audit.services import GENESIS_HASH, chain_hash
+
+    base = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    prev = GENESIS_HASH
+    for first in range(1, events + 1, WRITE_BATCH):
+        rows = []
+        for seq in range(first, min(first + WRITE_BATCH, events + 1)):
+            fields = _payloads(seq, base)
+            payload = {k: v for k, v in fields.items() if k != "client_request_id"}
+            payload["created_at"] = fields["created_at"].isoformat()
+            digest = chain_hash(prev, payload)
+            rows.append(AuditEvent(seq=seq, prev_hash=prev, hash=digest, **fields))
+            prev = digest
+        AuditEvent.objects.bulk_create(rows)
+    AuditChainHead.objects.update_or_create(pk=1, defaults={"seq": events, "hash": prev})
+
+
+def child(events: int) -> dict[str, Any]:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aidbridge.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    t = time.perf_counter()
+    generate(events)
+    written = time.perf_counter() - t
+    from aidbridge.audit.verify import verify_chain
+
+    before = peak_mb()
+    report = verify_chain()
+    assert report.ok, report.finding
+    return {"vendor": connection.vendor, "events": report.verified, "seconds": report.seconds,
+            "rate": report.per_second, "written": written, "rss_before": before, "rss_after": peak_mb()}
+
+
+def _recreate(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def measure(events: int, url: str | None) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "AIDBRIDGE_VAR_DIR": tmp, "PYTHONPATH": str(ROOT)}
+        env.pop("AIDBRIDGE_DATABASE_URL", None)
+        if url:
+            _recreate(url)
+            env["AIDBRIDGE_DATABASE_URL"] = url
+        out = subprocess.run([sys.executable, __file__, "--child", "--events", str(events)], env=env, cwd=ROOT,
+                             check=True, capture_output=True, text=True).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def run(events: int, postgres: str | None) -> str:
+    from bench.report import machine_lines
+
+    results = [measure(events, None)]
+    if postgres:
+        results.append(measure(events, postgres))
+    out = ["## Audit chain verification", "", *machine_lines(), "",
+           f"`aidbridge audit verify` over a generated trail of {events:,} events (pledge-sized `before`/`after` "
+           "snapshots, valid hashes, written in bulk). The walk reads the events in keyset batches of 5,000 as "
+           "column tuples and re-computes each SHA-256 link; peak memory is the process's resident set before and "
+           "after the walk.", "",
+           "| database | events | walk s | events/s | peak RSS before walk | peak RSS after walk | bulk write s |",
+           "|---|---|---|---|---|---|---|"]
+    for r in results:
+        out.append(f"| {r['vendor']} | {r['events']:,} | {r['seconds']:.1f} | {r['rate']:,.0f} | "
+                   f"{r['rss_before']:.0f} MB | {r['rss_after']:.0f} MB | {r['written']:.1f} |")
+    if not postgres:
+        out += ["", "PostgreSQL was not measured: pass `--postgres postgresql://…/<database>` or set "
+                "`AIDBRIDGE_BENCH_POSTGRES` (the database is dropped and created again)."]
+    return "\n".join(out) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=EVENTS)
+    parser.add_argument("--postgres", default=os.environ.get("AIDBRIDGE_BENCH_POSTGRES"),
+                        help="PostgreSQL URL of a scratch database (dropped and re-created).")
+    parser.add_argument("--no-write", action="store_true", help="Print the section; leave docs/benchmarks.md alone.")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.events)))
+        return 0
+    text = run(args.events, args.postgres)
+    print(text)
+    if not args.no_write:
+        from bench.report import write_section
+
+        write_section("verify", text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
