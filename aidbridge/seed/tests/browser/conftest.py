@@ -97,6 +97,26 @@ class Journey:
         self.context.close()
 
 
+# axe leaves the contrast of SVG text undecided ("incomplete"): it cannot tell what lies behind it. Chart text sits
+# on the card, so this measures it against the first opaque background of an ancestor (WCAG 2.x formula).
+SVG_TEXT_CONTRAST = """() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92
+    : Math.pow((v + 0.055) / 1.055, 2.4); }).reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const background = (el) => {
+    for (let e = el.parentElement; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  return [...document.querySelectorAll("figure svg text")].map((t) => {
+    const a = lum(rgb(getComputedStyle(t).fill)), b = lum(background(t.closest("figure")));
+    return {text: t.textContent.trim(), ratio: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)};
+  }).filter((t) => t.text && t.ratio < 4.5);
+}"""
+
+
 def assert_accessible(page: Any) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
@@ -105,6 +125,8 @@ def assert_accessible(page: Any) -> None:
     lines = [f"{v['id']} ({v['impact']}): {v['help']} — {', '.join(str(n['target']) for n in v['nodes'][:5])}"
              for v in violations]
     assert not violations, f"axe found {len(violations)} violation(s) on {page.url}:\n" + "\n".join(lines)
+    faint = page.evaluate(SVG_TEXT_CONTRAST)
+    assert not faint, f"chart text below 4.5:1 on {page.url}: {faint[:5]}"
 
 
 @pytest.fixture

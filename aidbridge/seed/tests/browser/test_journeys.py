@@ -250,3 +250,25 @@ def test_coordinator_runs_the_largest_donor_withdraws_scenario(journey, world, p
     assert run.status == "done"
     main = page.locator("main").inner_text()
     assert world.requirement.reference in main and "Backfill list" in main
+
+
+def test_charts_read_as_text_and_open_as_tables(journey, world, personas, allocate_line):
+    allocate_line(10)
+    j = journey("charts")
+    page = j.page
+    j.goto("/transparency/")
+    j.see("transparency")
+    j.login(personas.coordinator)
+    j.see("dashboard")
+    figure = page.locator("figure.chart", has=page.locator('svg[aria-label="Fill by priority"]'))
+    assert figure.locator("svg > title").first.text_content() == "Fill by priority"
+    assert "P1 critical" in figure.locator("svg > desc").text_content()
+    summary = figure.locator("details.chart-table > summary")
+    summary.focus()
+    page.keyboard.press("Enter")  # a disclosure opens from the keyboard
+    table = figure.locator("details.chart-table table")
+    table.wait_for()
+    j.see("dashboard-table-open")
+    first = table.locator("tbody tr").first
+    assert first.locator("th").inner_text() == "P1 critical"
+    assert first.locator("td").last.inner_text() == figure.locator("svg text.c-value").first.text_content()
