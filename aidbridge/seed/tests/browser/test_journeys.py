@@ -247,8 +247,10 @@ def test_coordinator_runs_the_largest_donor_withdraws_scenario(journey, world, p
     page.get_by_text("The figures as a table").wait_for()
     j.see("result")
     run.refresh_from_db()
-    assert run.status == "done"
+    # Without Germany's 50 committed generators, 50 of the 80 the P1 requirement needs remain: 37.5% lost.
+    assert (run.status, run.loss_share, run.time_to_survive_week) == ("done", pytest.approx(0.375), 4)
     main = page.locator("main").inner_text()
+    assert "37.5%" in main and "Week 4" in main
     assert world.requirement.reference in main and "Backfill list" in main
 
 
