@@ -274,3 +274,7 @@ def test_charts_read_as_text_and_open_as_tables(journey, world, personas, alloca
     first = table.locator("tbody tr").first
     assert first.locator("th").inner_text() == "P1 critical"
     assert first.locator("td").last.inner_text() == figure.locator("svg text.c-value").first.text_content()
+    # Inline start forms (seat plans, what-if sweeps) name their help text for their fields' aria-describedby.
+    for path in ("/training/seat-plans/", "/whatif/"):
+        j.goto(path)
+        j.see(path.strip("/").replace("/", "-"))
