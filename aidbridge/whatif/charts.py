@@ -36,6 +36,7 @@ class Point:
     y: float
     value: float
     title: str
+    week: int = 0  # the index of its week in ``LineChart.week_labels``
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,14 @@ class LineChart:
     x_title: str
     x_title_x: float
     x_title_y: float
+    week_labels: tuple[str, ...] = ()
+
+    @property
+    def table(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The chart's numbers by week: (week label, each series' value as drawn in its point's title, or "—")."""
+        by_week = [{p.week: percent(p.value) for p in s.points} for s in self.series]
+        return tuple((label, tuple(values.get(i, "—") for values in by_week))
+                     for i, label in enumerate(self.week_labels))
 
     @property
     def tick_end(self) -> float:
@@ -126,7 +135,7 @@ def coverage_lines(
             x, y = x_of(i), y_of(float(v))
             parts.append(f"{'M' if pen_up else 'L'}{x} {y}")
             pen_up = False
-            points.append(Point(x, y, float(v), f"{name}, {labels[i]}: {percent(v)}"))
+            points.append(Point(x, y, float(v), f"{name}, {labels[i]}: {percent(v)}", i))
         out.append(Series(name, index, " ".join(parts), tuple(points)))
     step = max(1, ceil(n / max_x_ticks)) if n else 1
     x_ticks = tuple(Tick(x_of(i), labels[i]) for i in range(0, n, step))
@@ -140,6 +149,7 @@ def coverage_lines(
         else "",
         marker_x=marker_x, marker_label=marker_label, y_label_x=left - 6, x_label_y=bottom + 16,
         x_title=x_title, x_title_x=round((left + right) / 2, 2), x_title_y=float(height - 6),
+        week_labels=tuple(labels),
     )
 
 
