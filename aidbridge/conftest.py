@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client
+from django.utils import translation
 from pytest_django.plugin import blocking_manager_key
 
 from aidbridge.accounts import services as accounts
@@ -62,6 +64,15 @@ def _fresh_cache() -> Iterator[None]:
     aggregates' data version, ``aidbridge.audit.cache``) where the next test's writes will move it again."""
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _source_language() -> Iterator[None]:
+    """Each test starts and ends in English: a request with ``Accept-Language`` (or a user's saved language)
+    leaves its language active in the thread, and the next test's English assertions would read another."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 # --- the demo seed scenario, built once per session -----------------------------------------------------------
