@@ -37,7 +37,10 @@ needs_catalogue = pytest.mark.skipif(not CATALOGUE_BUILT, reason="no catalogue b
 TEMPLATE_NAMES = sorted(str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html"))
 
 # Words a template may show as they are, in every language: the product's name, file formats, units.
-ALLOWED_WORDS = frozenset({"Aidbridge", "CSV", "XLSX", "t", "abt"})
+ALLOWED_WORDS = frozenset({"Aidbridge", "CSV", "XLSX", "t", "abt", "s",
+                           # the references' prefixes (REQ-00042, PLG-00007) and a priority (P1), the same in every
+                           # language as they are quoted across languages; and a hash function's name
+                           "REQ", "PLG", "SHP", "P", "SHA"})
 # Attributes a person reads (or hears, from a screen reader); the others (class, href, id…) are machinery.
 READ_ATTRIBUTES = ("title", "alt", "aria-label", "placeholder", "data-confirm")
 PLACEHOLDER = "\x00"  # where a tag or a variable stood in a template's text
