@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from django.db import OperationalError, connection
 from django.utils.functional import Promise
-from django.utils.translation import gettext_noop
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -17,6 +16,15 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+
+def gettext_noop(message: str) -> str:
+    """Mark ``message`` for the catalogues (makemessages finds ``gettext_noop`` calls by name) without asking
+    Django: the ``aidbridge`` command imports this module before the settings are configured, and Django's
+    own ``gettext_noop`` reads them."""
+    return message
+
 
 BUSY_MESSAGE = gettext_noop("The database is busy; try again.")  # gettext() it where a page shows it
 
