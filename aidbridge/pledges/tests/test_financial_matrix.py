@@ -21,6 +21,7 @@ from django.conf import settings
 
 from aidbridge.audit.models import AuditEvent
 from aidbridge.core import clock
+from aidbridge.core.templatetags.aidbridge import money as money_filter
 from aidbridge.core.tests.api_helpers import as_user
 from aidbridge.pledges import services
 from aidbridge.pledges.models import FinancialPledge
@@ -177,7 +178,7 @@ def test_date_filters_compare_by_month_where_the_day_is_withheld(money, personas
 # --- UI -------------------------------------------------------------------------------------------------------
 
 def shown_amount(pledge: FinancialPledge) -> str:
-    return f"{pledge.amount:,.2f} {pledge.currency}"
+    return money_filter(pledge.amount, pledge.currency)  # as the pages write money ("EUR 2,500,000.00")
 
 
 def row_of(html: str, reference: str) -> str:

@@ -22,6 +22,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 
+from aidbridge.core.templatetags.aidbridge import money as money_filter
 from aidbridge.core.tests.api_helpers import as_user
 from aidbridge.pledges import services
 from aidbridge.pledges.releasability import ALL_FIELDS
@@ -192,7 +193,7 @@ def test_date_filters_compare_by_month_where_the_day_is_withheld(spec_world, per
 # --- UI -------------------------------------------------------------------------------------------------------
 
 def money(amount: Decimal, currency: str) -> str:
-    return f"{amount:,.2f} {currency}"
+    return money_filter(amount, currency)  # as the pages write money ("EUR 2,250,000.00")
 
 
 def row_of(html: str, reference: str) -> str:
