@@ -22,6 +22,7 @@ not there yet (organisations, personas, hubs, catalogue, about 430 pledges), the
 - about 700,000 audit events: one per creation, transition, dispatch, receipt and ledger entry, chained
   with the audit app's own hashing (:func:`aidbridge.audit.services.chain_hash`) after the scenario's last
   event, so ``aidbridge audit verify`` passes, and the ledger events ``aidbridge ledger verify`` replays;
+- a demo login for six more donors (``liaison-gb-mod``…, the demo password) for the load test;
 - hub weekly capacities scaled with the volume (an audited ``hub.update``), so hub charts stay readable.
 
 Rows go in with ``bulk_create`` in batches (5,000 rows), with a progress bar on stderr. Everything is drawn
@@ -168,6 +169,30 @@ def bulk(model: Any, objs: list[Any], bar: Any, label: str, counts: Counts, at: 
     return out
 
 
+LIAISONS = ("gb-mod", "pl-mod", "nl-mod", "fr-mod", "no-mod", "se-mod")
+
+
+def ensure_liaisons() -> list[str]:
+    """Demo logins for more donors than the demo's two: ``liaison-<donor>`` (editor, the demo password), made
+    through the accounts service (audited) where missing, so that a load test can log in as several donors."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from aidbridge.accounts import services as accounts
+    from aidbridge.accounts.models import Membership, Organisation
+    from aidbridge.seed.catalogue import DEMO_PASSWORD
+
+    names = []
+    with transaction.atomic():
+        for org in Organisation.objects.filter(short_name__in=LIAISONS).order_by("short_name"):
+            username = f"liaison-{org.short_name}"
+            if not get_user_model().objects.filter(username=username).exists():
+                accounts.create_user(actor=None, username=username, password=DEMO_PASSWORD, organisation=org,
+                                     role=Membership.Role.EDITOR)
+            names.append(username)
+    return names
+
+
 def generate(*, scale: float = 1.0, seed: int = SEED, progress: Any = None, out: Any = None) -> dict[str, int]:
     """Add ``scale`` × (100,000 pledges, 50,000 requirements, …) to the database; return the rows added."""
     from django.db import transaction
@@ -199,6 +224,7 @@ def generate(*, scale: float = 1.0, seed: int = SEED, progress: Any = None, out:
     if not scenario.is_loaded():
         say("Loading the demo scenario first (through the services)…")
         scenario.load(progress=lambda f, m: bar(0.05 * f, f"demo: {m}"))
+    ensure_liaisons()
     rng = random.Random(seed)
     now = clock.now()
     today = now.date()
