@@ -34,9 +34,9 @@ def test_a_tiny_scale_adds_what_it_promises_on_a_valid_chain(world):
     added = scale_data.generate(scale=0.005)
     assert Pledge.objects.count() - before["pledges"] == added["pledges"] == 500
     assert Requirement.objects.count() - before["requirements"] == added["requirements"] == 250
-    # The bulk events, plus one hub.update per hub written through the service.
-    assert AuditEvent.objects.count() - before["events"] == added["audit events"] + 2
-    assert added["audit events"] == 3_500
+    # The bulk events, plus the few written through the services (hub capacities, the extra donor logins).
+    assert AuditEvent.objects.filter(request_id="scale-data").count() == added["audit events"] == 3_500
+    assert 0 < AuditEvent.objects.count() - before["events"] - added["audit events"] < 50
     assert added["allocation lines"] > 200 and added["shipments"] > 0 and added["stock movements"] > 0
     report = verify_chain()
     assert report.ok, report.finding
