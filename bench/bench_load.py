@@ -213,11 +213,11 @@ def run(args: argparse.Namespace) -> str:
                     server.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     server.kill()
-    return report(args, machine, cmd, counts, load, saturation)
+    return report(args, machine, cmd, counts, load, saturation, list(tokens))
 
 
 def report(args: argparse.Namespace, machine: list[str], cmd: list[str], counts: list[str],
-           load: Run, saturation: Run) -> str:
+           load: Run, saturation: Run, personas: list[str]) -> str:
     pledges, requirements, lines, events = (int(x) for x in counts)
     groups, pages, sat = summarise(load.rows, 0), summarise(load.rows, 1), summarise(saturation.rows, 0)
     server = " ".join(Path(c).name if c == python() else c for c in cmd)
@@ -228,8 +228,9 @@ def report(args: argparse.Namespace, machine: list[str], cmd: list[str], counts:
            "connections); locust (`bench/locustfile.py`) runs on the same machine and takes CPU from it.", "",
            *machine, "",
            f"### {args.users} users thinking 1–3 s, {args.duration} s", "",
-           f"A quarter of the users are the coordinator, the rest donor liaisons; each logs in through the form, "
-           f"then browses home, lists, details, charts, the hub page (coordinator) and API lists with a bearer "
+           f"A quarter of the users are the coordinator, the rest donor liaisons ({len(personas) - 1} donors); each "
+           "persona logs in once through the form and its users share the session; they browse home, lists, "
+           "details, charts, the hub page (coordinator) and API lists with a bearer "
            f"token. {len(load.rows):,} requests measured after the logins, {load.rate:.1f}/s.", "",
            "| group | requests | failures | p50 ms | p95 ms | p99 ms | p95 target | met |",
            "|---|---|---|---|---|---|---|---|"]

@@ -1,6 +1,6 @@
 """The load scenario of ``bench/bench_load.py``: the coordinator's and the donors' pages and API lists.
 
-Each simulated user logs in through the login form as a demo persona (the coordinator, or one of the donor
+Each simulated user is a demo persona, logged in once through the login form (the coordinator, or one of the donor
 liaisons, or the extra donor logins ``bench/scale_data.py`` makes), then browses,
 thinking ``LOAD_THINK_MIN``–``LOAD_THINK_MAX`` seconds between requests (1–3 s by
 default; 0 for the closed-loop saturation run). Its API calls carry a bearer token made for its persona by
@@ -23,6 +23,7 @@ import re
 import time
 from typing import Any
 
+from gevent.lock import Semaphore
 from locust import HttpUser, between, constant, events, task
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "aidbridge-demo")
@@ -32,6 +33,8 @@ THINK_MAX = float(os.environ.get("LOAD_THINK_MAX", "3"))
 DONORS = [name for name in TOKENS if name != "coordinator"] or ["donor-de", "donor-us"]
 HUBS = [int(x) for x in os.environ.get("LOAD_HUBS", "1,2").split(",") if x]
 SAMPLES: list[tuple[str, str, float, bool, float]] = []
+SESSIONS: dict[str, dict[str, str]] = {}  # username → the cookies of its one logged-in session
+LOGIN_LOCK = Semaphore()
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 # Page groups and their p95 targets (issue 14): lists, details and home 150 ms; charts and the hub page 400 ms.
@@ -71,18 +74,28 @@ class Persona(HttpUser):
     def on_start(self) -> None:
         self.username = self.pick_username()
         self.client.headers["Accept-Language"] = "en-gb"
-        page = self.client.get("/accounts/login/", name="login page")
-        match = CSRF.search(page.text)
-        response = self.client.post("/accounts/login/", name="login", allow_redirects=False, data={
-            "username": self.username, "password": PASSWORD,
-            "csrfmiddlewaretoken": match.group(1) if match else ""},
-            headers={"Referer": f"{self.host}/accounts/login/"})
-        if response.status_code != 302:
-            raise RuntimeError(f"{self.username} could not log in (HTTP {response.status_code})")
+        self.client.cookies.update(self.session_cookies())
         self.ids: dict[str, list[int]] = {}
         for kind in ("pledges", "requirements", "shipments", "allocations"):
             data = self.api(f"/api/v1/{kind}?limit=100&offset={random.randrange(0, 2000, 100)}", "ids")
             self.ids[kind] = [row["id"] for row in data.get("items", [])] if data else []
+
+    def session_cookies(self) -> dict[str, str]:
+        """Log the persona in through the form once; its other simulated users share the session, as one
+        person's browser tabs would (hashing a password costs about a second of CPU: fifty logins would
+        measure the password hasher, not the pages)."""
+        with LOGIN_LOCK:
+            if self.username not in SESSIONS:
+                page = self.client.get("/accounts/login/", name="login page")
+                match = CSRF.search(page.text)
+                response = self.client.post("/accounts/login/", name="login", allow_redirects=False, data={
+                    "username": self.username, "password": PASSWORD,
+                    "csrfmiddlewaretoken": match.group(1) if match else ""},
+                    headers={"Referer": f"{self.host}/accounts/login/"})
+                if response.status_code != 302:
+                    raise RuntimeError(f"{self.username} could not log in (HTTP {response.status_code})")
+                SESSIONS[self.username] = dict(self.client.cookies.get_dict())
+        return SESSIONS[self.username]
 
     def pick_username(self) -> str:
         raise NotImplementedError
