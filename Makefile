@@ -70,6 +70,9 @@ bench: $(BENCH_STAMP)
 	@$(PY) bench/bench_kiel.py > /dev/null; status=$$?; \
 	  if [ $$status -eq 2 ]; then echo "bench_kiel: the Kiel data (../shared) are absent; section skipped"; \
 	  elif [ $$status -ne 0 ]; then exit $$status; fi
+	@$(PY) bench/bench_load.py; status=$$?; \
+	  if [ $$status -eq 2 ]; then echo "bench_load: AIDBRIDGE_DATABASE_URL is not a PostgreSQL database filled by bench/scale_data.py; section skipped"; \
+	  elif [ $$status -ne 0 ]; then exit $$status; fi
 
 ## lock: re-pin every dependency (needs the registry)
 lock: $(PY)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from aidbridge.core.viewer import viewer
@@ -13,6 +15,21 @@ class ReferenceQuerySet(models.QuerySet):
 
     def for_user(self, user):  # type: ignore[no-untyped-def]
         return self.all() if viewer(user).sees_coalition else self.none()
+
+
+def related_sum(model: type[models.Model], relation: str, field: str) -> Coalesce:
+    """``Sum`` of ``field`` over the rows of the reverse relation ``relation`` of ``model``, as a correlated
+    subquery: 0 where there are none.
+
+    Unlike ``annotate(Sum("relation__field"))`` it neither joins nor groups the outer query, so a list keeps
+    its ordering, counts its rows without the join, and PostgreSQL computes the sums only for the rows it
+    returns (a page), after sorting and limiting.
+    """
+    reverse = model._meta.get_field(relation)
+    fk = reverse.field.name  # type: ignore[union-attr]
+    rows = (reverse.related_model._default_manager.filter(**{fk: OuterRef("pk")})  # type: ignore[union-attr]
+            .order_by().values(fk).annotate(total=Sum(field)).values("total"))
+    return Coalesce(Subquery(rows, output_field=models.IntegerField()), 0)
 
 
 class FillLevel(models.TextChoices):

@@ -96,6 +96,7 @@ class Shipment(models.Model):
 
     class Meta:
         ordering = ["week", "pk"]
+        indexes = [models.Index(fields=["week", "id"], name="shipment_list_order")]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(leg="inbound", donor__isnull=False, destination__isnull=True)

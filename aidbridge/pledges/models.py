@@ -17,7 +17,7 @@ from aidbridge.accounts.principal import principal
 from aidbridge.catalogue.models import Item
 from aidbridge.core import clock
 from aidbridge.core.fields import QuantityField, validate_country, validate_currency, validate_sector
-from aidbridge.core.models import Releasability
+from aidbridge.core.models import Releasability, related_sum
 
 # Lazy: translated where it is rendered, in the reader's language; typed as the str it renders as.
 _ = cast(Callable[[str], str], gettext_lazy)
@@ -53,9 +53,11 @@ class PledgeQuerySet(models.QuerySet["Pledge"]):
         return self.all() if visible is None else self.filter(visible)
 
     def with_use(self) -> PledgeQuerySet:
+        """``allocated_qty`` and ``delivered_qty``: sums over the pledge's allocation lines, one subquery each
+        (:func:`aidbridge.core.models.related_sum`), so a paginated list sums only the rows of its page."""
         return self.annotate(
-            allocated_qty=Coalesce(Sum("allocation_lines__quantity"), 0),
-            delivered_qty=Coalesce(Sum("allocation_lines__delivered_quantity"), 0),
+            allocated_qty=related_sum(self.model, "allocation_lines", "quantity"),
+            delivered_qty=related_sum(self.model, "allocation_lines", "delivered_quantity"),
         )
 
 
@@ -142,6 +144,8 @@ class Pledge(models.Model):
 
     class Meta:
         ordering = ["available_from", "pk"]
+        # The list's order: a page is an index scan and a LIMIT, not a sort of every visible pledge.
+        indexes = [models.Index(fields=["available_from", "id"], name="pledge_list_order")]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="pledge_quantity_positive"),
             models.CheckConstraint(

@@ -13,7 +13,7 @@ from aidbridge.accounts.principal import principal
 from aidbridge.catalogue.models import Item
 from aidbridge.core import clock
 from aidbridge.core.fields import QuantityField
-from aidbridge.core.models import FillLevel
+from aidbridge.core.models import FillLevel, related_sum
 from aidbridge.locations.models import Location
 
 # Lazy: translated where it is rendered, in the reader's language; typed as the str it renders as.
@@ -32,10 +32,13 @@ class RequirementQuerySet(models.QuerySet["Requirement"]):
         return self.filter(own)
 
     def with_fill(self) -> RequirementQuerySet:
+        """``allocated_qty``, ``in_transit_qty`` and ``delivered_qty`` over the requirement's allocation lines,
+        one subquery each (:func:`aidbridge.core.models.related_sum`): no join, no grouping, so a paginated
+        list sums only the rows of its page and counts the plain filtered rows."""
         return self.annotate(
-            allocated_qty=Coalesce(Sum("allocation_lines__quantity"), 0),
-            in_transit_qty=Coalesce(Sum("allocation_lines__in_transit_quantity"), 0),
-            delivered_qty=Coalesce(Sum("allocation_lines__delivered_quantity"), 0),
+            allocated_qty=related_sum(self.model, "allocation_lines", "quantity"),
+            in_transit_qty=related_sum(self.model, "allocation_lines", "in_transit_quantity"),
+            delivered_qty=related_sum(self.model, "allocation_lines", "delivered_quantity"),
         )
 
 
@@ -83,6 +86,8 @@ class Requirement(models.Model):
 
     class Meta:
         ordering = ["priority", "due_date", "pk"]
+        # The list's order: a page is an index scan and a LIMIT, not a sort of every visible requirement.
+        indexes = [models.Index(fields=["priority", "due_date", "id"], name="requirement_list_order")]
         constraints = [models.CheckConstraint(condition=Q(quantity__gte=1), name="requirement_quantity_positive")]
 
     def __str__(self) -> str:
