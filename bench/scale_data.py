@@ -417,17 +417,18 @@ def generate(*, scale: float = 1.0, seed: int = SEED, progress: Any = None, out:
         for (donor_id, hub_id, week, status), members in sorted(inbound.items(), key=lambda kv: (str(kv[0]))):
             donor = donor_by_id[donor_id]
             dispatched = dt.datetime.combine(week, dt.time(8), tzinfo=dt.UTC) if status != "planned" else None
+            arrived = dispatched + dt.timedelta(days=3) if dispatched is not None and status == "received" else None
             ship_rows.append(Shipment(
                 leg="inbound", status=status, hub_id=hub_id, donor=donor, origin_country=donor.country,
                 week=week, expected_arrival=week + dt.timedelta(days=4), generated=True,
-                dispatched_at=dispatched, arrived_at=dispatched + dt.timedelta(days=3) if status == "received"
-                else None, received_at=dispatched + dt.timedelta(days=3) if status == "received" else None,
+                dispatched_at=dispatched, arrived_at=arrived, received_at=arrived,
                 carrier=f"{donor.country} logistics" if dispatched else "", created_by=coordinator,
                 created_at=dt.datetime.combine(week, dt.time(9), tzinfo=dt.UTC) - dt.timedelta(days=14),
             ))
             ship_lines.append(members)
         for (hub_id, dest_id, week, status), members in sorted(outbound.items(), key=lambda kv: (str(kv[0]))):
             dispatched = dt.datetime.combine(week, dt.time(8), tzinfo=dt.UTC) if status != "planned" else None
+            arrived = dispatched + dt.timedelta(days=3) if dispatched is not None and status == "received" else None
             ship_rows.append(Shipment(
                 leg="outbound", status=status, hub_id=hub_id, destination_id=dest_id,
                 origin=hub_by_id[hub_id].location, week=week, expected_arrival=week + dt.timedelta(days=3),
