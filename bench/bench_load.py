@@ -231,7 +231,8 @@ def report(args: argparse.Namespace, machine: list[str], cmd: list[str], counts:
            f"A quarter of the users are the coordinator, the rest donor liaisons ({len(personas) - 1} donors); each "
            "persona logs in once through the form and its users share the session; they browse home, lists, "
            "details, charts, the hub page (coordinator) and API lists with a bearer "
-           f"token. {len(load.rows):,} requests measured after the logins, {load.rate:.1f}/s.", "",
+           f"token. {len(load.rows):,} requests measured after the logins, {load.rate:.1f}/s. A failure is a "
+           "non-200 answer or a request still waiting when the run stops (locust cuts it off: HTTP 0).", "",
            "| group | requests | failures | p50 ms | p95 ms | p99 ms | p95 target | met |",
            "|---|---|---|---|---|---|---|---|"]
     for name in sorted(groups, key=lambda g: list(TARGETS).index(g) if g in TARGETS else 99):
