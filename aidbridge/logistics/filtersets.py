@@ -9,7 +9,7 @@ from aidbridge.logistics.models import Shipment, StockMovement
 class ShipmentFilterSet(django_filters.FilterSet):
     """One filter definition for the HTML list and the REST list."""
 
-    status = django_filters.MultipleChoiceFilter(choices=Shipment.Status.choices)
+    status = django_filters.MultipleChoiceFilter(choices=Shipment.Status.choices, distinct=False)
     leg = django_filters.ChoiceFilter(choices=Shipment.Leg.choices)
     hub = django_filters.NumberFilter(field_name="hub_id", label=_("Hub id"))
     donor = django_filters.NumberFilter(field_name="donor_id", label=_("Donor organisation id"))

@@ -12,7 +12,7 @@ class PledgeFilterSet(django_filters.FilterSet):
     """One filter definition for the HTML list, the REST list and exports."""
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    status = django_filters.MultipleChoiceFilter(choices=Pledge.Status.choices)
+    status = django_filters.MultipleChoiceFilter(choices=Pledge.Status.choices, distinct=False)
     item = django_filters.CharFilter(method="filter_item", label=_("Item (id or code)"))
     organisation = django_filters.NumberFilter(field_name="donor_id", label=_("Donor organisation id"))
     supply_class = django_filters.ChoiceFilter(field_name="item__supply_class", choices=Item.SupplyClass.choices)
@@ -38,7 +38,7 @@ class FinancialPledgeFilterSet(django_filters.FilterSet):
     ``releasability.ReleasableFinancialFilterSet`` for the filters on fields some viewers may not see)."""
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    status = django_filters.MultipleChoiceFilter(choices=FinancialPledge.Status.choices)
+    status = django_filters.MultipleChoiceFilter(choices=FinancialPledge.Status.choices, distinct=False)
     organisation = django_filters.NumberFilter(field_name="donor_id", label=_("Donor organisation id"))
     releasability = django_filters.ChoiceFilter(choices=Releasability.choices)
     sector = django_filters.CharFilter(label=_("DAC sector (5 digits)"))

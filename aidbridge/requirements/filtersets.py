@@ -12,8 +12,8 @@ class RequirementFilterSet(django_filters.FilterSet):
     """One filter definition for the HTML list, the REST list and exports."""
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    status = django_filters.MultipleChoiceFilter(choices=Requirement.Status.choices)
-    priority = django_filters.MultipleChoiceFilter(choices=Requirement.Priority.choices)
+    status = django_filters.MultipleChoiceFilter(choices=Requirement.Status.choices, distinct=False)
+    priority = django_filters.MultipleChoiceFilter(choices=Requirement.Priority.choices, distinct=False)
     item = django_filters.CharFilter(method="filter_item", label=_("Item (id or code)"))
     organisation = django_filters.NumberFilter(field_name="recipient_id", label=_("Recipient organisation id"))
     supply_class = django_filters.ChoiceFilter(field_name="item__supply_class", choices=Item.SupplyClass.choices)

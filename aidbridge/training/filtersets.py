@@ -25,7 +25,7 @@ def _item_q(value: str, prefix: str = "") -> Q:
 
 class CourseFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    status = django_filters.MultipleChoiceFilter(choices=Course.Status.choices)
+    status = django_filters.MultipleChoiceFilter(choices=Course.Status.choices, distinct=False)
     provider = django_filters.NumberFilter(field_name="provider_id", label=_("Provider organisation id"))
     language = django_filters.CharFilter(method="filter_language", label=_("Language (ISO 639-1)"))
     item = django_filters.CharFilter(method="filter_item", label=_("Qualifies for item (id or code)"))
@@ -55,8 +55,8 @@ class CourseFilterSet(django_filters.FilterSet):
 
 class TrainingRequestFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    status = django_filters.MultipleChoiceFilter(choices=TrainingRequest.Status.choices)
-    priority = django_filters.MultipleChoiceFilter(choices=Requirement.Priority.choices)
+    status = django_filters.MultipleChoiceFilter(choices=TrainingRequest.Status.choices, distinct=False)
+    priority = django_filters.MultipleChoiceFilter(choices=Requirement.Priority.choices, distinct=False)
     item = django_filters.CharFilter(method="filter_item", label=_("Item (id or code)"))
     supply_class = django_filters.ChoiceFilter(field_name="item__supply_class", choices=Item.SupplyClass.choices)
     language = django_filters.CharFilter(method="filter_language", label=_("Language (ISO 639-1)"))
@@ -79,7 +79,7 @@ class TrainingRequestFilterSet(django_filters.FilterSet):
 
 
 class EnrolmentFilterSet(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=Enrolment.Status.choices)
+    status = django_filters.MultipleChoiceFilter(choices=Enrolment.Status.choices, distinct=False)
     course = django_filters.NumberFilter(field_name="course_id", label=_("Course id"))
     request = django_filters.NumberFilter(field_name="request_id", label=_("Training request id"))
 

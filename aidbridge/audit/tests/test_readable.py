@@ -6,11 +6,13 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 
 from aidbridge.accounts.principal import forget
 from aidbridge.audit.labels import parse_object, readable_changes
 from aidbridge.audit.models import AuditEvent
+from aidbridge.audit.services import record_event
 from aidbridge.catalogue import services as catalogue
 from aidbridge.requirements import services as requirements
 
@@ -166,3 +168,19 @@ def test_objects_without_their_own_visibility_rule_are_labelled_for_auditors_onl
         users = {str(change.after) for changes in readable_changes(viewer, events) for change in changes
                  if change.name == "user"}
         assert users == {expected}
+
+
+def test_coordinator_trail_matches_events_to_visible_objects_by_key(world, personas):
+    """The coordinator's trail looks each event's object up by primary key: an event naming a pledge it may see
+    is listed, one naming a pledge that does not exist or an id that is not a number is not, and neither breaks
+    the query (the cast is guarded)."""
+    visible = world.pledge_coalition
+    with transaction.atomic():
+        odd = [record_event(actor=None, action="test.odd", object_type="pledges.pledge", object_id=object_id)
+               for object_id in ("PLG-1", "", "99999999999999999999", str(visible.pk + 10_000))]
+        mine = record_event(actor=None, action="test.odd", object_type="pledges.pledge", object_id=str(visible.pk))
+    shown = set(AuditEvent.objects.for_user(personas.coordinator).filter(action="test.odd")
+                .values_list("pk", flat=True))
+    assert shown == {mine.pk}
+    assert set(AuditEvent.objects.for_user(personas.auditor).filter(action="test.odd")
+               .values_list("pk", flat=True)) == {mine.pk, *(e.pk for e in odd)}

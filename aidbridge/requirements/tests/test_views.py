@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from aidbridge.allocation import services as allocation
+from aidbridge.allocation.forms import PledgeChoiceField
 from aidbridge.allocation.models import AllocationLine
 from aidbridge.audit.models import AuditEvent
 from aidbridge.pledges import services as pledges
@@ -290,3 +291,21 @@ def test_only_coordinator_editors_may_allocate(world, personas, login):
     response = login(personas.donor_de).post(url("requirement_allocate", world.requirement), allocate_form(world))
     assert response.status_code == 403
     assert AuditEvent.objects.count() == before
+
+
+def test_the_pledge_select_lists_the_earliest_available_and_accepts_any(world, personas, login, monkeypatch):
+    """A select of a thousand pledges is neither usable nor quick: it lists the ``shown`` available earliest,
+    says so, and a pledge beyond them is still accepted."""
+    monkeypatch.setattr(PledgeChoiceField, "shown", 1)
+    client = login(personas.coordinator)
+    form = client.get(url("requirement", world.requirement)).context["allocate_form"]
+    candidates = list(form.fields["pledge"].queryset)
+    assert len(candidates) >= 2, "the scenario needs two candidate pledges"
+    options = [value for value, _ in form.fields["pledge"].choices if value != ""]
+    assert [str(v) for v in options] == [str(candidates[0].pk)]
+    assert "the 1 available earliest are listed" in str(form.fields["pledge"].help_text)
+    latest = candidates[-1]
+    response = client.post(url("requirement_allocate", world.requirement),
+                           allocate_form(world, pledge=latest.pk, quantity="1"))
+    assert response.status_code == 302
+    assert AllocationLine.objects.get().pledge == latest
