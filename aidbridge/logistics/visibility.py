@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Case, CharField, F, Q, Sum, When
 from django.db.models import Value as V
 
 from aidbridge.accounts.principal import principal
 from aidbridge.allocation.models import AllocationLine
+from aidbridge.audit.cache import cached
 from aidbridge.logistics.appendonly import AppendOnlyQuerySet
 
 
@@ -38,6 +39,37 @@ class ShipmentLineQuerySet(models.QuerySet):
             | Q(allocation_line__in=donors)
             | Q(shipment__leg="outbound", allocation_line__in=recipients)
         )
+
+
+def _lines_of(org: int) -> tuple[Any, Any]:
+    """The shipments carrying the organisation's pledges, and the outbound legs carrying goods for its
+    requirements: two subqueries, which PostgreSQL hashes once each."""
+    from aidbridge.logistics.models import ShipmentLine
+
+    donor = ShipmentLine.objects.filter(allocation_line__pledge__donor_id=org).order_by().values("shipment_id")
+    recipient = (ShipmentLine.objects.filter(shipment__leg="outbound", allocation_line__requirement__recipient_id=org)
+                 .order_by().values("shipment_id"))
+    return donor, recipient
+
+
+def _with_lines_of(org: int) -> Q:
+    """The shipments carrying lines the organisation may see (``ShipmentLine.for_user`` but the hub operator's).
+
+    Every list, count and filter choice of a page asks for them, and at 100,000 shipment lines each asking costs
+    tens of milliseconds, while the shipments are a few thousand. So outside a transaction their ids are cached
+    until the next write (:func:`aidbridge.audit.cache.cached`, keyed with the organisation). Inside one they are
+    asked of the database each time and not cached: a write in progress, not yet audited, may change them, and
+    may roll back.
+    """
+    donor, recipient = _lines_of(org)
+    if connection.in_atomic_block:
+        return Q(pk__in=donor) | Q(pk__in=recipient)
+
+    def compute() -> list[int]:
+        return sorted(set(donor.values_list("shipment_id", flat=True))
+                      | set(recipient.values_list("shipment_id", flat=True)))
+
+    return Q(pk__in=cached(("logistics.shipments_with_lines_of", org), compute))
 
 
 def origin_visible_q(user: Any) -> Q | None:
@@ -64,16 +96,12 @@ def released_origin(user: Any) -> Any:
 class ShipmentQuerySet(models.QuerySet):
     def for_user(self, user: Any) -> ShipmentQuerySet:
         """The shipments ``user`` sees, each annotated with ``origin_released`` (see :func:`released_origin`)."""
-        from aidbridge.logistics.models import ShipmentLine
-
         p = principal(user)
         if p.oversees:
             return self.annotate(origin_released=released_origin(user))
         if p.organisation_id is None:
             return self.none()
-        # A subquery rather than a join, so that a shipment with many visible lines is listed once.
-        lines = ShipmentLine.objects.for_user(user).values("shipment_id")
-        return (self.filter(Q(hub__operator_id=p.organisation_id) | Q(pk__in=lines))
+        return (self.filter(Q(hub__operator_id=p.organisation_id) | _with_lines_of(p.organisation_id))
                 .annotate(origin_released=released_origin(user)))
 
     def origin_withheld(self, user: Any) -> ShipmentQuerySet:

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 
 from aidbridge.allocation import services as allocation
 from aidbridge.core.clock import monday
@@ -19,6 +20,7 @@ from aidbridge.logistics.models import (
     ShipmentLine,
     StockMovement,
 )
+from aidbridge.pledges import services as pledges
 
 Received = services.Received
 
@@ -74,6 +76,25 @@ def test_shipments_by_persona(scene, personas):
     for name, user in personas.all().items():
         assert refs(Shipment.objects.for_user(user)) == expected[name], name
     assert not Shipment.objects.for_user(AnonymousUser()).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_cached_visibility_is_the_same_and_follows_writes(scene, personas, world):
+    """Outside a transaction the shipments a donor or the recipient sees come from a list cached until the next
+    write: the same as computed afresh, and a write (a new shipment for donor-de) shows at once."""
+    assert not connection.in_atomic_block
+    for _ in range(2):  # computed, then from the cache
+        assert refs(Shipment.objects.for_user(personas.donor_de)) == {scene.de_in.reference,
+                                                                      scene.outbound.reference}
+        assert refs(Shipment.objects.for_user(personas.recipient)) == {scene.outbound.reference}
+    week = monday(world.pledge_public.available_from) + dt.timedelta(weeks=6)
+    pledge = pledges.commit_pledge(actor=personas.donor_de, pledge=world.pledge_coordinators)
+    allocation.allocate(actor=personas.coordinator, pledge=pledge, requirement=world.requirement, hub=world.hub,
+                        quantity=5, dispatch_week=week)
+    (new,) = services.generate_shipments(actor=personas.coordinator)
+    assert refs(Shipment.objects.for_user(personas.donor_de)) == {scene.de_in.reference, scene.outbound.reference,
+                                                                  new.reference}
+    assert new.reference not in refs(Shipment.objects.for_user(personas.donor_us))
 
 
 def test_a_donor_sees_only_its_own_lines_on_a_shared_lorry(scene, personas, world):
