@@ -5,17 +5,20 @@ Bars are small inline SVGs sized with attributes (not ``style=``), so a strict C
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.core.exceptions import FieldDoesNotExist
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats
 from django.utils.dateformat import format as date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
@@ -30,6 +33,11 @@ DASH = mark_safe('<span class="muted">—</span>')
 
 def _withheld_badge() -> SafeString:
     """The badge shown in place of a value releasability withholds, in the active language."""
+    return _withheld_badge_in(get_language())
+
+
+@functools.lru_cache(maxsize=16)
+def _withheld_badge_in(language: str | None) -> SafeString:
     return format_html('<span class="badge withheld muted" title="{}">{}</span>',
                        gettext("Withheld under this record's releasability"), gettext("withheld"))
 
@@ -57,10 +65,27 @@ def _linked(obj: Any, text: Any) -> SafeString:
 
 
 def _choice_display(obj: Any, accessor: str, value: Any) -> Any:
+    """The label of a choice field's value, in the active language (what ``get_<field>_display`` gives)."""
     owner, _, name = accessor.rpartition(".")
     target = resolve(obj, owner) if owner else obj
+    labels = _choice_labels(type(target), name)
+    if labels is not None:
+        label = labels.get(value)
+        return value if label is None else str(label)
     getter = getattr(target, f"get_{name}_display", None)
     return getter() if getter else value
+
+
+@functools.cache
+def _choice_labels(model: type, name: str) -> dict[Any, Any] | None:
+    """A model field's choices as {value: lazy label}, built once: ``get_<field>_display`` builds the mapping on
+    every call, a good part of a list page's time."""
+    meta = getattr(model, "_meta", None)
+    try:
+        field = meta.get_field(name) if meta is not None else None
+    except FieldDoesNotExist:
+        return None
+    return dict(field.flatchoices) if field is not None and field.choices else None
 
 
 def _number(value: Any) -> str:
@@ -145,6 +170,21 @@ def cell(obj: Any, column: Column) -> SafeString:
     if kind == "bool":
         return format_html("{}", gettext("Yes") if value else gettext("No"))
     return format_html("{}", value)
+
+
+def cells(obj: Any, columns: Sequence[Column], shown: Sequence[Column] | None = None) -> SafeString:
+    """A table row's ``<td>`` cells, one per column, in one call: a page of 50 rows of ten columns costs less
+    this way than through the template language's loop and a tag per cell. ``shown`` are the columns as the
+    viewer may see them (releasability: "withheld", a month for a date), one for each of ``columns``, whose kind
+    styles the cell."""
+    return mark_safe("".join(f'<td class="k-{conditional_escape(column.kind)}">{cell(obj, as_shown)}</td>'
+                             for column, as_shown in zip(columns, shown or columns, strict=True)))
+
+
+@register.simple_tag
+def row_cells(obj: Any, columns: Sequence[Column]) -> SafeString:
+    """``{% row_cells row columns %}``: the row's cells (see :func:`cells`)."""
+    return cells(obj, columns)
 
 
 @register.simple_tag

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import template
 from django.utils.safestring import SafeString
 
-from aidbridge.core.templatetags.aidbridge import cell
+from aidbridge.core.templatetags.aidbridge import cell, cells
 from aidbridge.core.views import Column
 from aidbridge.pledges.models import FinancialPledge
 from aidbridge.pledges.tables import shown_columns, shown_money_columns
@@ -22,6 +23,15 @@ def pledge_cell(context: template.Context, pledge: Any, column: Column) -> SafeS
     request = context.get("request")
     shown = shown_money_columns if isinstance(pledge, FinancialPledge) else shown_columns
     return cell(pledge, shown(getattr(request, "user", None), pledge, [column])[0])
+
+
+@register.simple_tag(takes_context=True)
+def pledge_row(context: template.Context, pledge: Any, columns: Sequence[Column]) -> SafeString:
+    """A pledge's row of cells, in kind or financial, with the fields withheld from the requesting user replaced
+    (releasability, decided once for the row)."""
+    request = context.get("request")
+    shown = shown_money_columns if isinstance(pledge, FinancialPledge) else shown_columns
+    return cells(pledge, columns, shown(getattr(request, "user", None), pledge, columns))
 
 
 @register.simple_tag
