@@ -255,6 +255,18 @@ REPORTING_CURRENCY = os.environ.get("AIDBRIDGE_REPORTING_CURRENCY", "EUR").strip
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 
+# One cache for all the web server's worker processes (``aidbridge serve --workers N``): files under the var
+# directory, so there is no service to run. An aggregate one process computes serves the others; the keys carry
+# the data version (aidbridge.audit.cache), so a write makes every cached value unreachable at once. The test
+# suite keeps a cache in memory, per process.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache"),
+        "OPTIONS": {"MAX_ENTRIES": envint("AIDBRIDGE_CACHE_ENTRIES", 5000)},
+    }
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -264,3 +276,4 @@ LOGGING = {
 
 if os.environ.get("AIDBRIDGE_TESTING"):
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -7,9 +7,10 @@ worker process, changes it. :func:`cached` keys every value with that version, s
 request computes afresh; values of older versions are never read again and expire with ``timeout``.
 
 A value is also keyed with the day (``aidbridge.core.clock.today``: releasability opens on disclosure dates, and
-"this week" moves without a write), the database alias, and the viewer's visibility scope (:func:`scope`):
-two viewers who may see different records never share a value. The cache is Django's (``CACHES``; the default
-``LocMemCache`` is per process, which is enough since the version, not the cache, carries the invalidation).
+"this week" moves without a write), the database, and the viewer's visibility scope (:func:`scope`): two viewers
+who may see different records never share a value. The cache is Django's (``CACHES``): files under the var
+directory, shared by the web server's worker processes, so that one computes what all serve; the version, not
+the cache, carries the invalidation.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS
 
@@ -48,7 +50,8 @@ def scope(user: Any) -> tuple[Any, ...]:
 
 def key(parts: Iterable[Any], *, version: str, using: str = DEFAULT_DB_ALIAS) -> str:
     """A cache key from ``parts`` (reprs), the data version, the day and the database alias."""
-    text = repr((tuple(parts), version, clock.today().isoformat(), using))
+    # The database's name too: two databases served from one var directory share its cache.
+    text = repr((tuple(parts), version, clock.today().isoformat(), using, settings.DATABASES[using].get("NAME")))
     return f"{PREFIX}:{hashlib.sha256(text.encode('utf-8')).hexdigest()}"
 
 
