@@ -352,7 +352,10 @@ def run_lagrange(c: Compiled, pricer: Pricer, t0: float, deadline: float, progre
     flows' value; bound None if the transport LP failed) and per-phase timings."""
     pi = np.zeros((c.H, c.W))
     tb = time.monotonic()
-    job = BoundJob(c, pricer, pi.copy(), parallel=len(c.pair_p) >= PARALLEL_MIN_PAIRS)
+    # over pruned pairs the transport LP bounds only the pruned problem: the bound is then the pair bound
+    # computed over all the pairs before pruning (valid, weaker)
+    job = None if c.pruned else BoundJob(c, pricer, pi.copy(), parallel=len(c.pair_p) >= PARALLEL_MIN_PAIRS)
+    limited = False
     best: IntegerState | None = None
     best_obj = -math.inf
     timings: list[str] = []
@@ -361,6 +364,7 @@ def run_lagrange(c: Compiled, pricer: Pricer, t0: float, deadline: float, progre
     for rnd in range(max_rounds):
         ts = time.monotonic()
         if rnd and ts + 0.8 * last_round > deadline:
+            limited = True
             break
         brc, _, _ = pricer.price(zp, zr, pi)
         x = greedy_transport(c, brc)
@@ -378,8 +382,14 @@ def run_lagrange(c: Compiled, pricer: Pricer, t0: float, deadline: float, progre
         if rnd and not improved:  # the prices have stopped helping; leave the cores to the bound
             break
         pi = 0.5 * pi + 0.25 * marg
-    bound, exact = job.result(bound_deadline - time.monotonic())
-    timings.append(f"bound L(0) {'ready' if exact else 'NOT ready (weak bound used)'} after "
-                   f"{time.monotonic() - tb:.2f}s")
+    if time.monotonic() > deadline:  # round 0 always runs, even past the deadline
+        limited = True
+    if job is None:
+        bound, exact = c.full_pair_bound, False
+        timings.append("bound: the pair bound over all pairs (the pairs were pruned)")
+    else:
+        bound, exact = job.result(bound_deadline - time.monotonic())
+        timings.append(f"bound L(0) {'ready' if exact else 'NOT ready (weak bound used)'} after "
+                       f"{time.monotonic() - tb:.2f}s")
     return {"state": best, "objective": best_obj, "bound": bound, "bound_exact": exact,
-            "rounds": len(timings) - 1, "timings": "; ".join(timings)}
+            "rounds": len(timings) - 1, "timings": "; ".join(timings), "limited": limited}

@@ -1,0 +1,118 @@
+"""Large instances: pledge-requirement pairs pruned to each side's best partners, and a time limit honoured
+by returning the best plan found so far, marked as such (issue 14)."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aidbridge.allocation.solver import api, evaluate, generate, solve
+from aidbridge.allocation.solver.compiled import compile_instance
+from aidbridge.allocation.solver.pricing import Pricer, pair_bound
+
+params = st.fixed_dictionaries({
+    "n_donors": st.integers(1, 4),
+    "n_items": st.integers(1, 4),
+    "n_pledges": st.integers(1, 60),
+    "n_requirements": st.integers(1, 40),
+    "n_hubs": st.integers(1, 3),
+    "weeks": st.integers(1, 8),
+    "seed": st.integers(0, 10_000),
+    "capacity_ratio": st.sampled_from([0.05, 0.3, 0.7, 2.0]),
+    "package_share": st.sampled_from([0.0, 0.3, 0.8]),
+    "n_destinations": st.integers(1, 3),
+})
+
+
+def _pairs(c) -> set[tuple[int, int]]:  # type: ignore[no-untyped-def]
+    return set(zip(c.pair_p.tolist(), c.pair_r.tolist(), strict=True))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(params)
+def test_pruning_keeps_real_pairs_a_partner_for_everyone_and_a_valid_bound(p: dict) -> None:  # type: ignore[type-arg]
+    inst = generate(**p)
+    full = compile_instance(inst)
+    pruned = compile_instance(inst, prune_above=0)
+    assert not full.pruned and full.full_pair_bound is None
+    if len(full.pair_p) == 0:
+        assert len(pruned.pair_p) == 0
+        return
+    assert pruned.pruned
+    kept = _pairs(pruned)
+    assert kept <= _pairs(full)
+    # every pledge and requirement with a partner keeps at least one
+    assert set(pruned.pair_p.tolist()) == set(full.pair_p.tolist())
+    assert set(pruned.pair_r.tolist()) == set(full.pair_r.tolist())
+    # the bound is the pair bound over ALL pairs, not over the kept ones
+    brc, _, _ = Pricer(full).price(np.zeros(full.P), np.zeros(full.R), np.zeros((full.H, full.W)))
+    expected = pair_bound(full, brc)
+    assert pruned.full_pair_bound == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(params)
+def test_a_plan_over_pruned_pairs_is_feasible_and_under_its_bound(p: dict) -> None:  # type: ignore[type-arg]
+    inst = generate(**p)
+    with mock.patch.object(api, "PRUNE_ABOVE_PAIRS", 0):
+        plan = solve(inst, method="optimal")
+    ev = evaluate(inst, plan)
+    assert ev.feasible, ev.violations
+    assert abs(ev.objective - plan.objective) <= 1e-6 * max(1.0, abs(ev.objective))
+    assert plan.objective >= solve(inst, method="greedy").objective - 1e-6
+    if plan.stats.get("pairs"):
+        assert plan.stats["pairs_pruned"] is True
+        assert plan.stats["algorithm"] == "lagrangian"
+        assert plan.bound is not None and plan.bound >= plan.objective - 1e-6
+        assert plan.status == "feasible" or plan.bound == plan.objective
+
+
+def test_pruning_only_above_the_threshold_leaves_small_instances_alone() -> None:
+    inst = generate(n_donors=5, n_items=30, n_pledges=300, n_requirements=150, seed=4)
+    full = compile_instance(inst)
+    same = compile_instance(inst, prune_above=len(full.pair_p))
+    assert not same.pruned
+    assert np.array_equal(same.pair_p, full.pair_p) and np.array_equal(same.pair_r, full.pair_r)
+    assert len(full.pair_p) < api.PRUNE_ABOVE_PAIRS
+    assert "pairs_pruned" not in solve(inst, method="optimal", time_limit=None).stats
+
+
+def test_pruning_keeps_the_plan_value() -> None:
+    """Few items with many pledges and requirements each (the shape of the database at scale): the plan over
+    the pruned pairs stays within 1% of the plan over all of them."""
+    inst = generate(n_donors=10, n_items=4, n_pledges=600, n_requirements=240, seed=7)
+    with mock.patch.object(api, "CG_MAX_PAIRS", -1), mock.patch.object(api, "DW_MIN_SECONDS", float("inf")):
+        full = solve(inst, method="optimal", time_limit=1000.0)
+        with mock.patch.object(api, "PRUNE_ABOVE_PAIRS", 0):
+            pruned = solve(inst, method="optimal", time_limit=1000.0)
+    assert pruned.stats["pairs"] < full.stats["pairs"] / 2
+    assert evaluate(inst, pruned).feasible
+    assert pruned.objective >= 0.99 * full.objective
+
+
+@pytest.mark.parametrize("prune", [False, True])
+def test_a_solve_already_past_its_time_limit_returns_a_feasible_plan_marked_limited(prune: bool) -> None:
+    """A limit of 0 s has passed before the solver starts: it still returns a feasible plan (one Lagrangian
+    round, or the greedy incumbent) and says that the limit was reached."""
+    inst = generate(n_donors=5, n_items=20, n_pledges=200, n_requirements=100, seed=12)
+    with mock.patch.object(api, "CG_MAX_PAIRS", -1), \
+            mock.patch.object(api, "PRUNE_ABOVE_PAIRS", 0 if prune else api.PRUNE_ABOVE_PAIRS):
+        plan = solve(inst, method="optimal", time_limit=0.0)
+    ev = evaluate(inst, plan)
+    assert ev.feasible, ev.violations
+    assert plan.status in ("feasible", "optimal")
+    assert plan.stats["time_limit_reached"] is True
+    assert plan.stats["lagrangian_rounds"] == 1
+    assert plan.stats.get("pairs_pruned", False) is prune
+    assert plan.objective >= solve(inst, method="greedy").objective - 1e-6
+
+
+def test_a_solve_without_a_limit_is_not_marked_limited() -> None:
+    inst = generate(n_donors=5, n_items=20, n_pledges=200, n_requirements=100, seed=12)
+    with mock.patch.object(api, "CG_MAX_PAIRS", -1):
+        plan = solve(inst, method="optimal")
+    assert "time_limit_reached" not in plan.stats
