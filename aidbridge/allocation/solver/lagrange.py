@@ -46,7 +46,9 @@ Integer plan (repair rounds, each ~1.5-3 s at coalition scale)
 Round 0 uses pi = 0; afterwards pi <- pi/2 + m/4, where m[h,d] is the reduced value per tonne of
 the marginal unit the repair accepted in a hub-week it filled (0 where capacity is left), so the
 next round's transport and placement avoid the congested hub-weeks.  Rounds stop at the time
-limit or when a round does not improve the best plan, which is returned.
+limit or when a round does not improve the best plan, which is returned ("limited" says whether
+the time limit stopped them).  Round 0 always runs; on instances whose pairs were pruned
+(:func:`compiled.compile_instance`) it takes seconds, and the bound is the pair bound over all pairs.
 """
 
 from __future__ import annotations
