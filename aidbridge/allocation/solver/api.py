@@ -166,8 +166,10 @@ def _lagrangian_plan(c: Compiled, t0: float, limit: float, lag: dict[str, Any], 
     obj = st.objective()
     flows = _flows_out(c, st.flows)
     stats["algorithm"] = "lagrangian"
-    # the greedy baseline as a safety net, when it fits in the time left
-    if len(c.pair_p) <= GREEDY_MAX_PAIRS or t0 + limit - time.monotonic() > GREEDY_SECONDS_PER_PAIR * len(c.pair_p):
+    # the greedy baseline as a safety net, when it fits in the time left, and always when the Lagrangian plan
+    # leaves a package with fixed flows incomplete (the only alternative is an infeasible plan)
+    if len(c.pair_p) <= GREEDY_MAX_PAIRS or not _forced_complete(c, st) \
+            or t0 + limit - time.monotonic() > GREEDY_SECONDS_PER_PAIR * len(c.pair_p):
         raw, ok = greedy_flows(c)
         g = _plan_from_greedy(c, raw, ok, t0)
         if g.status == "feasible" and g.objective > obj:

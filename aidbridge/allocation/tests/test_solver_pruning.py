@@ -11,10 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aidbridge.allocation.solver import api, compiled, evaluate, generate, solve
+from aidbridge.allocation.solver import Instance, api, compiled, evaluate, generate, lagrange, solve
 from aidbridge.allocation.solver.compiled import compile_instance
 from aidbridge.allocation.solver.lagrange import greedy_transport, repair
 from aidbridge.allocation.solver.pricing import Pricer, pair_bound
+
+from .solver_helpers import base
 
 params = st.fixed_dictionaries({
     "n_donors": st.integers(1, 4),
@@ -132,3 +134,36 @@ def test_a_solve_without_a_limit_is_not_marked_limited() -> None:
     with mock.patch.object(api, "CG_MAX_PAIRS", -1):
         plan = solve(inst, method="optimal")
     assert "time_limit_reached" not in plan.stats
+
+
+def test_a_package_with_fixed_flows_the_lagrangian_plan_leaves_short_takes_the_greedy_plan() -> None:
+    """On a large instance the greedy safety net is skipped when it does not fit in the time left; but when the
+    Lagrangian plan cannot complete a package that already has fixed flows, the greedy plan is still tried
+    rather than returning an infeasible plan."""
+    d = base(items=[{"id": "A", "weight_t": 1.0}, {"id": "B", "weight_t": 1.0}])
+    d["pledges"] = [
+        {"id": "PA", "donor": "X", "origin": "O", "item": "A", "quantity": 15, "available_week": 0},
+        {"id": "PB", "donor": "X", "origin": "O", "item": "B", "quantity": 10, "available_week": 0},
+    ]
+    d["requirements"] = [
+        {"id": "R1", "item": "A", "quantity": 10, "priority": 1, "due_week": 5, "destination": "D"},
+        {"id": "R2", "item": "B", "quantity": 10, "priority": 1, "due_week": 5, "destination": "D"},
+    ]
+    d["packages"] = [{"id": "K1", "requirements": ["R1", "R2"]}]
+    d["fixed_flows"] = [{"pledge": "PA", "requirement": "R1", "hub": "H1", "ship_week": 0, "dispatch_week": 0,
+                         "quantity": 4}]
+    inst = Instance.from_dict(d)
+
+    def never_complete(st, order):  # type: ignore[no-untyped-def]
+        for k in order:
+            st.remove_requirements(set(st.c.pkg_members[k].tolist()))
+        return list(order)
+
+    with mock.patch.object(api, "CG_MAX_PAIRS", -1), mock.patch.object(api, "GREEDY_MAX_PAIRS", -1), \
+            mock.patch.object(api, "GREEDY_SECONDS_PER_PAIR", float("inf")), \
+            mock.patch.object(lagrange, "complete_packages", never_complete):
+        plan = solve(inst, method="optimal", time_limit=0.0)
+    ev = evaluate(inst, plan)
+    assert ev.feasible, ev.violations
+    assert plan.status in ("feasible", "optimal") and plan.stats["incumbent"] == "greedy"
+    assert {f.requirement: f.quantity for f in plan.flows if f.requirement == "R2"} == {"R2": 10}
