@@ -189,6 +189,11 @@ def section(r: dict[str, Any]) -> str:
                 f"{sv['lagrangian_rounds'] or 0} round(s) over {sv['pairs'] or 0:,} pairs"
                 f"{' (pruned)' if sv['pairs_pruned'] else ''}; time limit "
                 f"{'reached' if sv['time_limit_reached'] else 'not reached'} |"]
+    out += ["", "The run's wall time is the worker's, from claiming the run to storing its plan. The time from "
+            "queueing also includes the worker's start: its start hook queues a transparency-log checkpoint over the "
+            "audit events, which may run first. Above 2 million pledge-requirement pairs the optimal method plans "
+            "over each side's best partners (docs/allocation.md, *Large instances*), and its bound is then the pair "
+            "bound over all pairs."]
     if r["error"]:
         out += ["", f"The run failed: `{r['error']}`"]
     return "\n".join(out) + "\n"
