@@ -104,9 +104,13 @@ def child_page(run_id: int) -> dict[str, Any]:
         seconds.append(time.perf_counter() - started)
         assert response.status_code == 200, response.status_code
     run = AllocationRun.objects.get(pk=run_id)
+    stats = run.plan.get("stats") or {}
     return {"first": seconds[0], "seconds": seconds[1], "bytes": len(response.content), "rss": peak_mb(os.getpid()),
             "instance_pledges": len(run.instance["pledges"]),
-            "instance_requirements": len(run.instance["requirements"]), "flows": len(run.plan["flows"])}
+            "instance_requirements": len(run.instance["requirements"]), "flows": len(run.plan["flows"]),
+            "objective": run.objective, "bound": run.bound, "gap": run.gap, "greedy_objective": run.greedy_objective,
+            "solver": {k: stats.get(k) for k in ("seconds", "pairs", "pairs_pruned", "algorithm", "lagrangian_rounds",
+                                                  "time_limit_reached")}}
 
 
 def _child(env: dict[str, str], *args: str) -> dict[str, Any]:
@@ -177,6 +181,19 @@ def section(r: dict[str, Any]) -> str:
         out += [f"| run page (first page of rows) in a fresh process: first view, then a warm one | "
                 f"{page['first']:.2f} s, then {page['seconds']:.2f} s; {page['bytes'] / 1024:.0f} kB of HTML; process "
                 f"peak RSS {page['rss']:.0f} MB |"]
+        sv = page["solver"]
+        if page["objective"] is not None:
+            out += [f"| plan objective (greedy baseline; proven bound, gap) | {page['objective']:,.0f} "
+                    f"({page['greedy_objective']:,.0f}; {page['bound'] or 0:,.0f}, {100 * (page['gap'] or 0):.2f}%) |"]
+        out += [f"| optimal method | {sv['seconds'] or 0:.1f} s, {sv['algorithm'] or '—'}, "
+                f"{sv['lagrangian_rounds'] or 0} round(s) over {sv['pairs'] or 0:,} pairs"
+                f"{' (pruned)' if sv['pairs_pruned'] else ''}; time limit "
+                f"{'reached' if sv['time_limit_reached'] else 'not reached'} |"]
+    out += ["", "The run's wall time is the worker's, from claiming the run to storing its plan. The time from "
+            "queueing also includes the worker's start: its start hook queues a transparency-log checkpoint over the "
+            "audit events, which may run first. Above 2 million pledge-requirement pairs the optimal method plans "
+            "over each side's best partners (docs/allocation.md, *Large instances*), and its bound is then the pair "
+            "bound over all pairs."]
     if r["error"]:
         out += ["", f"The run failed: `{r['error']}`"]
     return "\n".join(out) + "\n"

@@ -59,12 +59,18 @@ def solve(instance: Instance, method: str = "optimal", time_limit: float | None 
     If the optimal method fails and the greedy baseline's plan is returned instead, ``stats["fallback"]``
     says why in plain language (the key is absent otherwise). Hub-weeks that existing allocations (fixed
     flows and ``reserved_t``) already overfill are planned as full and listed in ``stats["overloaded"]``
-    (absent when there are none)."""
+    (absent when there are none). ``stats["time_limit_reached"]`` is true when the optimal method stopped
+    improving its plan because of ``time_limit``, or ended after it: the plan is then the best found in time.
+    Instances with more than ``PRUNE_ABOVE_PAIRS`` pledge-requirement pairs are planned over each pledge's
+    and requirement's best partners only (``stats["pairs_pruned"]``; :func:`compiled.compile_instance`)."""
     t0 = time.monotonic()
     prog = _Progress(progress)
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
     plan = _solve(instance, method, time_limit, prog, t0)
+    if method == "optimal" and time_limit is not None and (
+            plan.stats.get("time_limit_reached") or time.monotonic() - t0 >= time_limit):
+        plan = replace(plan, stats={**plan.stats, "time_limit_reached": True})
     prog(1.0, "done")
     if instance.overloaded:
         plan = replace(plan, stats={**plan.stats, "overloaded": [dict(o) for o in instance.overloaded]})
@@ -74,7 +80,7 @@ def solve(instance: Instance, method: str = "optimal", time_limit: float | None 
 def _solve(instance: Instance, method: str, time_limit: float | None, prog: _Progress, t0: float) -> Plan:
     prog(0.0, "compiling instance")
     try:
-        c = compile_instance(instance)
+        c = compile_instance(instance, prune_above=PRUNE_ABOVE_PAIRS)
     except Exception as exc:  # pragma: no cover - validated instances compile
         return Plan("error", 0.0, None, (), {"seconds": time.monotonic() - t0, "method": method,
                                              "error": f"{type(exc).__name__}: {exc}"})
@@ -125,6 +131,10 @@ CG_MAX_PAIRS = 3000  # above this, Lagrangian + repair (lagrange.py), then Dantz
 DW_MIN_SECONDS = 30.0  # the Dantzig-Wolfe refinement only runs when at least this much time is left
 GREEDY_SECONDS_PER_PAIR = 1e-4  # generous estimate of the greedy baseline's cost, to decide whether it fits
 GREEDY_MAX_PAIRS = 20000  # below this the greedy baseline always runs as a safety net (it is cheap)
+#: above this many candidate pairs the solver plans over each side's best partners only (compile time, memory
+#: and each Lagrangian round grow with the pairs: 13.8 million at 100,000 pledges); such instances are solved
+#: by the Lagrangian rounds alone, with the pair bound computed over all pairs
+PRUNE_ABOVE_PAIRS = 2_000_000
 
 
 def _run_lagrangian(c: Compiled, t0: float, limit: float, prog: _Progress, stats: dict[str, Any]
@@ -139,6 +149,8 @@ def _run_lagrangian(c: Compiled, t0: float, limit: float, prog: _Progress, stats
     stats["lagrangian_rounds"] = lag["rounds"]
     stats["lagrangian_timings"] = lag["timings"]
     stats["lagrangian_bound_exact"] = lag["bound_exact"]
+    if lag["limited"]:
+        stats["time_limit_reached"] = True
     if lag["state"] is None:
         return None
     return lag
@@ -154,8 +166,10 @@ def _lagrangian_plan(c: Compiled, t0: float, limit: float, lag: dict[str, Any], 
     obj = st.objective()
     flows = _flows_out(c, st.flows)
     stats["algorithm"] = "lagrangian"
-    # the greedy baseline as a safety net, when it fits in the time left
-    if len(c.pair_p) <= GREEDY_MAX_PAIRS or t0 + limit - time.monotonic() > GREEDY_SECONDS_PER_PAIR * len(c.pair_p):
+    # the greedy baseline as a safety net, when it fits in the time left, and always when the Lagrangian plan
+    # leaves a package with fixed flows incomplete (the only alternative is an infeasible plan)
+    if len(c.pair_p) <= GREEDY_MAX_PAIRS or not _forced_complete(c, st) \
+            or t0 + limit - time.monotonic() > GREEDY_SECONDS_PER_PAIR * len(c.pair_p):
         raw, ok = greedy_flows(c)
         g = _plan_from_greedy(c, raw, ok, t0)
         if g.status == "feasible" and g.objective > obj:
@@ -182,10 +196,12 @@ def _pair_index(c: Compiled, p: IntArr, r: IntArr) -> IntArr:
 def _solve_optimal(c: Compiled, t0: float, time_limit: float | None, prog: _Progress) -> Plan:
     limit = math.inf if time_limit is None else max(0.0, float(time_limit))
     stats: dict[str, Any] = {"method": "optimal", "pairs": int(len(c.pair_p))}
+    if c.pruned:
+        stats["pairs_pruned"] = True
     lag: dict[str, Any] | None = None
-    if len(c.pair_p) > CG_MAX_PAIRS:
+    if len(c.pair_p) > CG_MAX_PAIRS or c.pruned:
         lag = _run_lagrangian(c, t0, limit, prog, stats)
-        if lag is not None and (math.isfinite(limit) and t0 + limit - time.monotonic() < DW_MIN_SECONDS):
+        if lag is not None and (c.pruned or (math.isfinite(limit) and t0 + limit - time.monotonic() < DW_MIN_SECONDS)):
             return _lagrangian_plan(c, t0, limit, lag, stats)
     prog(0.01, "greedy incumbent")
     raw, ok = greedy_flows(c)

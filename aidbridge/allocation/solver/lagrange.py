@@ -46,7 +46,9 @@ Integer plan (repair rounds, each ~1.5-3 s at coalition scale)
 Round 0 uses pi = 0; afterwards pi <- pi/2 + m/4, where m[h,d] is the reduced value per tonne of
 the marginal unit the repair accepted in a hub-week it filled (0 where capacity is left), so the
 next round's transport and placement avoid the congested hub-weeks.  Rounds stop at the time
-limit or when a round does not improve the best plan, which is returned.
+limit or when a round does not improve the best plan, which is returned ("limited" says whether
+the time limit stopped them).  Round 0 always runs; on instances whose pairs were pruned
+(:func:`compiled.compile_instance`) it takes seconds, and the bound is the pair bound over all pairs.
 """
 
 from __future__ import annotations
@@ -352,7 +354,10 @@ def run_lagrange(c: Compiled, pricer: Pricer, t0: float, deadline: float, progre
     flows' value; bound None if the transport LP failed) and per-phase timings."""
     pi = np.zeros((c.H, c.W))
     tb = time.monotonic()
-    job = BoundJob(c, pricer, pi.copy(), parallel=len(c.pair_p) >= PARALLEL_MIN_PAIRS)
+    # over pruned pairs the transport LP bounds only the pruned problem: the bound is then the pair bound
+    # computed over all the pairs before pruning (valid, weaker)
+    job = None if c.pruned else BoundJob(c, pricer, pi.copy(), parallel=len(c.pair_p) >= PARALLEL_MIN_PAIRS)
+    limited = False
     best: IntegerState | None = None
     best_obj = -math.inf
     timings: list[str] = []
@@ -361,6 +366,7 @@ def run_lagrange(c: Compiled, pricer: Pricer, t0: float, deadline: float, progre
     for rnd in range(max_rounds):
         ts = time.monotonic()
         if rnd and ts + 0.8 * last_round > deadline:
+            limited = True
             break
         brc, _, _ = pricer.price(zp, zr, pi)
         x = greedy_transport(c, brc)
@@ -378,8 +384,14 @@ def run_lagrange(c: Compiled, pricer: Pricer, t0: float, deadline: float, progre
         if rnd and not improved:  # the prices have stopped helping; leave the cores to the bound
             break
         pi = 0.5 * pi + 0.25 * marg
-    bound, exact = job.result(bound_deadline - time.monotonic())
-    timings.append(f"bound L(0) {'ready' if exact else 'NOT ready (weak bound used)'} after "
-                   f"{time.monotonic() - tb:.2f}s")
+    if time.monotonic() > deadline:  # round 0 always runs, even past the deadline
+        limited = True
+    if job is None:
+        bound, exact = c.full_pair_bound, False
+        timings.append("bound: the pair bound over all pairs (the pairs were pruned)")
+    else:
+        bound, exact = job.result(bound_deadline - time.monotonic())
+        timings.append(f"bound L(0) {'ready' if exact else 'NOT ready (weak bound used)'} after "
+                       f"{time.monotonic() - tb:.2f}s")
     return {"state": best, "objective": best_obj, "bound": bound, "bound_exact": exact,
-            "rounds": len(timings) - 1, "timings": "; ".join(timings)}
+            "rounds": len(timings) - 1, "timings": "; ".join(timings), "limited": limited}
