@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 
+from aidbridge.core import counts
 from aidbridge.core.worker import on_worker_start
 
 
@@ -9,6 +10,8 @@ class AuditConfig(AppConfig):
 
     def ready(self) -> None:
         # Tasks import models, so they load here, once the app registry is ready (Django's idiom).
+        from aidbridge.audit.cache import cached
         from aidbridge.audit.tasks import schedule_periodic_checkpoint
 
         on_worker_start(schedule_periodic_checkpoint)
+        counts.use_cache(cached)  # list counts, cached until the next write

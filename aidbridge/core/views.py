@@ -32,7 +32,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from aidbridge.core import exports, panels
+from aidbridge.core import counts, exports, panels
 from aidbridge.core.errors import NotPermitted, ServiceError
 from aidbridge.core.filters import filter_errors
 from aidbridge.core.viewer import viewer
@@ -66,7 +66,7 @@ class CappedPaginator(Paginator):
     def count(self) -> int:
         qs = self.object_list
         if isinstance(qs, models.QuerySet):
-            return qs.order_by().values("pk")[:self.cap + 1].count()
+            return counts.count(qs, self.cap + 1)
         return min(len(qs), self.cap + 1)
 
     @property

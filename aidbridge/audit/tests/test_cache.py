@@ -6,9 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+from django.db import connection, transaction
+
 from aidbridge.audit.cache import cached, data_version, scope
 from aidbridge.catalogue import services as catalogue
-from aidbridge.core import clock
+from aidbridge.core import clock, counts
+from aidbridge.pledges import services as pledges
+from aidbridge.pledges.models import Pledge
 
 
 class Counter:
@@ -53,3 +58,27 @@ def test_a_cached_none_is_a_hit(db):
     assert cached(("none",), lambda: compute() and None) is None
     assert cached(("none",), lambda: compute() and None) is None
     assert compute.calls == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_list_counts_are_cached_until_a_write_and_follow_what_the_viewer_sees(world, personas,
+                                                                            django_assert_num_queries):
+    """Outside a transaction a list's count comes from the cache until the next write; viewers who see different
+    rows count different SQL, so never share a count; inside a transaction it is always counted afresh."""
+    assert not connection.in_atomic_block
+    mine = Pledge.objects.for_user(personas.donor_de)
+    theirs = Pledge.objects.for_user(personas.donor_us)
+    n_mine, n_theirs = counts.count(mine), counts.count(theirs)
+    assert (n_mine, n_theirs) == (mine.count(), theirs.count()) and n_mine != n_theirs
+    with django_assert_num_queries(1):  # the data version only
+        assert counts.count(mine) == n_mine
+    assert counts.count(mine, limit=1) == 1
+    pledges.create_pledge(actor=personas.donor_de, item=world.item, quantity=3,
+                          available_from=world.pledge_coalition.available_from, origin_country="DE",
+                          unit_value=Decimal("100"), currency="EUR", funding_source="stockpile",
+                          releasability="coordinators")
+    assert counts.count(mine) == n_mine + 1  # the write moved the version
+    assert counts.count(theirs) == n_theirs  # a pledge for coordinators only: donor-us does not see it
+    assert counts.count(Pledge.objects.none()) == 0
+    with transaction.atomic(), django_assert_num_queries(1):  # counted, no version read
+        assert counts.count(mine) == n_mine + 1
