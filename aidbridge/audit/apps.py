@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from aidbridge.core import counts
+from aidbridge.core import versioned
 from aidbridge.core.worker import on_worker_start
 
 
@@ -14,4 +14,4 @@ class AuditConfig(AppConfig):
         from aidbridge.audit.tasks import schedule_periodic_checkpoint
 
         on_worker_start(schedule_periodic_checkpoint)
-        counts.use_cache(cached)  # list counts, cached until the next write
+        versioned.use_cache(cached)  # list counts, cached until the next write

@@ -25,7 +25,9 @@ from django.db import DEFAULT_DB_ALIAS
 
 from aidbridge.audit.models import AuditChainHead
 from aidbridge.core import clock
-from aidbridge.core.viewer import viewer
+from aidbridge.core.viewer import scope
+
+__all__ = ["cached", "data_version", "key", "scope"]
 
 T = TypeVar("T")
 
@@ -38,14 +40,6 @@ def data_version(using: str = DEFAULT_DB_ALIAS) -> str:
     """The audit chain head, ``"<seq>:<hash>"``: it changes on every audited write."""
     head = AuditChainHead.objects.using(using).filter(pk=1).values_list("seq", "hash").first()
     return "0:" if head is None else f"{head[0]}:{head[1]}"
-
-
-def scope(user: Any) -> tuple[Any, ...]:
-    """What decides which records ``user`` may see: organisation, its kind and membership of the coalition,
-    the role, and whether the user sees everything (auditor, superuser). Anonymous users share one scope."""
-    p = viewer(user)
-    return ("org", getattr(p, "organisation_id", None), getattr(p, "org_kind", None),
-            bool(getattr(p, "in_coalition", False)), getattr(p, "role", None), bool(p.sees_everything))
 
 
 def key(parts: Iterable[Any], *, version: str, using: str = DEFAULT_DB_ALIAS) -> str:

@@ -25,7 +25,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import AfterValidator, BaseModel, BeforeValidator, WithJsonSchema, create_model, field_validator
 from pydantic_core import PydanticCustomError
 
-from aidbridge.core import counts, exports
+from aidbridge.core import exports, versioned
 from aidbridge.core.errors import BUSY_MESSAGE, ServiceError, is_database_busy
 from aidbridge.core.fields import MAX_QUANTITY, MIN_QUANTITY, parse_quantity
 from aidbridge.core.filters import MAX_DB_INT, MIN_DB_INT, filter_errors, unknown_parameters
@@ -337,11 +337,11 @@ def resolve_refs(
 
 class Pagination(LimitOffsetPagination):
     """``?limit=&offset=`` → ``{"count": N, "items": [...]}``; the count is cached until the next write
-    (:mod:`aidbridge.core.counts`)."""
+    (:mod:`aidbridge.core.versioned`)."""
 
     def _items_count(self, queryset: Any) -> int:
         if isinstance(queryset, models.QuerySet):
-            return counts.count(queryset)
+            return versioned.count(queryset)
         return len(queryset)
 
     class Input(LimitOffsetPagination.Input):

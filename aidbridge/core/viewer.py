@@ -47,3 +47,12 @@ def viewer(user: Any) -> Any:
     if not _resolver:
         raise ImproperlyConfigured("No rights resolver is registered: is aidbridge.accounts in INSTALLED_APPS?")
     return _resolver[0](user)
+
+
+def scope(user: Any) -> tuple[Any, ...]:
+    """What decides which records ``user`` may see: organisation, its kind and membership of the coalition,
+    the role, and whether the user sees everything (auditor, superuser). Anonymous users share one scope.
+    Values cached for a viewer (``aidbridge.audit.cache``, ``aidbridge.core.versioned``) are keyed with it."""
+    p = viewer(user)
+    return ("org", getattr(p, "organisation_id", None), getattr(p, "org_kind", None),
+            bool(getattr(p, "in_coalition", False)), getattr(p, "role", None), bool(p.sees_everything))

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 
 from aidbridge.audit.cache import cached, data_version, scope
 from aidbridge.catalogue import services as catalogue
-from aidbridge.core import clock, counts
+from aidbridge.core import clock, versioned
 from aidbridge.pledges import services as pledges
 from aidbridge.pledges.models import Pledge
 
@@ -68,17 +68,17 @@ def test_list_counts_are_cached_until_a_write_and_follow_what_the_viewer_sees(wo
     assert not connection.in_atomic_block
     mine = Pledge.objects.for_user(personas.donor_de)
     theirs = Pledge.objects.for_user(personas.donor_us)
-    n_mine, n_theirs = counts.count(mine), counts.count(theirs)
+    n_mine, n_theirs = versioned.count(mine), versioned.count(theirs)
     assert (n_mine, n_theirs) == (mine.count(), theirs.count()) and n_mine != n_theirs
     with django_assert_num_queries(1):  # the data version only
-        assert counts.count(mine) == n_mine
-    assert counts.count(mine, limit=1) == 1
+        assert versioned.count(mine) == n_mine
+    assert versioned.count(mine, limit=1) == 1
     pledges.create_pledge(actor=personas.donor_de, item=world.item, quantity=3,
                           available_from=world.pledge_coalition.available_from, origin_country="DE",
                           unit_value=Decimal("100"), currency="EUR", funding_source="stockpile",
                           releasability="coordinators")
-    assert counts.count(mine) == n_mine + 1  # the write moved the version
-    assert counts.count(theirs) == n_theirs  # a pledge for coordinators only: donor-us does not see it
-    assert counts.count(Pledge.objects.none()) == 0
+    assert versioned.count(mine) == n_mine + 1  # the write moved the version
+    assert versioned.count(theirs) == n_theirs  # a pledge for coordinators only: donor-us does not see it
+    assert versioned.count(Pledge.objects.none()) == 0
     with transaction.atomic(), django_assert_num_queries(1):  # counted, no version read
-        assert counts.count(mine) == n_mine + 1
+        assert versioned.count(mine) == n_mine + 1

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 
 from aidbridge.allocation import services as allocation
@@ -242,3 +243,31 @@ def test_only_the_donor_may_add_documents(world, personas, login):
                                                 {"title": "x", "url": "https://example.org"})
     assert response.status_code == 403
     assert AuditEvent.objects.count() == before
+
+
+def row_of(html: str, reference: str) -> str:
+    start = html.rindex("<tr>", 0, html.index(f">{reference}<"))
+    return html[start:html.index("</tr>", start)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cached_list_is_the_viewers_own_and_a_write_refreshes_it(world, personas, login):
+    """Outside a transaction a list's table is cached until the next write (``ObjectListView.render_results``):
+    each viewer still gets the rows and fields it may see, the htmx fragment is the page's own table, and a new
+    pledge is listed at once."""
+    assert not connection.in_atomic_block
+    de, us = login(personas.donor_de), login(personas.donor_us)
+    hidden = world.pledge_coordinators.reference  # donor-de's, for coordinators only
+    for _ in range(2):  # rendered, then from the cache
+        page_de, page_us = de.get("/pledges/").content.decode(), us.get("/pledges/").content.decode()
+        assert hidden in page_de and hidden not in page_us
+        mine = world.pledge_coalition.reference  # donor-de's: donor-us sees it with fields withheld
+        assert "withheld" in row_of(page_us, mine) and "withheld" not in row_of(page_de, mine)
+        fragment = de.get("/pledges/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results").content.decode()
+        assert fragment.split('<span class="downloads"')[0].strip() in page_de
+    new = pledges.create_pledge(actor=personas.donor_de, item=world.item, quantity=7,
+                                available_from=world.pledge_coalition.available_from, origin_country="DE",
+                                unit_value=Decimal("10"), currency="EUR", funding_source="stockpile",
+                                releasability="coalition")
+    assert new.reference in de.get("/pledges/").content.decode()
+    assert new.reference in us.get("/pledges/").content.decode()
