@@ -8,8 +8,11 @@ Run from the repository root against a PostgreSQL database filled by ``bench/sca
 It starts the web server with several worker processes (``aidbridge serve --workers N --no-worker`` where
 that command has ``--workers``, else gunicorn directly; ``--server-cmd`` overrides both, with ``{port}`` and
 ``{workers}`` filled in), makes a read API token for each persona with ``aidbridge token create``, and runs
-locust headless on ``bench/locustfile.py`` twice:
+locust headless on ``bench/locustfile.py`` three times:
 
+0. warm-up: as many users as personas (picked as in the load), no think time, for ``--warmup`` seconds
+   (default 30): the pages are asked once or more, so the caches hold what they would hold after a while
+   without writes (each write empties them); reported on its own, as the cost of cold caches;
 1. the load: ``--users`` users (default 50, a quarter coordinators, the rest donor liaisons), spawned 10 a
    second, each thinking 1–3 s between requests, for ``--duration`` seconds;
 2. saturation: ``--saturation-users`` users (default 16) with no think time (a closed loop), for
@@ -17,7 +20,8 @@ locust headless on ``bench/locustfile.py`` twice:
 
 It writes its section of docs/benchmarks.md: p50/p95/p99 per page group against the targets of issue 14
 (p95 ≤ 150 ms for lists, details, home and API lists; ≤ 400 ms for charts and the hub page), per page, and the
-throughput. Locust runs on the same machine as the server and the database, and takes CPU from them.
+throughput, and the CPU each request took in the server's processes, in PostgreSQL's and in locust's (read
+from ``/proc``). Locust runs on the same machine as the server and the database, and takes CPU from them.
 """
 
 from __future__ import annotations
@@ -149,6 +153,7 @@ def run_locust(url: str, env: dict[str, str], *, users: int, rate: float, second
 class Run:
     def __init__(self, rows: list[tuple[str, str, float, bool]], span: float) -> None:
         self.rows, self.span = rows, span
+        self.cpu: dict[str, float] = {}
 
     @property
     def rate(self) -> float:
@@ -159,6 +164,35 @@ def pct(values: list[float], q: float) -> float:
     if len(values) == 1:
         return values[0]
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU time so far (user + system, with waited-for children) of the server's processes, PostgreSQL's and
+    locust's, from ``/proc``; keyed by process id, so that a difference of two readings counts only the time
+    spent in between."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[str, float] = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        group = ("server" if "aidbridge serve" in cmdline or "gunicorn" in cmdline else
+                 "postgres" if cmdline.startswith("postgres") else "locust" if "locust" in cmdline else None)
+        if group:
+            out[f"{group}:{pid}"] = sum(int(x) for x in fields[11:15]) / tick
+    return out
+
+
+def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> dict[str, float]:
+    """Milliseconds of CPU per request by process group, between two :func:`cpu_seconds` readings."""
+    spent: dict[str, float] = defaultdict(float)
+    for key, seconds in after.items():
+        spent[key.split(":")[0]] += seconds - before.get(key, 0.0)
+    return {group: 1000 * spent[group] / requests for group in ("server", "postgres", "locust")} if requests else {}
 
 
 def summarise(rows: list[tuple[str, str, float, bool]], by: int) -> dict[str, dict[str, Any]]:
@@ -202,8 +236,12 @@ def run(args: argparse.Namespace) -> str:
             server = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
             try:
                 wait_up(url, server)
+                warmup = run_locust(url, env, users=len(tokens), rate=len(tokens), seconds=args.warmup,
+                                    think=(0, 0), work=work, label="warmup")
+                before = cpu_seconds()
                 load = run_locust(url, env, users=args.users, rate=10, seconds=args.duration, think=(1, 3),
                                   work=work, label="load")
+                load.cpu = cpu_per_request(before, cpu_seconds(), len(load.rows))
                 saturation = run_locust(url, env, users=args.saturation_users, rate=args.saturation_users,
                                         seconds=args.saturation_duration, think=(0, 0), work=work,
                                         label="saturation")
@@ -213,10 +251,10 @@ def run(args: argparse.Namespace) -> str:
                     server.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     server.kill()
-    return report(args, machine, cmd, counts, load, saturation, list(tokens))
+    return report(args, machine, cmd, counts, warmup, load, saturation, list(tokens))
 
 
-def report(args: argparse.Namespace, machine: list[str], cmd: list[str], counts: list[str],
+def report(args: argparse.Namespace, machine: list[str], cmd: list[str], counts: list[str], warmup: Run,
            load: Run, saturation: Run, personas: list[str]) -> str:
     pledges, requirements, lines, events = (int(x) for x in counts)
     groups, pages, sat = summarise(load.rows, 0), summarise(load.rows, 1), summarise(saturation.rows, 0)
@@ -227,12 +265,26 @@ def report(args: argparse.Namespace, machine: list[str], cmd: list[str], counts:
            f"events. The server is `{server}` ({args.workers} worker processes, persistent database "
            "connections); locust (`bench/locustfile.py`) runs on the same machine and takes CPU from it.", "",
            *machine, "",
-           f"### {args.users} users thinking 1–3 s, {args.duration} s", "",
+           f"### Warm-up: {len(personas)} users, no think time, {args.warmup} s", "",
+           "The users pick their personas and pages as in the load; the pages are asked once or more before "
+           "the load, so that the caches hold what they "
+           "hold after a while without writes. Every write empties them (their keys carry the audit trail's "
+           "head), so this is what the first requests after a write cost: "
+           f"{len(warmup.rows):,} requests, {warmup.rate:.1f}/s.", "",
+           "| group | requests | p50 ms | p95 ms | max ms |", "|---|---|---|---|---|"]
+    warm = summarise(warmup.rows, 0)
+    for name in sorted(warm, key=lambda g: list(TARGETS).index(g) if g in TARGETS else 99):
+        g = warm[name]
+        slowest = max(ms for group, _, ms, _ in warmup.rows if group == name)
+        out.append(f"| {name} | {g['n']:,} | {g['p50']:.0f} | {g['p95']:.0f} | {slowest:.0f} |")
+    cpu = ", ".join(f"{group} {ms:.1f} ms" for group, ms in load.cpu.items())
+    out += ["", f"### {args.users} users thinking 1–3 s, {args.duration} s, after the warm-up", "",
            f"A quarter of the users are the coordinator, the rest donor liaisons ({len(personas) - 1} donors); each "
            "persona logs in once through the form and its users share the session; they browse home, lists, "
            "details, charts, the hub page (coordinator) and API lists with a bearer "
            f"token. {len(load.rows):,} requests measured after the logins, {load.rate:.1f}/s. A failure is a "
-           "non-200 answer or a request still waiting when the run stops (locust cuts it off: HTTP 0).", "",
+           "non-200 answer or a request still waiting when the run stops (locust cuts it off: HTTP 0). "
+           f"CPU per request (all processes of each kind on the machine): {cpu or 'not measured'}.", "",
            "| group | requests | failures | p50 ms | p95 ms | p99 ms | p95 target | met |",
            "|---|---|---|---|---|---|---|---|"]
     for name in sorted(groups, key=lambda g: list(TARGETS).index(g) if g in TARGETS else 99):
@@ -261,6 +313,7 @@ def report(args: argparse.Namespace, machine: list[str], cmd: list[str], counts:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=4, help="Web server worker processes (default 4).")
+    parser.add_argument("--warmup", type=int, default=30, help="Seconds of the warm-up (default 30).")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=int, default=60, help="Seconds of the load run (default 60).")
     parser.add_argument("--saturation-users", type=int, default=16)
