@@ -52,7 +52,7 @@ def _payloads(i: int, base: dt.datetime) -> dict[str, Any]:
 def generate(events: int) -> None:
     """``events`` audit events with a valid chain and head, written in bulk (not through ``record_event``)."""
     from aidbridge.audit.models import AuditChainHead, AuditEvent
-    from aidbridge.audit.services import GENESIS_HASH, chain_hash
+    from aidbridge.audit.services import GENESIS_HASH, body_hash, canonical_json
 
     base = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
     prev = GENESIS_HASH
@@ -62,8 +62,9 @@ def generate(events: int) -> None:
             fields = _payloads(seq, base)
             payload = {k: v for k, v in fields.items() if k != "client_request_id"}
             payload["created_at"] = fields["created_at"].isoformat()
-            digest = chain_hash(prev, payload)
-            rows.append(AuditEvent(seq=seq, prev_hash=prev, hash=digest, **fields))
+            body = canonical_json(payload)
+            digest = body_hash(prev, body)
+            rows.append(AuditEvent(seq=seq, prev_hash=prev, hash=digest, body=body, **fields))
             prev = digest
         AuditEvent.objects.bulk_create(rows)
     AuditChainHead.objects.update_or_create(pk=1, defaults={"seq": events, "hash": prev})
