@@ -175,8 +175,8 @@ def _walk_in_database() -> _Walk:
         cursor.execute(f"SELECT count(*) FROM {table}")
         (count,) = cursor.fetchone()
         cursor.execute(f"SELECT seq, hash FROM {table} ORDER BY seq DESC LIMIT 1")
-        last = cursor.fetchone()
-    return _Walk(count, *(last or (0, GENESIS_HASH)), None)
+        last_seq, last_hash = cursor.fetchone() or (0, GENESIS_HASH)
+    return _Walk(count, last_seq, last_hash, None)
 
 
 def _finding(bad: _Bad) -> Finding:
