@@ -223,32 +223,38 @@ def _allocations(hubs: dict[int, str], counted: Counted) -> list[str]:
     ledger_here = dict(attributed.annotate(net=Sum(delta_expression())).values_list("allocation_line_id", "net"))
     pledges: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # shipped, good, damaged+lost, in transit
     references = {}
-    for line in AllocationLine.objects.select_related("pledge").order_by("pk"):
-        flow = known.get(line.pk, Flow())
-        label = f"{line.pledge.reference} allocation {line.pk}"
-        references[line.pledge_id] = line.pledge.reference
-        if line.moved > line.quantity:
-            found.append(f"{label}: {line.moved} units moved of {line.quantity} allocated.")
+    # Column tuples in a streamed cursor, not model instances: a line is only these numbers, its pledge's reference
+    # is made from the pledge's id.
+    rows = AllocationLine.objects.order_by("pk").values_list("pk", "pledge_id", "quantity", "in_transit_quantity",
+                                                             "delivered_quantity", "lost_quantity")
+    for pk, pledge_id, quantity, in_transit, delivered, lost in rows.iterator(chunk_size=CHUNK):
+        moved = in_transit + delivered + lost  # AllocationLine.moved
+        flow = known.get(pk, Flow())
+        if pledge_id not in references:
+            references[pledge_id] = Pledge(pk=pledge_id).reference
+        label = f"{references[pledge_id]} allocation {pk}"
+        if moved > quantity:
+            found.append(f"{label}: {moved} units moved of {quantity} allocated.")
         if flow.managed:
-            kept = (line.in_transit_quantity, line.delivered_quantity, line.lost_quantity)
+            kept = (in_transit, delivered, lost)
             derived = (flow.in_transit, flow.delivered, flow.damaged + flow.lost)
             if kept != derived:
                 found.append(f"{label}: in transit/delivered/lost are {kept[0]}/{kept[1]}/{kept[2]} but its "
                              f"shipments say {derived[0]}/{derived[1]}/{derived[2]}.")
             at_hub = flow.inbound_good - flow.outbound_shipped - flow.hub_losses
-            if at_hub < 0 or ledger_here.get(line.pk, 0) != at_hub:
-                found.append(f"{label}: {ledger_here.get(line.pk, 0)} units in the hub ledger but its shipments "
+            if at_hub < 0 or ledger_here.get(pk, 0) != at_hub:
+                found.append(f"{label}: {ledger_here.get(pk, 0)} units in the hub ledger but its shipments "
                              f"leave {at_hub} at the hub.")
             shipped = flow.shipped
         else:
-            if line.lost_quantity or ledger_here.get(line.pk):
+            if lost or ledger_here.get(pk):
                 found.append(f"{label}: losses or hub stock recorded without any shipment.")
-            shipped = line.moved  # moved directly on the allocation, without shipments
-        totals = pledges[line.pledge_id]
+            shipped = moved  # moved directly on the allocation, without shipments
+        totals = pledges[pledge_id]
         totals[0] += shipped
-        totals[1] += line.delivered_quantity
-        totals[2] += line.lost_quantity
-        totals[3] += line.in_transit_quantity
+        totals[1] += delivered
+        totals[2] += lost
+        totals[3] += in_transit
     for pledge_id, (shipped, good, lost, moving) in sorted(pledges.items()):
         if shipped != good + lost + moving:
             found.append(f"{references[pledge_id]}: shipped {shipped} ≠ good {good} + damaged/lost {lost} + "
