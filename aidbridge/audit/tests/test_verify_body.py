@@ -11,11 +11,13 @@ from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from aidbridge.audit.models import AuditChainHead, AuditEvent
-from aidbridge.audit.services import GENESIS_HASH, body_hash, canonical_json, event_body, event_payload
+from aidbridge.audit.services import GENESIS_HASH, body_hash, canonical_json, event_body, event_payload, record_event
 from aidbridge.audit.verify import Report, verify_chain
 
 TABLE = AuditEvent._meta.db_table
@@ -187,3 +189,29 @@ def test_the_migration_fills_in_batches(world, monkeypatch):
     reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
     assert len(reads) == -(-len(written) // 3) + 1 and all("LIMIT 3" in sql for sql in reads)
     assert dict(AuditEvent.objects.values_list("pk", "body")) == written
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=8)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | _TEXT
+    | st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(_TEXT, children, max_size=3),
+    max_leaves=8)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(before=st.none() | st.dictionaries(_TEXT, _JSON, max_size=4),
+       after=st.none() | st.dictionaries(_TEXT, _JSON, max_size=4), repr_=_TEXT)
+def test_property_whatever_an_event_holds_both_walks_accept_it_and_name_an_edit(world, before, after, repr_):
+    """Any JSON content ``record_event`` writes (text in any script, control characters, big integers, floats,
+    nesting) is accepted as it is by both walks, and an edit of its ``after`` column alone is named on it."""
+    with transaction.atomic():
+        event = record_event(actor=None, action="property.check", object_type="audit.property", object_id="1",
+                             object_repr=repr_ or "x", before=before, after=after)
+    assert _both().ok
+    _sql(f"UPDATE {TABLE} SET after = %s WHERE seq = %s", [json.dumps({"edited": [after]}), event.seq])
+    report = _both()
+    assert report.finding is not None and (report.finding.seq, report.finding.kind) == (event.seq, "edited")
+    _sql(f"DELETE FROM {TABLE} WHERE seq = %s", [event.seq])  # back to an intact trail for the next example
+    head = AuditEvent.objects.order_by("-seq").first()
+    AuditChainHead.objects.filter(pk=1).update(seq=head.seq, hash=head.hash)
