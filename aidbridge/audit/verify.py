@@ -132,13 +132,13 @@ def _walk_in_python(batch: int) -> _Walk:
     return _Walk(count, last_seq, prev, None)
 
 
-# The walk as one query on PostgreSQL: every event's link is re-hashed over its body (``sha256``), its body is
-# parsed (only once its hash holds: a body that is not JSON cannot match a hash written by ``record_event``) and
-# compared with its columns, key by key, as JSON values (``created_at`` as a moment, ``client_request_id`` as
-# absent when empty; the body holds no other key, or its hash would not match), parsed once (``OFFSET 0`` keeps
-# the planner from parsing it again for every key);
-# ``lag`` over the positions gives the hash and the position each event must follow. Only the first event that
-# does not hold comes back, so the database streams the trail and the process holds one row.
+# The walk as one query on PostgreSQL. ``lag`` over the positions gives the hash and the position each event must
+# follow; each event's link is re-hashed over its body (``sha256``); once that holds, its body is parsed as ``jsonb``,
+# once (``OFFSET 0`` keeps the planner from parsing it again for every key), and compared key by key with its
+# columns as JSON values: ``created_at`` as a moment, ``client_request_id`` as absent when empty (a body whose hash
+# holds has no other key). Only the first event that does not hold comes back, so the database streams the trail and
+# the process holds one row. A body that is not JSON under a hash that matches it (a forged rewrite) makes the query
+# fail: the walk in Python then names it.
 _AGREE = """(SELECT (b ->> 'created_at')::timestamptz = created_at
         AND b -> 'actor_id' = COALESCE(to_jsonb(actor_id), 'null'::jsonb) AND b ->> 'actor_name' = actor_name
         AND b ->> 'action' = action AND b ->> 'object_type' = object_type AND b ->> 'object_id' = object_id
