@@ -130,7 +130,7 @@ class Trail:
     def add(self, *, actor: Any, action: str, object_type: str, object_id: Any, object_repr: str,
             before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> None:
         from aidbridge.audit.models import AuditEvent
-        from aidbridge.audit.services import chain_hash, event_payload
+        from aidbridge.audit.services import body_hash, event_body
 
         self.seq += 1
         self.at += EVENT_STEP
@@ -141,7 +141,8 @@ class Trail:
             object_id=str(object_id), object_repr=object_repr[:200], before=before, after=after,
             request_id="scale-data", client_request_id="", prev_hash=self.hash,
         )
-        event.hash = chain_hash(self.hash, event_payload(event))
+        event.body = event_body(event)  # the text the hash covers, stored beside it as ``record_event`` does
+        event.hash = body_hash(self.hash, event.body)
         self.hash = event.hash
         self.pending.append(event)
         if len(self.pending) >= BATCH:

@@ -30,7 +30,8 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
 
 class AuditEvent(models.Model):
-    """One audited change. Events form a hash chain: ``hash = sha256(prev_hash + canonical_json)``.
+    """One audited change. Events form a hash chain: ``hash = sha256(prev_hash + body)``, where ``body`` is the
+    canonical JSON of the event's payload.
 
     Rows are only ever inserted, by ``aidbridge.audit.services.record_event``; the chain makes an edit,
     a deletion or a reordering detectable by ``aidbridge audit verify``.
@@ -53,6 +54,9 @@ class AuditEvent(models.Model):
     client_request_id = models.CharField(max_length=64, blank=True, default="", db_default="")
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # The canonical JSON the hash covers (``services.event_body``), exactly as hashed: verification checks the
+    # link over it and that the columns above still say what it says.
+    body = models.TextField(blank=True, default="", db_default="")
 
     objects = AuditEventQuerySet.as_manager()
 

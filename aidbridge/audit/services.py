@@ -65,7 +65,18 @@ def event_payload(event: AuditEvent) -> dict[str, Any]:
 
 
 def chain_hash(prev_hash: str, payload: dict[str, Any]) -> str:
-    return hashlib.sha256((prev_hash + canonical_json(payload)).encode("utf-8")).hexdigest()
+    return body_hash(prev_hash, canonical_json(payload))
+
+
+def body_hash(prev_hash: str, body: str) -> str:
+    """The link over an event's stored ``body`` (the canonical JSON of its payload)."""
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+def event_body(event: AuditEvent) -> str:
+    """The exact text an event's hash covers, stored beside it as ``body`` so that verification hashes it as it
+    is, without re-encoding the columns: ``hash == sha256(prev_hash + body)``."""
+    return canonical_json(event_payload(event))
 
 
 def actor_label(actor: Any) -> str:
@@ -105,7 +116,8 @@ def record_event(
         client_request_id=current_client_request_id(),
         prev_hash=head.hash,
     )
-    event.hash = chain_hash(head.hash, event_payload(event))
+    event.body = event_body(event)
+    event.hash = body_hash(head.hash, event.body)
     event.save()
     head.seq, head.hash = event.seq, event.hash
     head.save(update_fields=["seq", "hash"])

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import DataError, connection, transaction
 
 from aidbridge.audit import log, merkle, transparency
 from aidbridge.audit.models import AuditChainHead, AuditEvent, TransparencyCheckpoint
-from aidbridge.audit.services import GENESIS_HASH
+from aidbridge.audit.services import GENESIS_HASH, body_hash
 
 
 @dataclass(frozen=True)
@@ -40,18 +39,17 @@ class Report:
         return self.verified / self.seconds if self.seconds > 0 else 0.0
 
 
-# The columns the hash covers, then the position and the hashes: read as tuples, never as model instances.
+# The columns the hash covers, then the position, the hashes and the body: read as tuples, never as model instances.
 _COLUMNS = ("created_at", "actor_id", "actor_name", "action", "object_type", "object_id", "object_repr", "before",
-            "after", "request_id", "client_request_id", "seq", "prev_hash", "hash")
+            "after", "request_id", "client_request_id", "seq", "prev_hash", "hash", "body")
 # ``canonical_json``'s encoder, made once rather than once per event.
 _encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode
 BATCH = 5000
 
 
-def _event_hash(prev_hash: str, created_at: dt.datetime, actor_id: int | None, actor_name: str, action: str,
-                object_type: str, object_id: str, object_repr: str, before: Any, after: Any, request_id: str,
-                client_request_id: str) -> str:
-    """``chain_hash(prev_hash, event_payload(event))`` from the column values, without building the event."""
+def _body(created_at: dt.datetime, actor_id: int | None, actor_name: str, action: str, object_type: str,
+          object_id: str, object_repr: str, before: Any, after: Any, request_id: str, client_request_id: str) -> str:
+    """``event_body(event)`` from the column values, without building the event: what the body must say."""
     payload: dict[str, Any] = {
         "created_at": created_at.isoformat(), "actor_id": actor_id, "actor_name": actor_name, "action": action,
         "object_type": object_type, "object_id": object_id, "object_repr": object_repr, "before": before,
@@ -59,7 +57,7 @@ def _event_hash(prev_hash: str, created_at: dt.datetime, actor_id: int | None, a
     }
     if client_request_id:
         payload["client_request_id"] = client_request_id
-    return hashlib.sha256((prev_hash + _encode(payload)).encode("utf-8")).hexdigest()
+    return _encode(payload)
 
 
 def _decode(raw: Any) -> Any:
@@ -78,7 +76,7 @@ def _batches(batch: int) -> Iterator[list[tuple[Any, ...]]]:
     holds one batch, whatever the trail's length, on every database.
 
     The rows are read with the query Django compiles, through the driver's cursor: column tuples, with only
-    the two conversions the hash needs (the JSON columns parsed, ``created_at`` made aware), not the ORM's
+    the two conversions the comparison needs (the JSON columns parsed, ``created_at`` made aware), not the ORM's
     per-value converters.
     """
     qs = AuditEvent.objects.order_by("seq").values_list(*_COLUMNS)
@@ -94,44 +92,142 @@ def _batches(batch: int) -> Iterator[list[tuple[Any, ...]]]:
             after = rows[-1][11]
 
 
-def verify_chain(*, batch: int | None = None) -> Report:
+@dataclass(frozen=True)
+class _Bad:
+    """The first event, by position, that does not hold, and which of its checks failed (in the order named)."""
+
+    seq: int
+    action: str
+    prev_hash: str
+    previous_seq: int  # the position of the event before it in the walk (0 for the first)
+    content_ok: bool  # sha256(prev_hash + body) == hash, and the columns say what the body says
+    link_ok: bool  # prev_hash is the hash of the event before it
+    seq_ok: bool  # its position is the next one
+
+
+@dataclass(frozen=True)
+class _Walk:
+    verified: int  # events that hold, before the first bad one (all of them when none is bad)
+    last_seq: int
+    last_hash: str
+    bad: _Bad | None
+
+
+def _walk_in_python(batch: int) -> _Walk:
+    """Each event's link re-hashed over its body with hashlib, and its body compared with the canonical JSON of
+    its columns, one batch of column tuples at a time."""
+    prev = GENESIS_HASH
+    count = 0
+    last_seq = 0
+    for rows in _batches(batch):
+        for row in rows:
+            seq, prev_hash, stored, body = row[11], row[12], row[13], row[14]
+            content_ok = body_hash(prev_hash, body) == stored and _body(*row[:11]) == body
+            if not content_ok or prev_hash != prev or seq != last_seq + 1:
+                return _Walk(count, last_seq, prev, _Bad(seq, row[3], prev_hash, last_seq, content_ok,
+                                                         prev_hash == prev, seq == last_seq + 1))
+            prev = stored
+            last_seq = seq
+            count += 1
+    return _Walk(count, last_seq, prev, None)
+
+
+# The walk as one query on PostgreSQL. ``lag`` over the positions gives the hash and the position each event must
+# follow; each event's link is re-hashed over its body (``sha256``); once that holds, its body is parsed as ``jsonb``,
+# once (``OFFSET 0`` keeps the planner from parsing it again for every key), and compared key by key with its
+# columns as JSON values: ``created_at`` as a moment, ``client_request_id`` as absent when empty (a body whose hash
+# holds has no other key). Only the first event that does not hold comes back, so the database streams the trail and
+# the process holds one row. A body that is not JSON under a hash that matches it (a forged rewrite) makes the query
+# fail: the walk in Python then names it.
+_AGREE = """(SELECT (b ->> 'created_at')::timestamptz = created_at
+        AND b -> 'actor_id' = COALESCE(to_jsonb(actor_id), 'null'::jsonb) AND b ->> 'actor_name' = actor_name
+        AND b ->> 'action' = action AND b ->> 'object_type' = object_type AND b ->> 'object_id' = object_id
+        AND b ->> 'object_repr' = object_repr AND b -> 'before' = COALESCE("before", 'null'::jsonb)
+        AND b -> 'after' = COALESCE("after", 'null'::jsonb) AND b ->> 'request_id' = request_id
+        AND COALESCE(b ->> 'client_request_id', '') = client_request_id
+        FROM (SELECT body::jsonb OFFSET 0) AS parsed (b))"""
+_WALK = f"""
+WITH walk AS (
+    SELECT *, row_number() OVER w AS n, lag(hash, 1, %s) OVER w AS expected_link,
+           lag(seq, 1, 0::bigint) OVER w AS previous_seq
+    FROM {{table}} WINDOW w AS (ORDER BY seq)
+), checked AS (
+    SELECT n, seq, action, prev_hash, previous_seq,
+           COALESCE(CASE WHEN encode(sha256(convert_to(prev_hash || body, 'UTF8')), 'hex') = hash
+                         THEN {_AGREE} END, false) AS content_ok,
+           prev_hash = expected_link AS link_ok, seq = previous_seq + 1 AS seq_ok
+    FROM walk
+)
+SELECT n, seq, action, prev_hash, previous_seq, content_ok, link_ok, seq_ok FROM checked
+WHERE NOT (content_ok AND link_ok AND seq_ok) ORDER BY seq LIMIT 1
+"""
+
+
+def _walk_in_database() -> _Walk:
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(_WALK.format(table=table), [GENESIS_HASH])
+        row = cursor.fetchone()
+        if row is not None:
+            n, seq, action, prev_hash, previous_seq, content_ok, link_ok, seq_ok = row
+            return _Walk(n - 1, previous_seq, "", _Bad(seq, action, prev_hash, previous_seq, content_ok, link_ok,
+                                                       seq_ok))
+        cursor.execute(f"SELECT count(*) FROM {table}")
+        (count,) = cursor.fetchone()
+        cursor.execute(f"SELECT seq, hash FROM {table} ORDER BY seq DESC LIMIT 1")
+        last_seq, last_hash = cursor.fetchone() or (0, GENESIS_HASH)
+    return _Walk(count, last_seq, last_hash, None)
+
+
+def _finding(bad: _Bad) -> Finding:
+    seq, action = bad.seq, bad.action
+    if not bad.content_ok:
+        return Finding(seq, "edited", f"event #{seq} ({action}) was edited: its content no longer matches its hash")
+    if not bad.link_ok:
+        if AuditEvent.objects.filter(hash=bad.prev_hash).exists():
+            return Finding(seq, "reordered", f"event #{seq} ({action}) was reordered: it follows a different event "
+                                             "than the one it was written after")
+        return Finding(seq, "deleted", f"event(s) before #{seq} ({action}) were deleted: its link points at an event "
+                                       "that no longer exists")
+    return Finding(seq, "inserted", f"event #{seq} ({action}) is out of sequence: expected #{bad.previous_seq + 1}, "
+                                    "so an event was inserted or renumbered")
+
+
+def verify_chain(*, batch: int | None = None, in_database: bool | None = None) -> Report:
     """Walk the chain in sequence order and stop at the first event that does not hold.
 
-    - edited: the event's content no longer matches its own hash;
+    - edited: the event's body no longer matches its hash, or its columns no longer say what its body says;
     - reordered: its link points at an event that exists but is not the one before it;
     - deleted: its link points at nothing (the events before it are gone), or the newest events are gone;
     - inserted: its position is not the next one (an event slipped in at seq 0, or renumbered);
     - head: the chain head row is missing, or does not record the last event's position and hash.
 
-    The walk streams: one batch of rows (``BATCH`` by default) is in memory at a time, as tuples of column
-    values, and a broken link is looked up by its hash (a unique index) only when one is found.
+    On PostgreSQL (``in_database`` by default) the walk is one query that returns only the first event that does
+    not hold; elsewhere, or with ``in_database=False``, it streams: one batch of rows (``BATCH`` by default) is
+    in memory at a time, as tuples of column values. Either way a broken link is looked up by its hash (a unique
+    index) only when one is found, and both name the same event with the same finding.
     """
     began = time.perf_counter()
-    prev = GENESIS_HASH
-    count = 0
-    last_seq = 0
+    if in_database is None:
+        in_database = connection.vendor == "postgresql"
+    walk = None
+    if in_database:
+        try:
+            with transaction.atomic():
+                walk = _walk_in_database()
+        except DataError:
+            # A body that is not JSON (or a created_at in it that is no moment) under a hash that matches it: a
+            # rewrite, which the walk in Python names at its position.
+            walk = None
+    if walk is None:
+        walk = _walk_in_python(batch or BATCH)
+    count, last_seq = walk.verified, walk.last_seq
 
     def report(finding: Finding | None) -> Report:
         return Report(count, finding, time.perf_counter() - began)
 
-    for rows in _batches(batch or BATCH):
-        for row in rows:
-            seq, prev_hash, stored = row[11], row[12], row[13]
-            if _event_hash(prev_hash, *row[:11]) != stored:
-                return report(Finding(seq, "edited", f"event #{seq} ({row[3]}) was edited: its content no longer "
-                                                     "matches its hash"))
-            if prev_hash != prev:
-                if AuditEvent.objects.filter(hash=prev_hash).exists():
-                    return report(Finding(seq, "reordered", f"event #{seq} ({row[3]}) was reordered: it follows a "
-                                                            "different event than the one it was written after"))
-                return report(Finding(seq, "deleted", f"event(s) before #{seq} ({row[3]}) were deleted: its link "
-                                                      "points at an event that no longer exists"))
-            if seq != last_seq + 1:
-                return report(Finding(seq, "inserted", f"event #{seq} ({row[3]}) is out of sequence: expected "
-                                                       f"#{last_seq + 1}, so an event was inserted or renumbered"))
-            prev = stored
-            last_seq = seq
-            count += 1
+    if walk.bad is not None:
+        return report(_finding(walk.bad))
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is None:
         if count:
@@ -140,7 +236,7 @@ def verify_chain(*, batch: int | None = None) -> Report:
     if head.seq > last_seq:
         return report(Finding(head.seq, "deleted", f"the newest event(s) after #{last_seq} were deleted: the chain "
                                                    f"head records #{head.seq}"))
-    if (head.seq, head.hash) != (last_seq, prev):
+    if (head.seq, head.hash) != (last_seq, walk.last_hash):
         return report(Finding(last_seq, "head",
                               f"the chain head (#{head.seq}) does not match the last event (#{last_seq})"))
     return report(None)

@@ -19,11 +19,13 @@ changed behind the application's back, shows up as a named violation:
 
 from __future__ import annotations
 
+import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, F, Q, Sum
 
 from aidbridge.allocation.models import AllocationLine
@@ -221,32 +223,38 @@ def _allocations(hubs: dict[int, str], counted: Counted) -> list[str]:
     ledger_here = dict(attributed.annotate(net=Sum(delta_expression())).values_list("allocation_line_id", "net"))
     pledges: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # shipped, good, damaged+lost, in transit
     references = {}
-    for line in AllocationLine.objects.select_related("pledge").order_by("pk"):
-        flow = known.get(line.pk, Flow())
-        label = f"{line.pledge.reference} allocation {line.pk}"
-        references[line.pledge_id] = line.pledge.reference
-        if line.moved > line.quantity:
-            found.append(f"{label}: {line.moved} units moved of {line.quantity} allocated.")
+    # Column tuples in a streamed cursor, not model instances: a line is only these numbers, its pledge's reference
+    # is made from the pledge's id.
+    rows = AllocationLine.objects.order_by("pk").values_list("pk", "pledge_id", "quantity", "in_transit_quantity",
+                                                             "delivered_quantity", "lost_quantity")
+    for pk, pledge_id, quantity, in_transit, delivered, lost in rows.iterator(chunk_size=CHUNK):
+        moved = in_transit + delivered + lost  # AllocationLine.moved
+        flow = known.get(pk, Flow())
+        if pledge_id not in references:
+            references[pledge_id] = Pledge(pk=pledge_id).reference
+        label = f"{references[pledge_id]} allocation {pk}"
+        if moved > quantity:
+            found.append(f"{label}: {moved} units moved of {quantity} allocated.")
         if flow.managed:
-            kept = (line.in_transit_quantity, line.delivered_quantity, line.lost_quantity)
+            kept = (in_transit, delivered, lost)
             derived = (flow.in_transit, flow.delivered, flow.damaged + flow.lost)
             if kept != derived:
                 found.append(f"{label}: in transit/delivered/lost are {kept[0]}/{kept[1]}/{kept[2]} but its "
                              f"shipments say {derived[0]}/{derived[1]}/{derived[2]}.")
             at_hub = flow.inbound_good - flow.outbound_shipped - flow.hub_losses
-            if at_hub < 0 or ledger_here.get(line.pk, 0) != at_hub:
-                found.append(f"{label}: {ledger_here.get(line.pk, 0)} units in the hub ledger but its shipments "
+            if at_hub < 0 or ledger_here.get(pk, 0) != at_hub:
+                found.append(f"{label}: {ledger_here.get(pk, 0)} units in the hub ledger but its shipments "
                              f"leave {at_hub} at the hub.")
             shipped = flow.shipped
         else:
-            if line.lost_quantity or ledger_here.get(line.pk):
+            if lost or ledger_here.get(pk):
                 found.append(f"{label}: losses or hub stock recorded without any shipment.")
-            shipped = line.moved  # moved directly on the allocation, without shipments
-        totals = pledges[line.pledge_id]
+            shipped = moved  # moved directly on the allocation, without shipments
+        totals = pledges[pledge_id]
         totals[0] += shipped
-        totals[1] += line.delivered_quantity
-        totals[2] += line.lost_quantity
-        totals[3] += line.in_transit_quantity
+        totals[1] += delivered
+        totals[2] += lost
+        totals[3] += in_transit
     for pledge_id, (shipped, good, lost, moving) in sorted(pledges.items()):
         if shipped != good + lost + moving:
             found.append(f"{references[pledge_id]}: shipped {shipped} ≠ good {good} + damaged/lost {lost} + "
@@ -326,16 +334,31 @@ def _differences(table: dict[str, Any], logged: dict[str, Any], fields: tuple[st
                      for name in fields if table[name] != logged.get(name))
 
 
+def _in_database() -> bool:
+    """Is the comparison with the log done by the database (PostgreSQL's JSON operators)?"""
+    return connection.vendor == "postgresql"
+
+
+def _movement_label(pk: int, row: dict[str, Any], hubs: dict[int, str], codes: dict[int, str]) -> str:
+    item, hub = row.get("item_id"), row.get("hub_id")
+    return (f"movement #{pk} ({str(row.get('kind', '?')).replace('_', '-')} of {row.get('quantity')} "
+            f"{codes.get(item, item) if isinstance(item, int) else item} at "
+            f"{hubs.get(hub, hub) if isinstance(hub, int) else hub})")
+
+
 def _against_log(hubs: dict[int, str]) -> tuple[list[str], int]:
+    """Each ledger row against its latest audit event: in the database on PostgreSQL, else by replaying the log in
+    Python. Both give the same violations, in the same order, and the number of events the log holds for them."""
+    return _against_log_in_database(hubs) if _in_database() else _against_log_in_python(hubs)
+
+
+def _against_log_in_python(hubs: dict[int, str]) -> tuple[list[str], int]:
     found: list[str] = []
     log, replayed_events = replay()
     codes = dict(Item.objects.values_list("pk", "code"))
 
     def movement_label(pk: int, row: dict[str, Any]) -> str:
-        item, hub = row.get("item_id"), row.get("hub_id")
-        return (f"movement #{pk} ({str(row.get('kind', '?')).replace('_', '-')} of {row.get('quantity')} "
-                f"{codes.get(item, item) if isinstance(item, int) else item} at "
-                f"{hubs.get(hub, hub) if isinstance(hub, int) else hub})")
+        return _movement_label(pk, row, hubs, codes)
 
     logged = dict(log.movements)
     for row in StockMovement.objects.order_by("pk").values("pk", *MOVEMENT_FIELDS).iterator():
@@ -391,3 +414,115 @@ def _against_log(hubs: dict[int, str]) -> tuple[list[str], int]:
 
 def _counts(counts: tuple[int, int, int] | None) -> str:
     return "/".join(map(str, counts)) if counts is not None else "none"
+
+
+# On PostgreSQL the log is not replayed in Python: each row's latest logged content is picked by the database
+# (``DISTINCT ON`` the object, newest position first), compared there field by field as JSON values, and only the
+# rows that differ come back, to be named by the same code as in Python. Memory holds the violations, not the log.
+_LATEST_MOVEMENTS = """SELECT DISTINCT ON (object_id::bigint) object_id::bigint AS id, "after" AS entry
+    FROM {events} WHERE object_type = %s AND NULLIF("after", 'null'::jsonb) IS NOT NULL
+    ORDER BY object_id::bigint, seq DESC"""
+_LATEST_ALLOCATIONS = """SELECT DISTINCT ON (object_id::bigint) object_id::bigint AS id,
+    NULLIF("after", 'null'::jsonb) AS entry
+    FROM {events} WHERE object_type = %s ORDER BY object_id::bigint, seq DESC"""
+
+
+def _differ(alias: str, fields: tuple[str, ...]) -> str:
+    """SQL: does any of ``fields`` of the table row ``alias`` differ from the logged entry (a missing key is
+    null)?"""
+    return " OR ".join(f"COALESCE(to_jsonb({alias}.{connection.ops.quote_name(name)}), 'null'::jsonb) IS DISTINCT "
+                       f"FROM COALESCE(l.entry -> '{name}', 'null'::jsonb)" for name in fields)
+
+
+def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _json(raw: Any) -> Any:
+    """A JSON value as the driver returns it (text through Django's loaders)."""
+    return json.loads(raw) if isinstance(raw, str | bytes) else raw
+
+
+def _against_log_in_database(hubs: dict[int, str]) -> tuple[list[str], int]:
+    found: list[str] = []
+    codes = dict(Item.objects.values_list("pk", "code"))
+    q = connection.ops.quote_name
+    events = q(AuditEvent._meta.db_table)
+    movement, allocation, shipment = _label(StockMovement), _label(AllocationLine), _label(Shipment)
+    movements, balances = q(StockMovement._meta.db_table), q(StockBalance._meta.db_table)
+    allocations, receipt_lines = q(AllocationLine._meta.db_table), q(ReceiptLine._meta.db_table)
+
+    columns = ", ".join(f"m.{q(name)}" for name in MOVEMENT_FIELDS)
+    for pk, in_table, entry, *values in _rows(
+            f"WITH l AS ({_LATEST_MOVEMENTS.format(events=events)}) "
+            f"SELECT COALESCE(m.id, l.id), m.id IS NOT NULL, l.entry, {columns} "
+            f"FROM {movements} m FULL JOIN l ON l.id = m.id "
+            f"WHERE m.id IS NULL OR l.id IS NULL OR {_differ('m', MOVEMENT_FIELDS)} "
+            "ORDER BY m.id IS NULL, 1", [movement]):
+        row = dict(zip(MOVEMENT_FIELDS, values, strict=True))
+        logged = _json(entry)
+        if not in_table:
+            found.append(f"Audit log: {_movement_label(pk, logged, hubs, codes)} is in the audit log but not in "
+                         "the ledger (deleted).")
+        elif logged is None:
+            found.append(f"Audit log: {_movement_label(pk, row, hubs, codes)} is in the ledger but has no audit "
+                         "event (inserted).")
+        elif diff := _differences(row, logged, MOVEMENT_FIELDS):
+            found.append(f"Audit log: {_movement_label(pk, row, hubs, codes)} was edited: {diff}.")
+
+    for hub_id, item_id, kept, replayed in _rows(
+            f"WITH l AS ({_LATEST_MOVEMENTS.format(events=events)}), "
+            "r AS (SELECT (entry ->> 'hub_id')::bigint AS hub_id, (entry ->> 'item_id')::bigint AS item_id, "
+            "SUM((entry ->> 'delta')::bigint)::bigint AS on_hand FROM l GROUP BY 1, 2) "
+            "SELECT COALESCE(b.hub_id, r.hub_id), COALESCE(b.item_id, r.item_id), COALESCE(b.on_hand, 0), "
+            f"COALESCE(r.on_hand, 0) FROM {balances} b FULL JOIN r ON r.hub_id = b.hub_id AND r.item_id = b.item_id "
+            "WHERE COALESCE(b.on_hand, 0) <> COALESCE(r.on_hand, 0) ORDER BY 1, 2", [movement]):
+        found.append(f"Audit log: {codes.get(item_id, item_id)} at {hubs.get(hub_id, hub_id)}: on hand table "
+                     f"{kept} vs log {replayed}.")
+
+    columns = ", ".join(f"a.{q(name)}" for name in ALLOCATION_FIELDS)
+    for pk, in_table, is_logged, entry, *values in _rows(
+            f"WITH l AS ({_LATEST_ALLOCATIONS.format(events=events)}) "
+            f"SELECT COALESCE(a.id, l.id), a.id IS NOT NULL, l.id IS NOT NULL, l.entry, {columns} "
+            f"FROM {allocations} a FULL JOIN l ON l.id = a.id "
+            "WHERE (a.id IS NULL AND l.entry IS NOT NULL) OR (a.id IS NOT NULL AND (l.id IS NULL "
+            f"OR l.entry IS NULL OR {_differ('a', ALLOCATION_FIELDS)})) "
+            "ORDER BY a.id IS NULL, 1", [allocation]):
+        row = dict(zip(ALLOCATION_FIELDS, values, strict=True))
+        logged = _json(entry)
+        label = f"allocation {pk}"
+        if not in_table:
+            found.append(f"Audit log: allocation {pk} is in the audit log but not in the table (deleted).")
+        elif not is_logged:
+            found.append(f"Audit log: {label} has no audit event (inserted).")
+        elif logged is None:
+            found.append(f"Audit log: {label} was released in the audit log but is still in the table.")
+        elif diff := _differences(row, logged, ALLOCATION_FIELDS):
+            found.append(f"Audit log: {label} was edited: {diff.replace('_quantity', '')}.")
+
+    for receipt, shipment_line, *counts in _rows(
+            "WITH receives AS (SELECT DISTINCT ON ((\"after\" ->> 'receipt')::bigint) "
+            "(\"after\" ->> 'receipt')::bigint AS receipt, COALESCE(\"after\" -> 'lines', '[]'::jsonb) AS lines "
+            f"FROM {events} WHERE object_type = %s AND action = 'shipment.receive' "
+            "AND NULLIF(\"after\", 'null'::jsonb) IS NOT NULL AND \"after\" ? 'receipt' "
+            "ORDER BY (\"after\" ->> 'receipt')::bigint, seq DESC), "
+            "l AS (SELECT receipt, (line ->> 0)::bigint AS shipment_line, SUM((line ->> 1)::bigint)::bigint AS good, "
+            "SUM((line ->> 2)::bigint)::bigint AS damaged, SUM((line ->> 3)::bigint)::bigint AS lost "
+            "FROM receives, jsonb_array_elements(lines) AS line GROUP BY 1, 2), "
+            "k AS (SELECT receipt_id, shipment_line_id, SUM(good)::bigint AS good, SUM(damaged)::bigint AS damaged, "
+            f"SUM(lost)::bigint AS lost FROM {receipt_lines} GROUP BY 1, 2) "
+            "SELECT COALESCE(k.receipt_id, l.receipt), COALESCE(k.shipment_line_id, l.shipment_line), "
+            "k.receipt_id IS NOT NULL, k.good, k.damaged, k.lost, l.receipt IS NOT NULL, l.good, l.damaged, l.lost "
+            "FROM k FULL JOIN l ON l.receipt = k.receipt_id AND l.shipment_line = k.shipment_line_id "
+            "WHERE (k.good, k.damaged, k.lost) IS DISTINCT FROM (l.good, l.damaged, l.lost) ORDER BY 1, 2",
+            [shipment]):
+        kept = tuple(counts[1:4]) if counts[0] else None
+        logged_counts = tuple(counts[5:8]) if counts[4] else None
+        found.append(f"Audit log: receipt #{receipt}, shipment line {shipment_line}: good/damaged/lost "
+                     f"table {_counts(kept)} vs log {_counts(logged_counts)}.")
+
+    (replayed,) = _rows(f"SELECT COUNT(*) FROM {events} WHERE object_type IN (%s, %s) "
+                        "OR (object_type = %s AND action = 'shipment.receive')", [movement, allocation, shipment])[0]
+    return found, replayed

@@ -17,7 +17,7 @@ from django.db import connection
 
 from aidbridge.audit import log, merkle, transparency
 from aidbridge.audit.models import AuditChainHead, AuditEvent, TransparencyCheckpoint
-from aidbridge.audit.services import GENESIS_HASH, chain_hash, event_payload
+from aidbridge.audit.services import GENESIS_HASH, body_hash, canonical_json, event_payload
 from aidbridge.audit.tasks import checkpoint_log
 from aidbridge.audit.verify import verify_chain, verify_checkpoints
 
@@ -219,9 +219,10 @@ def _rewrite_from(seq: int, **changes) -> None:
     for event in AuditEvent.objects.filter(seq__gte=seq).order_by("seq"):
         for field, value in (changes if event.seq == seq else {}).items():
             setattr(event, field, value)
-        new_hash = chain_hash(prev, event_payload(event))
-        _sql(f"UPDATE {TABLE} SET actor_name = %s, prev_hash = %s, hash = %s WHERE id = %s",
-             [event.actor_name, prev, new_hash, event.pk])
+        body = canonical_json(event_payload(event))
+        new_hash = body_hash(prev, body)
+        _sql(f"UPDATE {TABLE} SET actor_name = %s, prev_hash = %s, hash = %s, body = %s WHERE id = %s",
+             [event.actor_name, prev, new_hash, body, event.pk])
         prev = new_hash
     AuditChainHead.objects.filter(pk=1).update(hash=prev)
 
@@ -266,11 +267,11 @@ def test_a_bad_checkpoint_signature_fails(world, tmp_path):
 
 def test_an_event_inserted_at_seq_zero_is_caught(world):
     first = AuditEvent.objects.get(seq=1)
-    payload = {**event_payload(first), "action": "forged"}
+    body = canonical_json({**event_payload(first), "action": "forged", "before": None, "after": None})
     _sql(f"INSERT INTO {TABLE} (seq, created_at, actor_name, action, object_type, object_id, object_repr, "
-         "request_id, prev_hash, hash) VALUES (0, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+         "request_id, prev_hash, hash, body) VALUES (0, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
          [first.created_at, first.actor_name, "forged", first.object_type, first.object_id, first.object_repr,
-          first.request_id, GENESIS_HASH, chain_hash(GENESIS_HASH, {**payload, "before": None, "after": None})])
+          first.request_id, GENESIS_HASH, body_hash(GENESIS_HASH, body), body])
     report = verify_chain()
     assert (report.finding.seq, report.finding.kind) == (0, "inserted")
     with pytest.raises(CommandError):

@@ -1,4 +1,5 @@
-"""`aidbridge audit verify` finds an edited, a deleted or a reordered event, each tampered by raw SQL."""
+"""`aidbridge audit verify` finds an edited, a deleted or a reordered event, each tampered by raw SQL (every kind, on
+both walks: test_verify_body.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 
 from aidbridge.audit.models import AuditEvent
-from aidbridge.audit.services import chain_hash, event_payload
-from aidbridge.audit.verify import _COLUMNS, _event_hash, verify_chain
+from aidbridge.audit.services import body_hash, chain_hash, event_payload
+from aidbridge.audit.verify import _COLUMNS, _body, verify_chain
 from aidbridge.conftest import requires_postgres
 
 TABLE = AuditEvent._meta.db_table
@@ -31,24 +32,26 @@ def test_an_untouched_chain_verifies(world):
                         out.getvalue().strip())
 
 
-def test_the_walk_recomputes_the_hash_each_event_was_written_with(world):
+def test_the_walk_recomputes_the_body_each_event_was_written_with(world):
     for event in AuditEvent.objects.order_by("seq"):
         row = AuditEvent.objects.values_list(*_COLUMNS).get(pk=event.pk)
-        assert _event_hash(event.prev_hash, *row[:11]) == chain_hash(event.prev_hash, event_payload(event))
+        assert _body(*row[:11]) == event.body
+        assert body_hash(event.prev_hash, event.body) == chain_hash(event.prev_hash, event_payload(event))
 
 
 def test_the_walk_holds_one_batch_at_a_time(world):
-    """Memory is bounded by the batch: the events are read in LIMITed keyset pages, never all at once (not even
-    their hashes), and a later batch's tampering is still found."""
+    """The walk in Python (on SQLite, or asked for): memory is bounded by the batch, the events are read in
+    LIMITed keyset pages, never all at once (not even their hashes), and a later batch's tampering is still
+    found."""
     total = AuditEvent.objects.count()
     assert total > 10
     with CaptureQueriesContext(connection) as queries:
-        assert verify_chain(batch=3).ok
+        assert verify_chain(batch=3, in_database=False).ok
     reads = [q["sql"] for q in queries if TABLE in q["sql"]]
     assert len(reads) == -(-total // 3) + 1  # every full or partial page, then the empty one that ends the walk
     assert all("LIMIT 3" in sql for sql in reads)
     _sql(f"UPDATE {TABLE} SET object_repr = %s WHERE seq = %s", ["forged", total - 1])
-    report = verify_chain(batch=3)
+    report = verify_chain(batch=3, in_database=False)
     assert (report.finding.seq, report.finding.kind, report.verified) == (total - 1, "edited", total - 2)
 
 

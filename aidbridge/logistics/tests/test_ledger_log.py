@@ -19,10 +19,20 @@ from aidbridge.allocation.models import AllocationLine
 from aidbridge.audit.models import AuditEvent
 from aidbridge.audit.services import snapshot
 from aidbridge.core import clock
-from aidbridge.logistics import services
+from aidbridge.logistics import invariants, services
 from aidbridge.logistics.invariants import verify
 from aidbridge.logistics.models import ReceiptLine, StockBalance, StockMovement
 from aidbridge.logistics.tests.conftest import only_line
+
+
+@pytest.fixture(autouse=True, params=["python", "database"])
+def comparison(request, monkeypatch) -> str:
+    """Each test runs on both comparisons with the log where both exist: in Python, and in the database (the
+    default on PostgreSQL), which must name the same violations."""
+    if request.param == "database" and connection.vendor != "postgresql":
+        pytest.skip("the comparison in the database is PostgreSQL's")
+    monkeypatch.setattr(invariants, "_in_database", lambda: request.param == "database")
+    return str(request.param)
 
 
 def violations() -> str:
@@ -161,3 +171,16 @@ def test_a_deleted_and_an_inserted_allocation_are_named(world, books):
     err = violations()
     assert f"Audit log: allocation {pk} is in the audit log but not in the table (deleted)." in err
     assert f"Audit log: allocation {new} has no audit event (inserted)." in err
+
+
+def test_both_comparisons_name_the_same_violations_in_the_same_order(world, books, comparison):
+    if comparison != "database":
+        pytest.skip("compares the two: run once, where both exist")
+    sql("UPDATE logistics_stockmovement SET quantity = 3 WHERE id = %s", books.write_off.pk)
+    sql("DELETE FROM allocation_allocationline WHERE id = %s", books.direct.pk)
+    sql("UPDATE logistics_receiptline SET lost = lost + 1 WHERE id = %s",
+        ReceiptLine.objects.get(shipment_line=only_line(books.outbound)).pk)
+    hubs = {pk: code for pk, code in world.hub._meta.model.objects.values_list("pk", "code")}
+    in_python = invariants._against_log_in_python(hubs)
+    assert len(in_python[0]) == 3
+    assert invariants._against_log_in_database(hubs) == in_python
