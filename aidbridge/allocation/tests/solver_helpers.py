@@ -1,8 +1,10 @@
-"""Small instance builders shared by the solver tests (no Django)."""
+"""Small instance builders and strategies shared by the solver tests (no Django)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from hypothesis import strategies as st
 
 
 def base(**over: Any) -> dict[str, Any]:
@@ -24,3 +26,20 @@ def base(**over: Any) -> dict[str, Any]:
     }
     d.update(over)
     return d
+
+
+def generator_params(*, items: int, pledges: int, requirements: int) -> st.SearchStrategy[dict[str, Any]]:
+    """Keyword arguments of ``solver.generate``: instances of up to ``items`` items, ``pledges`` pledges and
+    ``requirements`` requirements, with every capacity and package mix the property tests cover."""
+    return st.fixed_dictionaries({
+        "n_donors": st.integers(1, 4),
+        "n_items": st.integers(1, items),
+        "n_pledges": st.integers(1, pledges),
+        "n_requirements": st.integers(1, requirements),
+        "n_hubs": st.integers(1, 3),
+        "weeks": st.integers(1, 8),
+        "seed": st.integers(0, 10_000),
+        "capacity_ratio": st.sampled_from([0.05, 0.3, 0.7, 2.0]),
+        "package_share": st.sampled_from([0.0, 0.3, 0.8]),
+        "n_destinations": st.integers(1, 3),
+    })

@@ -18,18 +18,9 @@ from aidbridge.allocation.solver.lagrange import BoundJob, TransportLP, run_lagr
 from aidbridge.allocation.solver.optimal import ColumnGeneration, run_column_generation
 from aidbridge.allocation.solver.pricing import Pricer
 
-params = st.fixed_dictionaries({
-    "n_donors": st.integers(1, 4),
-    "n_items": st.integers(1, 6),
-    "n_pledges": st.integers(1, 14),
-    "n_requirements": st.integers(1, 10),
-    "n_hubs": st.integers(1, 3),
-    "weeks": st.integers(1, 8),
-    "seed": st.integers(0, 10_000),
-    "capacity_ratio": st.sampled_from([0.05, 0.3, 0.7, 2.0]),
-    "package_share": st.sampled_from([0.0, 0.3, 0.8]),
-    "n_destinations": st.integers(1, 3),
-})
+from .solver_helpers import generator_params
+
+params = generator_params(items=6, pledges=14, requirements=10)
 
 
 def _lp_optimum(c) -> float | None:  # type: ignore[no-untyped-def]

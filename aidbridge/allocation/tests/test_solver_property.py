@@ -8,18 +8,9 @@ from hypothesis import strategies as st
 
 from aidbridge.allocation.solver import evaluate, generate, solve
 
-params = st.fixed_dictionaries({
-    "n_donors": st.integers(1, 4),
-    "n_items": st.integers(1, 4),
-    "n_pledges": st.integers(1, 10),
-    "n_requirements": st.integers(1, 8),
-    "n_hubs": st.integers(1, 3),
-    "weeks": st.integers(1, 8),
-    "seed": st.integers(0, 10_000),
-    "capacity_ratio": st.sampled_from([0.05, 0.3, 0.7, 2.0]),
-    "package_share": st.sampled_from([0.0, 0.3, 0.8]),
-    "n_destinations": st.integers(1, 3),
-})
+from .solver_helpers import generator_params
+
+params = generator_params(items=4, pledges=10, requirements=8)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -16,20 +16,9 @@ from aidbridge.allocation.solver.compiled import compile_instance
 from aidbridge.allocation.solver.lagrange import greedy_transport, repair
 from aidbridge.allocation.solver.pricing import Pricer, pair_bound
 
-from .solver_helpers import base
+from .solver_helpers import base, generator_params
 
-params = st.fixed_dictionaries({
-    "n_donors": st.integers(1, 4),
-    "n_items": st.integers(1, 4),
-    "n_pledges": st.integers(1, 60),
-    "n_requirements": st.integers(1, 40),
-    "n_hubs": st.integers(1, 3),
-    "weeks": st.integers(1, 8),
-    "seed": st.integers(0, 10_000),
-    "capacity_ratio": st.sampled_from([0.05, 0.3, 0.7, 2.0]),
-    "package_share": st.sampled_from([0.0, 0.3, 0.8]),
-    "n_destinations": st.integers(1, 3),
-})
+params = generator_params(items=4, pledges=60, requirements=40)
 #: (PRUNE_COVER, PRUNE_MIN_PARTNERS): the shipped values, and the harshest pruning
 strengths = st.sampled_from([(compiled.PRUNE_COVER, compiled.PRUNE_MIN_PARTNERS), (1, 1), (0, 1)])
 
