@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -149,8 +151,8 @@ _AGREE = """(SELECT (b ->> 'created_at')::timestamptz = created_at
 _WALK = f"""
 WITH walk AS (
     SELECT *, row_number() OVER w AS n, lag(hash, 1, %s) OVER w AS expected_link,
-           lag(seq, 1, 0::bigint) OVER w AS previous_seq
-    FROM {{table}} WINDOW w AS (ORDER BY seq)
+           lag(seq, 1, %s::bigint) OVER w AS previous_seq
+    FROM {{table}} WHERE seq > %s AND seq <= %s WINDOW w AS (ORDER BY seq)
 ), checked AS (
     SELECT n, seq, action, prev_hash, previous_seq,
            COALESCE(CASE WHEN encode(sha256(convert_to(prev_hash || body, 'UTF8')), 'hex') = hash
@@ -163,15 +165,67 @@ WHERE NOT (content_ok AND link_ok AND seq_ok) ORDER BY seq LIMIT 1
 """
 
 
-def _walk_in_database() -> _Walk:
+#: Below this many events the walk is one query; above it, ``PARTS`` queries over consecutive ranges of the trail,
+#: each on its own connection, so that each runs on a core of its own.
+PARALLEL_MIN = 50_000
+PARTS = min(4, os.cpu_count() or 1)
+_LAST = 2**63 - 1  # past any position
+
+
+def _walk_range(table: str, after: tuple[int, int, str], upto: int) -> tuple[int, _Bad] | None:
+    """The first event in positions ``after[0]`` < seq <= ``upto`` that does not hold, and its place in the range
+    (1 for the first), when the event it must follow has position and hash ``after[1:]``; else ``None``."""
+    above, previous_seq, previous_hash = after
+    with connection.cursor() as cursor:
+        cursor.execute(_WALK.format(table=table), [previous_hash, previous_seq, above, upto])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    n, seq, action, prev_hash, previous_seq, content_ok, link_ok, seq_ok = row
+    return n, _Bad(seq, action, prev_hash, previous_seq, content_ok, link_ok, seq_ok)
+
+
+def _walk_part(table: str, after: tuple[int, int, str], upto: int) -> tuple[int, _Bad] | None:
+    """:func:`_walk_range` in a thread of its own, on a connection of its own (closed when done)."""
+    try:
+        with transaction.atomic():
+            return _walk_range(table, after, upto)
+    finally:
+        connection.close()
+
+
+def _walk_in_database(parts: int = 1) -> _Walk:
+    """The walk in PostgreSQL: one query, or ``parts`` queries over consecutive ranges in parallel threads.
+
+    The ranges split the trail at existing events: the range after one starts from that event's position and
+    hash, which is what its first event must link to and follow, so every pair of neighbours is checked once,
+    and the first failure is the one at the smallest position. The threads read committed data on connections of
+    their own; the caller is not inside a transaction then.
+    """
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(_WALK.format(table=table), [GENESIS_HASH])
-        row = cursor.fetchone()
-        if row is not None:
-            n, seq, action, prev_hash, previous_seq, content_ok, link_ok, seq_ok = row
-            return _Walk(n - 1, previous_seq, "", _Bad(seq, action, prev_hash, previous_seq, content_ok, link_ok,
-                                                       seq_ok))
+        cursor.execute(f"SELECT count(*) FROM {table}")
+        (total,) = cursor.fetchone()
+        # (events before the range, (the position it starts after, the position and hash its first event follows));
+        # the first range starts before position 0, so that an event slipped in at 0 is walked too.
+        starts: list[tuple[int, tuple[int, int, str]]] = [(0, (-1, 0, GENESIS_HASH))]
+        for k in range(1, parts if total >= 2 * parts else 1):
+            cursor.execute(f"SELECT seq, hash FROM {table} ORDER BY seq LIMIT 1 OFFSET %s", [k * total // parts - 1])
+            seq, hash_ = cursor.fetchone()
+            starts.append((k * total // parts, (seq, seq, hash_)))
+    bounds = [(before, after, nxt[1][0]) for (before, after), nxt in zip(starts, [*starts[1:], (0, (_LAST, 0, ""))],
+                                                                          strict=True)]
+    if len(bounds) == 1:
+        found = [(0, _walk_range(table, bounds[0][1], bounds[0][2]))]
+    else:
+        with ThreadPoolExecutor(max_workers=len(bounds)) as pool:
+            futures = [(before, pool.submit(_walk_part, table, after, upto)) for before, after, upto in bounds]
+            found = [(before, future.result()) for before, future in futures]
+    bad = [(before + n, first) for before, result in found if result is not None for n, first in [result]]
+    if bad:
+        n, first = min(bad, key=lambda b: b[1].seq)
+        return _Walk(n - 1, first.previous_seq, "", first)
+    with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {table}")
         (count,) = cursor.fetchone()
         cursor.execute(f"SELECT seq, hash FROM {table} ORDER BY seq DESC LIMIT 1")
@@ -193,7 +247,7 @@ def _finding(bad: _Bad) -> Finding:
                                     "so an event was inserted or renumbered")
 
 
-def verify_chain(*, batch: int | None = None, in_database: bool | None = None) -> Report:
+def verify_chain(*, batch: int | None = None, in_database: bool | None = None, parts: int | None = None) -> Report:
     """Walk the chain in sequence order and stop at the first event that does not hold.
 
     - edited: the event's body no longer matches its hash, or its columns no longer say what its body says;
@@ -203,8 +257,10 @@ def verify_chain(*, batch: int | None = None, in_database: bool | None = None) -
     - head: the chain head row is missing, or does not record the last event's position and hash.
 
     On PostgreSQL (``in_database`` by default) the walk is one query that returns only the first event that does
-    not hold; elsewhere, or with ``in_database=False``, it streams: one batch of rows (``BATCH`` by default) is
-    in memory at a time, as tuples of column values. Either way a broken link is looked up by its hash (a unique
+    not hold, or, from ``PARALLEL_MIN`` events, ``parts`` such queries (``PARTS`` by default: one per core, up to
+    four) over consecutive ranges of the trail in parallel, on committed data only (inside a transaction, one
+    query); elsewhere, or with ``in_database=False``, it streams: one batch of rows (``BATCH`` by default) is in
+    memory at a time, as tuples of column values. Either way a broken link is looked up by its hash (a unique
     index) only when one is found, and both name the same event with the same finding.
     """
     began = time.perf_counter()
@@ -212,9 +268,13 @@ def verify_chain(*, batch: int | None = None, in_database: bool | None = None) -
         in_database = connection.vendor == "postgresql"
     walk = None
     if in_database:
+        if connection.in_atomic_block:  # other connections would not see what this transaction wrote
+            parts = 1
+        elif parts is None:
+            parts = 1 if AuditEvent.objects.count() < PARALLEL_MIN else PARTS
         try:
             with transaction.atomic():
-                walk = _walk_in_database()
+                walk = _walk_in_database(parts)
         except DataError:
             # A body that is not JSON (or a created_at in it that is no moment) under a hash that matches it: a
             # rewrite, which the walk in Python names at its position.

@@ -215,3 +215,27 @@ def test_property_whatever_an_event_holds_both_walks_accept_it_and_name_an_edit(
     _sql(f"DELETE FROM {TABLE} WHERE seq = %s", [event.seq])  # back to an intact trail for the next example
     head = AuditEvent.objects.order_by("-seq").first()
     AuditChainHead.objects.filter(pk=1).update(seq=head.seq, hash=head.hash)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("tamper", [_edit_column, _edit_body, _delete, _swap, _renumber, _edit_body_column_and_hash])
+@pytest.mark.parametrize("where", ["last of a range", "first of a range", "inside a range"])
+def test_the_walk_in_parallel_ranges_names_what_the_single_walk_names(world, tamper: Callable[[int], None],
+                                                                      where: str):
+    """The trail split into three ranges walked on connections of their own: a tampering at a range's edge or
+    inside one is named as the walk in Python names it, and an intact trail is all verified."""
+    if not ON_POSTGRES:
+        pytest.skip("the walk in the database is PostgreSQL's")
+    assert not connection.in_atomic_block
+    total = AuditEvent.objects.count()
+    assert total >= 12
+    seqs = list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True))
+    edge = total // 3  # the first range holds the first total // 3 events
+    seq = {"last of a range": seqs[edge - 1], "first of a range": seqs[edge], "inside a range": seqs[edge + 2]}[where]
+    intact = verify_chain(in_database=True, parts=3)
+    assert intact.ok and intact.verified == total
+    tamper(seq)
+    python = verify_chain(in_database=False, batch=4)
+    parallel = verify_chain(in_database=True, parts=3)
+    assert python.finding is not None
+    assert (parallel.verified, parallel.finding) == (python.verified, python.finding)
