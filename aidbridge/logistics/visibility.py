@@ -41,18 +41,16 @@ class ShipmentLineQuerySet(models.QuerySet):
         )
 
 
-def _lines_of(org: int) -> tuple[Any, Any]:
+def _lines_of(lines: Any, org: int) -> tuple[Any, Any]:
     """The shipments carrying the organisation's pledges, and the outbound legs carrying goods for its
-    requirements: two subqueries, which PostgreSQL hashes once each."""
-    from aidbridge.logistics.models import ShipmentLine
-
-    donor = ShipmentLine.objects.filter(allocation_line__pledge__donor_id=org).order_by().values("shipment_id")
-    recipient = (ShipmentLine.objects.filter(shipment__leg="outbound", allocation_line__requirement__recipient_id=org)
+    requirements (``lines``: the shipment-line model): two subqueries, which PostgreSQL hashes once each."""
+    donor = lines.objects.filter(allocation_line__pledge__donor_id=org).order_by().values("shipment_id")
+    recipient = (lines.objects.filter(shipment__leg="outbound", allocation_line__requirement__recipient_id=org)
                  .order_by().values("shipment_id"))
     return donor, recipient
 
 
-def _with_lines_of(org: int) -> Q:
+def _with_lines_of(lines: Any, org: int) -> Q:
     """The shipments carrying lines the organisation may see (``ShipmentLine.for_user`` but the hub operator's).
 
     Every list, count and filter choice of a page asks for them, and at 100,000 shipment lines each asking costs
@@ -61,7 +59,7 @@ def _with_lines_of(org: int) -> Q:
     asked of the database each time and not cached: a write in progress, not yet audited, may change them, and
     may roll back.
     """
-    donor, recipient = _lines_of(org)
+    donor, recipient = _lines_of(lines, org)
     if connection.in_atomic_block:
         return Q(pk__in=donor) | Q(pk__in=recipient)
 
@@ -101,7 +99,8 @@ class ShipmentQuerySet(models.QuerySet):
             return self.annotate(origin_released=released_origin(user))
         if p.organisation_id is None:
             return self.none()
-        return (self.filter(Q(hub__operator_id=p.organisation_id) | _with_lines_of(p.organisation_id))
+        lines = self.model._meta.get_field("lines").related_model
+        return (self.filter(Q(hub__operator_id=p.organisation_id) | _with_lines_of(lines, p.organisation_id))
                 .annotate(origin_released=released_origin(user)))
 
     def origin_withheld(self, user: Any) -> ShipmentQuerySet:
