@@ -14,12 +14,13 @@ from django.db.models import Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils.translation import get_language, gettext, gettext_lazy, ngettext
 
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import Principal
-from aidbridge.core import clock
+from aidbridge.core import clock, versioned
 from aidbridge.core.errors import NotPermitted, ServiceError
+from aidbridge.core.viewer import scope
 from aidbridge.core.views import (
     AppView,
     DetailFormView,
@@ -405,16 +406,22 @@ def record_movement(*, actor: Any, hub: Hub, item: Any, kind: str, quantity: int
 
 
 def hub_logistics_context(user: Any, hub: Hub, *, today: dt.date | None = None) -> dict[str, Any]:
-    """The hub page's logistics sections: stock on hand, weekly tonnes against capacity, overdue shipments."""
+    """The hub page's logistics sections: stock on hand, weekly tonnes against capacity, overdue shipments; cached
+    until the next write for viewers of the same scope (:mod:`aidbridge.core.versioned`)."""
     today = today or clock.today()
-    weeks = queries.weekly_tonnes(hub, user=user, start=today - dt.timedelta(weeks=8), weeks=14)
-    return {
-        "sees_stock": sees_hub_stock(user, hub),
-        "stock": queries.stock_on_hand(hub, user=user),
-        "hub_chart": hub_week_chart(weeks),
-        "this_week": today - dt.timedelta(days=today.weekday()),
-        "overdue": list(queries.overdue_shipments(user=user, today=today).filter(hub=hub)[:50]),
-    }
+
+    def compute() -> dict[str, Any]:
+        weeks = queries.weekly_tonnes(hub, user=user, start=today - dt.timedelta(weeks=8), weeks=14)
+        return {
+            "sees_stock": sees_hub_stock(user, hub),
+            "stock": queries.stock_on_hand(hub, user=user),
+            "hub_chart": hub_week_chart(weeks),
+            "this_week": today - dt.timedelta(days=today.weekday()),
+            "overdue": list(queries.overdue_shipments(user=user, today=today).filter(hub=hub)[:50]),
+        }
+
+    key = ("logistics.hub", hub.pk, hub.capacity_t_per_week, scope(user), today.isoformat(), get_language())
+    return versioned.cached(key, compute)
 
 
 # --- pledges and discrepancies ------------------------------------------------------------------------------------
