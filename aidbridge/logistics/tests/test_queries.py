@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -10,6 +11,7 @@ from aidbridge.core import clock
 from aidbridge.core.clock import monday
 from aidbridge.logistics import queries, services
 from aidbridge.logistics.models import Shipment, ShipmentLine
+from aidbridge.logistics.views import hub_logistics_context
 
 
 def test_weekly_tonnes_count_each_leg_in_its_week(world, personas, legs):
@@ -84,3 +86,21 @@ def test_weekly_tonnes_are_summed_in_the_database_in_as_many_queries_whatever_th
     after, weeks = chart()
     assert after == before <= 2
     assert sum(w.inbound_t for w in weeks) == Decimal("31.5")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_hub_sections_are_cached_per_scope_until_a_write(world, personas):
+    """Outside a transaction the hub page's sections come from the cache until the next write, and a viewer of
+    another scope gets its own (a donor does not see the hub's stock)."""
+    assert not connection.in_atomic_block
+
+    def on_hand(user: object) -> dict[str, int]:
+        return {row.item.code: row.on_hand for row in hub_logistics_context(user, world.hub)["stock"]}
+
+    before = on_hand(personas.hub_pl)
+    assert on_hand(personas.hub_pl) == before  # from the cache
+    assert on_hand(personas.donor_de) == {}
+    services.adjust_stock(actor=personas.hub_pl, hub=world.hub, item=world.item, quantity=10, reason="count",
+                          note="Opening count")
+    assert on_hand(personas.hub_pl)[world.item.code] == before.get(world.item.code, 0) + 10
+    assert on_hand(personas.donor_de) == {}
