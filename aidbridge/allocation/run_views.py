@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -23,7 +20,7 @@ from aidbridge.allocation import review, tables
 from aidbridge.allocation import run_services as runs
 from aidbridge.allocation.models import AllocationRun
 from aidbridge.core.errors import NotPermitted, ServiceError
-from aidbridge.core.views import list_download
+from aidbridge.core.views import list_download, rows_page
 
 
 class RunForm(forms.Form):
@@ -78,31 +75,6 @@ def _get_run(request: HttpRequest, pk: int) -> AllocationRun:
 RUN_ROWS_PER_PAGE = 100
 
 
-@dataclass(frozen=True)
-class RowsPage:
-    """One page of a run's requirement or pledge rows, with the links to the others (htmx swaps the section)."""
-
-    page: Page[Any]
-    section: str  # the id of the section the links replace
-    first: str
-    previous: str
-    next: str
-    last: str
-
-
-def _rows_page(request: HttpRequest, rows: list[Any], param: str, section: str) -> RowsPage:
-    page = Paginator(rows, RUN_ROWS_PER_PAGE).get_page(request.GET.get(param))
-
-    def url(number: int) -> str:
-        query = request.GET.copy()
-        query[param] = str(number)
-        return f"?{query.urlencode()}#{section}"
-
-    return RowsPage(page, section, url(1), url(page.previous_page_number() if page.has_previous() else 1),
-                    url(page.next_page_number() if page.has_next() else page.paginator.num_pages),
-                    url(page.paginator.num_pages))
-
-
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = _get_run(request, pk)
@@ -115,10 +87,10 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if run.instance and run.plan:
         donors = {str(o.pk): o.name for o in Organisation.objects.filter(kind=Organisation.Kind.DONOR)}
         # A run at scale plans tens of thousands of rows: the page shows them a hundred at a time.
-        requirement_page = _rows_page(request, review.requirement_fills(run.instance, run.plan, run.greedy_plan),
-                                      "requirements_page", "run-requirements")
-        pledge_page = _rows_page(request, review.pledge_uses(run.instance, run.plan, run.greedy_plan, donors),
-                                 "pledges_page", "run-pledges")
+        requirement_page = rows_page(request, review.requirement_fills(run.instance, run.plan, run.greedy_plan),
+                                     "requirements_page", "run-requirements", RUN_ROWS_PER_PAGE)
+        pledge_page = rows_page(request, review.pledge_uses(run.instance, run.plan, run.greedy_plan, donors),
+                                "pledges_page", "run-pledges", RUN_ROWS_PER_PAGE)
         context.update(
             priority_fill=review.priority_fill(run.instance, run.plan, run.greedy_plan),
             requirement_page=requirement_page, requirement_fills=requirement_page.page,

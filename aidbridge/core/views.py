@@ -19,7 +19,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -73,6 +73,36 @@ class CappedPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self.count > self.cap
+
+
+ROWS_PER_PAGE = 100  # rows of a long table on a detail page (a run's requirements, a shipment's lines)
+
+
+@dataclass(frozen=True)
+class RowsPage:
+    """One page of a long table on a detail page, with the links to the others: each keeps the rest of the
+    address (the other tables' pages) and htmx swaps only the table's section (``generic/_row_pages.html``)."""
+
+    page: Page
+    section: str  # the id of the section the links replace
+    first: str
+    previous: str
+    next: str
+    last: str
+
+
+def rows_page(request: HttpRequest, rows: Any, param: str, section: str, per_page: int | None = None) -> RowsPage:
+    """Page ``request.GET[param]`` of ``rows`` (a list or a queryset, counted and sliced in the database)."""
+    page = Paginator(rows, per_page or ROWS_PER_PAGE).get_page(request.GET.get(param))
+
+    def url(number: int) -> str:
+        query = request.GET.copy()
+        query[param] = str(number)
+        return f"?{query.urlencode()}#{section}"
+
+    return RowsPage(page, section, url(1), url(page.previous_page_number() if page.has_previous() else 1),
+                    url(page.next_page_number() if page.has_next() else page.paginator.num_pages),
+                    url(page.paginator.num_pages))
 
 
 # A rule on (the user's principal, the object); the principals are ``accounts.principal.Principal``.

@@ -22,6 +22,7 @@ from aidbridge.core import clock, versioned
 from aidbridge.core.errors import NotPermitted, ServiceError
 from aidbridge.core.viewer import scope
 from aidbridge.core.views import (
+    ROWS_PER_PAGE,
     AppView,
     DetailFormView,
     ObjectDetailView,
@@ -29,6 +30,7 @@ from aidbridge.core.views import (
     apply_service_errors,
     forbidden,
     list_download,
+    rows_page,
     visible,
 )
 from aidbridge.locations.models import Hub, Location
@@ -145,13 +147,22 @@ class ShipmentDetail(ObjectDetailView):
                          .select_related("receipt__received_by", "receipt__location", "shipment_line__item",
                                          "shipment_line__allocation_line__pledge").order_by("receipt_id", "pk"))
         proof = ProofOfDelivery.objects.filter(shipment=obj).first()
+        lines = rows_page(self.request, obj.lines.for_user(user).select_related(
+            "item", "allocation_line__pledge", "allocation_line__requirement__recipient").order_by("pk"),
+            "lines_page", "lines")
         rearrange = may_rearrange(p, obj)
+        # The forms to split a shipment or take lines out hold a field for every planned line: on a lorry of
+        # thousands of lines they are asked for (?rearrange=1), not rendered with every view of the page.
+        on_demand = rearrange and lines.page.paginator.count > ROWS_PER_PAGE and not self.request.GET.get("rearrange")
+        if on_demand:
+            rearrange = False
         return {
             "title": f"{obj.reference} {obj.released_route}",  # not str(obj): its origin may be withheld
-            "lines": (obj.lines.for_user(user).select_related("item", "allocation_line__pledge",
-                                                              "allocation_line__requirement__recipient")),
+            # A lorry may carry thousands of lines: both tables page, 100 rows at a time.
+            "lines": lines,
+            "rearrange_on_demand": on_demand,
             "events": obj.events.select_related("recorded_by", "location"),
-            "receipt_lines": receipt_lines,
+            "receipt_lines": rows_page(self.request, receipt_lines, "receipts_page", "receipts"),
             "proof": proof,
             # Over the lines this user may see: a donor on a shared lorry learns nothing of the others' goods.
             "received_good": (receipt_lines.aggregate(n=Sum("good"))["n"] or 0) if proof else None,

@@ -13,9 +13,11 @@ from aidbridge.accounts import services as accounts
 from aidbridge.allocation import services as allocation
 from aidbridge.audit.models import AuditEvent
 from aidbridge.conftest import PASSWORD
+from aidbridge.core import views as core_views
 from aidbridge.core.errors import InvalidTransition, NotPermitted, ServiceError
 from aidbridge.core.tests.api_helpers import as_user, assert_not_found, assert_refused, event_keys, new_events
 from aidbridge.logistics import services
+from aidbridge.logistics import views as logistics_views
 from aidbridge.logistics.invariants import verify
 from aidbridge.logistics.models import Shipment, ShipmentLine
 from aidbridge.logistics.planning import expected_arrival
@@ -188,6 +190,22 @@ def test_the_page_offers_splitting_and_taking_out_to_the_hub_and_coordinators(pe
     for who in (personas.donor_de, personas.recipient, personas.auditor):
         html = page(login(who), lorry.shipment)
         assert "Split into a new shipment" not in html and "Take lines out" not in html
+
+
+def test_a_long_lorry_pages_its_lines_and_offers_rearranging_on_demand(personas, lorry, login, monkeypatch):
+    """A shipment of more lines than a page shows them a page at a time, and its split and take-out forms (a field
+    per line) come on asking, not with every view of the page."""
+    monkeypatch.setattr(core_views, "ROWS_PER_PAGE", 1)
+    monkeypatch.setattr(logistics_views, "ROWS_PER_PAGE", 1)
+    client = login(personas.coordinator)
+    url = reverse("logistics:shipment", args=[lorry.shipment.pk])
+    first, second = (client.get(url, {"lines_page": n}).context["lines"].page for n in (1, 2))
+    assert [line.pk for line in [*first, *second]] == sorted([lorry.big.pk, lorry.small.pk])
+    html = client.get(url).content.decode()
+    assert "Split into a new shipment" not in html and "Split it or take lines out (2 lines)" in html
+    assert 'href="?lines_page=2#lines"' in html
+    asked = client.get(url, {"rearrange": "1"}).content.decode()
+    assert "Split into a new shipment" in asked and f'name="remove-remove_{lorry.big.pk}"' in asked
 
 
 def test_splitting_from_the_page(personas, lorry, login):
