@@ -10,9 +10,9 @@ that command has ``--workers``, else gunicorn directly; ``--server-cmd`` overrid
 ``{workers}`` filled in), makes a read API token for each persona with ``aidbridge token create``, and runs
 locust headless on ``bench/locustfile.py`` three times:
 
-0. warm-up: as many users as personas (picked as in the load), no think time, for ``--warmup`` seconds
-   (default 30): the pages are asked once or more, so the caches hold what they would hold after a while
-   without writes (each write empties them); reported on its own, as the cost of cold caches;
+0. warm-up: four users a persona (the donors taken in turn, so that each is reached), no think time, for
+   ``--warmup`` seconds (default 30): the pages are asked once or more, so the caches hold what they would hold
+   after a while without writes (each write empties them); reported on its own, as the cost of cold caches;
 1. the load: ``--users`` users (default 50, a quarter coordinators, the rest donor liaisons), spawned 10 a
    second, each thinking 1–3 s between requests, for ``--duration`` seconds;
 2. saturation: ``--saturation-users`` users (default 16) with no think time (a closed loop), for
@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shlex
 import socket
 import statistics
@@ -236,12 +237,17 @@ def run(args: argparse.Namespace) -> str:
             server = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
             try:
                 wait_up(url, server)
-                warmup = run_locust(url, env, users=len(tokens), rate=len(tokens), seconds=args.warmup,
-                                    think=(0, 0), work=work, label="warmup")
-                before = cpu_seconds()
+                warmup = run_locust(url, {**env, "LOAD_WARMUP": "1"}, users=4 * len(tokens), rate=4 * len(tokens),
+                                    seconds=args.warmup, think=(0, 0), work=work, label="warmup")
+                before, children = cpu_seconds(), resource.getrusage(resource.RUSAGE_CHILDREN)
                 load = run_locust(url, env, users=args.users, rate=10, seconds=args.duration, think=(1, 3),
                                   work=work, label="load")
                 load.cpu = cpu_per_request(before, cpu_seconds(), len(load.rows))
+                # locust has exited by now: its CPU is this process's waited-for children's
+                done = resource.getrusage(resource.RUSAGE_CHILDREN)
+                if load.rows:
+                    load.cpu["locust"] = 1000 * (done.ru_utime + done.ru_stime - children.ru_utime
+                                                 - children.ru_stime) / len(load.rows)
                 saturation = run_locust(url, env, users=args.saturation_users, rate=args.saturation_users,
                                         seconds=args.saturation_duration, think=(0, 0), work=work,
                                         label="saturation")
@@ -265,9 +271,9 @@ def report(args: argparse.Namespace, machine: list[str], cmd: list[str], counts:
            f"events. The server is `{server}` ({args.workers} worker processes, persistent database "
            "connections); locust (`bench/locustfile.py`) runs on the same machine and takes CPU from it.", "",
            *machine, "",
-           f"### Warm-up: {len(personas)} users, no think time, {args.warmup} s", "",
-           "The users pick their personas and pages as in the load; the pages are asked once or more before "
-           "the load, so that the caches hold what they "
+           f"### Warm-up: {4 * len(personas)} users, no think time, {args.warmup} s", "",
+           "The users browse as in the load, the donors taken in turn so that each is reached; the pages are "
+           "asked once or more before the load, so that the caches hold what they "
            "hold after a while without writes. Every write empties them (their keys carry the audit trail's "
            "head), so this is what the first requests after a write cost: "
            f"{len(warmup.rows):,} requests, {warmup.rate:.1f}/s.", "",

@@ -16,6 +16,7 @@ with ``LOAD_TOKENS`` set (see ``bench_load.py``).
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -38,6 +39,9 @@ LOGIN_LOCK = Semaphore()
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 # Page groups and their p95 targets (issue 14): lists, details and home 150 ms; charts and the hub page 400 ms.
+WARMUP = os.environ.get("LOAD_WARMUP") == "1"
+_TURNS = itertools.count()
+
 GROUPS = {"home": 150, "list": 150, "detail": 150, "api list": 150, "chart": 400, "hub": 400}
 
 
@@ -194,4 +198,6 @@ class Donor(Persona):
     weight = 3
 
     def pick_username(self) -> str:
+        if WARMUP:  # every donor in turn, so that the warm-up reaches each one's pages
+            return DONORS[next(_TURNS) % len(DONORS)]
         return random.choice(DONORS)
