@@ -9,6 +9,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from aidbridge.core.fields import LongSelect
 from aidbridge.locations.models import Hub
 from aidbridge.pledges.models import Pledge
 
@@ -45,7 +46,7 @@ class PledgeChoiceField(forms.ModelChoiceField):
 class AllocateForm(forms.Form):
     pledge = PledgeChoiceField(label=_("Pledge"),
                                queryset=Pledge.objects.none(), help_text=_("Committed pledges of the same item."),
-                               widget=forms.Select(attrs={"class": "wide"}))
+                               widget=LongSelect(attrs={"class": "wide"}))
     hub = forms.ModelChoiceField(label=_("Hub"), queryset=Hub.objects.none())
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
     dispatch_week = forms.DateField(label=_("Dispatch week"),

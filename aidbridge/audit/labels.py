@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.apps import apps
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -26,7 +26,7 @@ from django.db.models import BigIntegerField, Case, Exists, OuterRef, Q, When
 from django.db.models import Value as SqlValue
 from django.db.models.functions import Cast
 from django.db.models.lookups import Regex
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from aidbridge.core.viewer import viewer
 
@@ -130,6 +130,9 @@ PAIRED_REFERENCES: dict[tuple[str, str], str] = {
     ("logistics.shipment", "moved"): "allocation.allocationline",
 }
 
+#: A list of pairs shows this many, then how many more the viewer may see.
+PAIRS_SHOWN = 20
+
 # Keys whose value is a list of ids of another model: only the rows the viewer may see are shown.
 LISTED_REFERENCES: dict[tuple[str, str], str] = {
     ("logistics.shipment", "movements"): "logistics.stockmovement",
@@ -157,6 +160,14 @@ def _pairs(value: Any) -> list[tuple[Any, Any]]:
 def _reference(label: str, pk: Any) -> str:
     prefix = next((p for p, model in REFERENCE_PREFIXES.items() if model == label), "")
     return f"{prefix}-{int(pk):05d}" if prefix and isinstance(pk, int) else str(pk)
+
+
+class _Paired(NamedTuple):
+    """An allocation line named in a pair, as much of it as its label needs."""
+
+    pk: int
+    pledge_id: int
+    requirement_id: int
 
 
 def _allocation_label(obj: Any) -> str:
@@ -253,6 +264,10 @@ def readable_changes(user: Any, events: Iterable[Any]) -> list[list[Change]]:
     withheld = withheld_keys(user, events)
     raw = []
     wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
+    # Models named only in [id, units] pairs need only the two ids a pair's label is made of: a lorry's history
+    # names 1,500 allocation lines, which as model instances cost more than the page's queries.
+    paired_only: set[type[models.Model]] = set()
+    named: set[type[models.Model]] = set()
     for event in events:
         object_type = getattr(event, "object_type", "") or ""
         hidden_keys = withheld.get((object_type, str(getattr(event, "object_id", "") or "")), frozenset())
@@ -265,16 +280,19 @@ def readable_changes(user: Any, events: Iterable[Any]) -> list[list[Change]]:
             if paired is not None:
                 for value in (old, new):
                     wanted[paired].update(pk for pk, _ in _pairs(value))
+                paired_only.add(paired)
                 rows.append((PAIRS, key, None, paired, old, new))
                 continue
             listed = model_for(LISTED_REFERENCES.get((object_type, key), ""))
             if listed is not None:
+                named.add(listed)
                 for value in (old, new):
                     wanted[listed].update(_ids(value))
                 rows.append((LISTED, key, None, listed, old, new))
                 continue
             single = model_for(SINGLE_REFERENCES.get((object_type, key), ""))
             if single is not None:
+                named.add(single)
                 for value in (old, new):
                     if value not in EMPTY:
                         wanted[single].add(value)
@@ -283,6 +301,7 @@ def readable_changes(user: Any, events: Iterable[Any]) -> list[list[Change]]:
             field = fields.get(key)
             related = field.related_model if field is not None and field.is_relation else None
             if isinstance(related, type) and issubclass(related, models.Model):
+                named.add(related)
                 for value in (old, new):
                     if value not in EMPTY:
                         wanted[related].add(value)
@@ -290,7 +309,7 @@ def readable_changes(user: Any, events: Iterable[Any]) -> list[list[Change]]:
         raw.append(rows)
 
     everything = viewer(user).sees_everything
-    found: dict[type[models.Model], dict[str, models.Model]] = {}
+    found: dict[type[models.Model], dict[str, Any]] = {}
     for model, ids in wanted.items():
         if not scoped(model) and not everything:  # a model that does not say who sees it: auditors only
             found[model] = {}
@@ -304,7 +323,11 @@ def readable_changes(user: Any, events: Iterable[Any]) -> list[list[Change]]:
                 continue
         manager: Any = model._default_manager
         qs = (manager.for_user(user) if scoped(model) else manager.all()).filter(pk__in=clean)
-        found[model] = {str(obj.pk): obj for obj in qs}
+        if model in paired_only and model not in named:
+            found[model] = {str(pk): _Paired(pk, pledge_id, requirement_id)
+                            for pk, pledge_id, requirement_id in qs.values_list("pk", "pledge_id", "requirement_id")}
+        else:
+            found[model] = {str(obj.pk): obj for obj in qs}
 
     def show(field: models.Field | None, related: type[models.Model] | None, value: Any) -> Value:
         if related is None:
@@ -320,14 +343,18 @@ def readable_changes(user: Any, events: Iterable[Any]) -> list[list[Change]]:
             return Value(text % {"thing": noun}, hidden=True)
         return Value(default_label(obj), _detail_url(obj))
 
-    def show_pairs(related: type[models.Model], value: Any) -> Value:
+    def visible_pairs(related: type[models.Model], value: Any) -> list[tuple[Any, Any]]:
         """Only the pairs naming rows ``user`` may see: the others leave no trace, not even a count."""
-        parts = []
-        for pk, units in _pairs(value):
-            obj = found.get(related, {}).get(str(pk))
-            if obj is not None:
-                parts.append(f"{_allocation_label(obj)}: {_plain(None, units)}")
-        return Value("; ".join(parts) if parts else "—")
+        rows = found.get(related, {})
+        return [(obj, units) for pk, units in _pairs(value) if (obj := rows.get(str(pk))) is not None]
+
+    def show_pairs(pairs: list[tuple[Any, Any]]) -> Value:
+        """The first ``PAIRS_SHOWN`` pairs, and how many more there are: a lorry's 1,500 lines are a page, not a
+        cell of a history table."""
+        text = "; ".join(f"{_allocation_label(obj)}: {_plain(None, units)}" for obj, units in pairs[:PAIRS_SHOWN])
+        if (more := len(pairs) - PAIRS_SHOWN) > 0:
+            text += " " + ngettext("… and %(count)s more", "… and %(count)s more", more) % {"count": intcomma(more)}
+        return Value(text or "—")
 
     def show_listed(related: type[models.Model], value: Any) -> Value:
         objs = [obj for pk in _ids(value) if (obj := found.get(related, {}).get(str(pk))) is not None]
@@ -345,8 +372,18 @@ def readable_changes(user: Any, events: Iterable[Any]) -> list[list[Change]]:
         changes = []
         for mode, key, field, related, old, new in rows:
             name = (key[:-3] if key.endswith("_id") and related is not None else key).replace("_", " ")
+            if mode == PAIRS and related is not None:
+                old_pairs = None if event.before is None else visible_pairs(related, old)
+                new_pairs = None if event.after is None else visible_pairs(related, new)
+                seen = [[(obj.pledge_id, obj.requirement_id, units) for obj, units in pairs or []]
+                        for pairs in (old_pairs, new_pairs)]
+                if seen[0] == seen[1]:
+                    continue  # nothing the viewer may see changed (compared in full, not as shown)
+                changes.append(Change(name, None if old_pairs is None else show_pairs(old_pairs),
+                                      None if new_pairs is None else show_pairs(new_pairs)))
+                continue
             if mode != FIELD and related is not None:
-                render: Any = {PAIRS: show_pairs, LISTED: show_listed, SINGLE: show_single}[mode]
+                render: Any = {LISTED: show_listed, SINGLE: show_single}[mode]
                 before = None if event.before is None else render(related, old)
                 after = None if event.after is None else render(related, new)
                 if (event.before is not None and before is None) or (event.after is not None and after is None):

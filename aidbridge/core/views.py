@@ -48,6 +48,7 @@ COUNT_CAP = 10_000  # past this many rows a list says "more than 10,000" instead
 LIST_PARAMETERS = ("page", "format")  # what a list takes besides its filters
 FILTER_HINT = _("use the filters above.")
 DOWNLOADS_TEMPLATE = "generic/_downloads.html"  # "Download CSV | XLSX" with the list's current filters
+FILTERS_TEMPLATE = "generic/_filters.html"  # a list's filter form (:meth:`ObjectListView.render_filters`)
 
 
 class CappedPaginator(Paginator):
@@ -159,12 +160,16 @@ def apply_service_errors(form: forms.BaseForm, exc: ServiceError) -> None:
         form.add_error(name if name in form.fields else None, list(texts))
 
 
-def tune_filter_form(form: forms.Form, choices: Mapping[str, list[tuple[Any, str]]],
-                     labels: Mapping[str, Text]) -> None:
-    """Make FilterSet widgets pleasant: checkboxes for multi-choice, date pickers, selects for id filters."""
+def label_filter_form(form: forms.Form, labels: Mapping[str, Text]) -> None:
+    """A FilterSet form's labels as the page names them (its errors quote them)."""
     form.label_suffix = ""
     for name, field in form.fields.items():
         field.label = labels.get(name, field.label)
+
+
+def tune_filter_form(form: forms.Form, choices: Mapping[str, list[tuple[Any, str]]]) -> None:
+    """Make FilterSet widgets pleasant: checkboxes for multi-choice, date pickers, selects for id filters."""
+    for name, field in form.fields.items():
         if name in choices:
             field.widget = forms.Select(choices=[("", gettext("Any")), *choices[name]])
         elif isinstance(field, forms.MultipleChoiceField):
@@ -270,6 +275,26 @@ class ObjectListView(AppView):
                translation.get_language(), scope(request.user), request.get_full_path(), *query)
         return versioned.cached(key, render)
 
+    def render_filters(self, request: HttpRequest, filterset: Any, context: dict[str, Any]) -> SafeString:
+        """The filter form, cached until the next write like :meth:`render_results`.
+
+        Its widgets, and the choices they offer (``filter_choices``: what the viewer may see), are made only when
+        it is rendered: a form of ten fields costs more to render than the page's queries. The key names the view,
+        the language, the viewer's scope and the address's parameters but the page (the values and errors shown).
+        """
+        if filterset is None:
+            return mark_safe("")
+
+        def render() -> SafeString:
+            tune_filter_form(filterset.form, self.filter_choices())
+            return mark_safe(render_to_string(FILTERS_TEMPLATE, context, request=request))  # noqa: S308
+
+        parameters = sorted((name, value) for name, values in request.GET.lists() if name != "page"
+                            for value in values)
+        key = ("core.filters", type(self).__module__, type(self).__qualname__, translation.get_language(),
+               scope(request.user), request.path, parameters)
+        return versioned.cached(key, render)
+
     def get(self, request: HttpRequest) -> HttpResponse:
         qs = self.get_queryset()
         filterset = None
@@ -277,7 +302,7 @@ class ObjectListView(AppView):
         fmt = request.GET.get("format")
         if self.filterset_class is not None:
             filterset = self.filterset_class(request.GET or None, queryset=qs, request=request)
-            tune_filter_form(filterset.form, self.filter_choices(), self.filter_labels)
+            label_filter_form(filterset.form, self.filter_labels)
             fields = filterset.form.fields
             errors = [(str(fields[name].label) if name in fields else name, messages)
                       for name, messages in filter_errors(filterset, extra=LIST_PARAMETERS, hint=FILTER_HINT).items()]
@@ -307,15 +332,14 @@ class ObjectListView(AppView):
         }
         context["results_html"] = self.render_results(request, page, context)
         htmx = getattr(request, "htmx", None)
-        partial = bool(htmx) and not htmx.history_restore_request and htmx.target == "results"
         status = 422 if errors else 200
-        if partial:
+        if bool(htmx) and not htmx.history_restore_request and htmx.target == "results":
             response = HttpResponse(context["results_html"], status=status)
-        else:
-            response = render(request, self.template_name, context, status=status)
-        if partial:
             # The download links carry the filters: htmx swaps them in beside the table (out of band).
             response.write(render_to_string(DOWNLOADS_TEMPLATE, {"oob": True}, request=request))
+        else:
+            context["filters_html"] = self.render_filters(request, filterset, context)
+            response = render(request, self.template_name, context, status=status)
         patch_vary_headers(response, ("HX-Request", "HX-Target"))
         return response
 

@@ -68,7 +68,7 @@ def _shipments(user: Any) -> Any:
 
 def _detail(user: Any, shipment: Shipment) -> Shipment:
     shipment.visible_lines = list(  # type: ignore[attr-defined]
-        shipment.lines.for_user(user).select_related("allocation_line").order_by("pk"))
+        ShipmentLine.objects.on_shipment(shipment, user).select_related("allocation_line").order_by("pk"))
     shipment.timeline_rows = list(shipment.events.select_related("recorded_by", "location"))  # type: ignore[attr-defined]
     return shipment
 
@@ -154,7 +154,7 @@ def cancel_shipment(request: HttpRequest, shipment_id: int, payload: CancelIn) -
 def _on_board(user: Any, shipment: Shipment) -> dict[int, ShipmentLine]:
     """The lines of ``shipment`` that ``user`` may see, by id. Any other id, on the lorry or not, gets one answer,
     so that no line id of another donor's goods can be learnt by trying it."""
-    return {line.pk: line for line in shipment.lines.for_user(user)}
+    return {line.pk: line for line in ShipmentLine.objects.on_shipment(shipment, user)}
 
 
 def _picked(user: Any, shipment: Shipment, picks: list[PickIn]) -> list[tuple[ShipmentLine, int]]:

@@ -50,7 +50,7 @@ from aidbridge.logistics.forms import (
     StockMovementForm,
     TrackForm,
 )
-from aidbridge.logistics.models import ProofOfDelivery, ReceiptLine, Shipment, StockMovement
+from aidbridge.logistics.models import ProofOfDelivery, ReceiptLine, Shipment, ShipmentLine, StockMovement
 from aidbridge.logistics.visibility import sees_hub_stock
 from aidbridge.pledges.models import Pledge
 from aidbridge.pledges.services import read_upload
@@ -101,13 +101,14 @@ def may_rearrange(p: Principal, s: Shipment) -> bool:
 
 def planned_lines(shipment: Shipment, user: Any) -> list[Any]:
     """The lines of ``shipment`` that ``user`` may see: a form never names another donor's goods."""
-    return list(shipment.lines.for_user(user)
+    return list(ShipmentLine.objects.on_shipment(shipment, user)
                 .select_related("item", "allocation_line__pledge", "allocation_line__requirement").order_by("pk"))
 
 
 def outstanding_lines(shipment: Shipment, user: Any) -> list[tuple[Any, int]]:
     """The lines of ``shipment`` that ``user`` may see and that still have units to count, with those units."""
-    lines = list(shipment.lines.for_user(user).select_related("item", "allocation_line__pledge").order_by("pk"))
+    lines = list(ShipmentLine.objects.on_shipment(shipment, user).select_related("item", "allocation_line__pledge")
+                 .order_by("pk"))
     done = dict(ReceiptLine.objects.filter(shipment_line__shipment=shipment).values_list("shipment_line_id")
                 .annotate(n=Sum("good") + Sum("damaged") + Sum("lost")))
     return [(line, line.quantity - (done.get(line.pk) or 0)) for line in lines
@@ -143,11 +144,12 @@ class ShipmentDetail(ObjectDetailView):
     def get_extra_context(self, obj: Shipment) -> dict[str, Any]:
         user = self.request.user
         p = self.principal
-        receipt_lines = (ReceiptLine.objects.for_user(user).filter(receipt__shipment=obj)
+        receipt_lines = (ReceiptLine.objects.on_shipment(obj, user)
                          .select_related("receipt__received_by", "receipt__location", "shipment_line__item",
                                          "shipment_line__allocation_line__pledge").order_by("receipt_id", "pk"))
         proof = ProofOfDelivery.objects.filter(shipment=obj).first()
-        lines = rows_page(self.request, obj.lines.for_user(user).select_related(
+        visible_lines = ShipmentLine.objects.on_shipment(obj, user)
+        lines = rows_page(self.request, visible_lines.select_related(
             "item", "allocation_line__pledge", "allocation_line__requirement__recipient").order_by("pk"),
             "lines_page", "lines")
         rearrange = may_rearrange(p, obj)
@@ -156,22 +158,30 @@ class ShipmentDetail(ObjectDetailView):
         on_demand = rearrange and lines.page.paginator.count > ROWS_PER_PAGE and not self.request.GET.get("rearrange")
         if on_demand:
             rearrange = False
+        # So is the receipt form, a row of fields per line still to count: on such a lorry it is asked for
+        # (?receive=1); a 1,500-line form costs half a second to render.
+        receive = may_receive(p, obj)
+        receive_on_demand = (receive and lines.page.paginator.count > ROWS_PER_PAGE
+                             and not self.request.GET.get("receive"))
+        if receive_on_demand:
+            receive = False
         return {
             "title": f"{obj.reference} {obj.released_route}",  # not str(obj): its origin may be withheld
             # A lorry may carry thousands of lines: both tables page, 100 rows at a time.
             "lines": lines,
             "rearrange_on_demand": on_demand,
+            "receive_on_demand": receive_on_demand,
             "events": obj.events.select_related("recorded_by", "location"),
             "receipt_lines": rows_page(self.request, receipt_lines, "receipts_page", "receipts"),
             "proof": proof,
             # Over the lines this user may see: a donor on a shared lorry learns nothing of the others' goods.
             "received_good": (receipt_lines.aggregate(n=Sum("good"))["n"] or 0) if proof else None,
-            "shipped": (obj.lines.for_user(user).aggregate(n=Sum("quantity"))["n"] or 0) if proof else None,
+            "shipped": (visible_lines.aggregate(n=Sum("quantity"))["n"] or 0) if proof else None,
             "dispatch_form": DispatchForm() if may_dispatch(p, obj) else None,
             "track_form": TrackForm() if may_track(p, obj) else None,
             "arrive_form": ArriveForm() if may_arrive(p, obj) else None,
             "cancel_form": CancelForm() if may_cancel(p, obj) else None,
-            "receive_form": ReceiveForm(lines=outstanding_lines(obj, user)) if may_receive(p, obj) else None,
+            "receive_form": ReceiveForm(lines=outstanding_lines(obj, user)) if receive else None,
             "proof_form": ProofForm() if may_sign(p, obj) else None,
             "scan_form": ProofDocumentForm() if may_attach_scan(p, obj, proof) else None,
             "split_form": SplitForm(lines=planned_lines(obj, user)) if rearrange else None,

@@ -40,6 +40,28 @@ class ShipmentLineQuerySet(models.QuerySet):
             | Q(shipment__leg="outbound", allocation_line__in=recipients)
         )
 
+    def on_shipment(self, shipment: Any, user: Any) -> ShipmentLineQuerySet:
+        """The lines of ``shipment`` that ``user`` may see: :meth:`for_user`'s rule, decided for one shipment.
+
+        What :meth:`for_user` asks of each line through the organisation's every allocation (tens of thousands,
+        hashed) is here a join from the shipment's own lines to their pledge and requirement: on a lorry of 1,500
+        lines, a few index lookups each instead of 20 ms of hashing, three times per shipment page. The shipment's
+        hub and leg are known, so only the donor's (and, on an outbound leg, the recipient's) test remains.
+        """
+        p = principal(user)
+        lines = self.filter(shipment=shipment)
+        if p.oversees:
+            return lines
+        org = p.organisation_id
+        if org is None:
+            return self.none()
+        if shipment.hub.operator_id == org:
+            return lines
+        mine = Q(allocation_line__pledge__donor_id=org)
+        if shipment.leg == "outbound":
+            mine |= Q(allocation_line__requirement__recipient_id=org)
+        return lines.filter(mine)
+
 
 def _lines_of(lines: Any, org: int) -> tuple[Any, Any]:
     """The shipments carrying the organisation's pledges, and the outbound legs carrying goods for its
@@ -131,6 +153,14 @@ class ReceiptLineQuerySet(models.QuerySet):
         if principal(user).oversees:
             return self.all()
         return self.filter(shipment_line__in=ShipmentLine.objects.for_user(user))
+
+    def on_shipment(self, shipment: Any, user: Any) -> ReceiptLineQuerySet:
+        """The receipt lines of ``shipment`` that ``user`` may see (:meth:`ShipmentLineQuerySet.on_shipment`)."""
+        counted = self.filter(receipt__shipment=shipment)
+        if principal(user).oversees:
+            return counted
+        lines: Any = self.model._meta.get_field("shipment_line").related_model
+        return counted.filter(shipment_line__in=lines.objects.on_shipment(shipment, user).values("pk"))
 
     def discrepancies(self) -> ReceiptLineQuerySet:
         return self.filter(Q(damaged__gt=0) | Q(lost__gt=0))

@@ -208,6 +208,21 @@ def test_a_long_lorry_pages_its_lines_and_offers_rearranging_on_demand(personas,
     assert "Split into a new shipment" in asked and f'name="remove-remove_{lorry.big.pk}"' in asked
 
 
+def test_a_long_lorry_offers_its_receipt_form_on_demand(personas, lorry, login, monkeypatch):
+    """The receipt form of a lorry of more lines than a page (a row of fields per line) comes on asking; its
+    receiver still gets it, and a short lorry shows it at once."""
+    services.dispatch_shipment(actor=personas.hub_pl, shipment=lorry.shipment)
+    client = login(personas.recipient)
+    url = reverse("logistics:shipment", args=[lorry.shipment.pk])
+    assert f'name="receive-good_{lorry.big.pk}"' in client.get(url).content.decode()
+    monkeypatch.setattr(logistics_views, "ROWS_PER_PAGE", 1)
+    html = client.get(url).content.decode()
+    assert 'name="receive-good_' not in html and "Count goods off (2 lines)" in html
+    asked = client.get(url, {"receive": "1"}).content.decode()
+    assert f'name="receive-good_{lorry.big.pk}"' in asked and f'name="receive-good_{lorry.small.pk}"' in asked
+    assert "Count goods off (2 lines)" not in login(personas.donor_de).get(url).content.decode()  # not its receiver
+
+
 def test_splitting_from_the_page(personas, lorry, login):
     client = login(personas.hub_pl)
     with new_events() as events:

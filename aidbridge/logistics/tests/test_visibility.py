@@ -102,6 +102,19 @@ def test_a_donor_sees_only_its_own_lines_on_a_shared_lorry(scene, personas, worl
     assert [line.allocation_line.pledge for line in mine] == [world.pledge_public]
 
 
+def test_one_shipments_lines_are_those_for_user_gives(scene, personas):
+    """``on_shipment`` decides the rule for one shipment with joins: the same lines and receipt lines as
+    ``for_user`` filtered to that shipment, for every persona, on both legs and on the shared lorry."""
+    for shipment in (scene.de_in, scene.us_in, scene.outbound):
+        for name, user in [*personas.all().items(), ("anonymous", AnonymousUser())]:
+            assert (set(ShipmentLine.objects.on_shipment(shipment, user))
+                    == set(ShipmentLine.objects.for_user(user).filter(shipment=shipment))), (shipment, name)
+            assert (set(ReceiptLine.objects.on_shipment(shipment, user))
+                    == set(ReceiptLine.objects.for_user(user).filter(receipt__shipment=shipment))), (shipment, name)
+    assert ShipmentLine.objects.on_shipment(scene.outbound, personas.donor_us).count() == 1
+    assert ReceiptLine.objects.on_shipment(scene.outbound, personas.recipient).count() == 2
+
+
 def test_timeline_receipts_and_proofs_follow_the_shipment(scene, personas):
     for model in (ShipmentEvent, Receipt, ProofOfDelivery):
         assert model.objects.for_user(personas.outsider).count() == 0

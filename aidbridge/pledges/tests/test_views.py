@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 
+from aidbridge.accounts import services as accounts
 from aidbridge.allocation import services as allocation
 from aidbridge.audit.models import AuditEvent
 from aidbridge.pledges import services as pledges
@@ -271,3 +272,24 @@ def test_a_cached_list_is_the_viewers_own_and_a_write_refreshes_it(world, person
                                 releasability="coalition")
     assert new.reference in de.get("/pledges/").content.decode()
     assert new.reference in us.get("/pledges/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cached_filter_form_is_the_viewers_own_keeps_its_values_and_follows_writes(world, personas, login):
+    """Outside a transaction a list's filter form is cached until the next write (``ObjectListView.render_filters``):
+    its choices are the viewer's own, its values and errors those of the address, and a new donor is offered at
+    once."""
+    assert not connection.in_atomic_block
+    coordinator, outsider = login(personas.coordinator), login(personas.outsider)
+    de = personas.orgs["de"]
+    for _ in range(2):  # rendered, then from the cache
+        assert f'<option value="{de.pk}"' in coordinator.get("/pledges/").content.decode()
+        assert f'<option value="{de.pk}"' not in outsider.get("/pledges/").content.decode()
+        chosen = coordinator.get(f"/pledges/?organisation={de.pk}&page=2").content.decode()
+        assert f'<option value="{de.pk}" selected>' in chosen
+        wrong = coordinator.get("/pledges/?available_after=someday")
+        assert wrong.status_code == 422 and 'class="field-errors"' in wrong.content.decode()
+        assert 'class="field-errors"' not in coordinator.get("/pledges/?page=2").content.decode()
+    new = accounts.create_organisation(actor=personas.coordinator, name="Nordic Relief", short_name="NR",
+                                       kind="donor", country="NO")
+    assert f'<option value="{new.pk}"' in coordinator.get("/pledges/").content.decode()
