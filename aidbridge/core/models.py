@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from copy import copy
+
 from django.db import models
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -64,3 +66,12 @@ def filter_by_id_or_code(queryset, field: str, value: str):  # type: ignore[no-u
     if value.isascii() and value.isdigit() and int(value) <= MAX_ID:
         return queryset.filter(**{f"{field}_id": int(value)})
     return queryset.filter(**{f"{field}__code": value})
+
+
+def prefixed(q: Q, prefix: str) -> Q:
+    """``q`` with every lookup taken through the relation ``prefix`` (e.g. ``pledge__``): a rule written for one
+    model, tested on the row joined through a foreign key."""
+    out = copy(q)
+    out.children = [prefixed(c, prefix) if isinstance(c, Q) else (prefix + c[0], c[1])  # type: ignore[index]
+                    for c in q.children]
+    return out

@@ -5,8 +5,8 @@ grouped by donor, origin country, hub and destination. A line falls in a period 
 the day it was allocated while it has no dispatch week yet. Everything is summed in SQL, in one query, and
 cached until the next write (see :func:`flows`).
 
-Releasability is that of the lines themselves (the rule of ``AllocationLine.objects.for_user``: the viewer
-may see both the pledge and the requirement; see :func:`visible_lines`). A pledge's origin country is
+Releasability is that of the lines themselves (``AllocationLine.objects.for_user``: the viewer may see both the
+pledge and the requirement). A pledge's origin country is
 withheld below the full view (:mod:`aidbridge.pledges.releasability`), so for the lines of pledges the
 viewer does not see in full the origin is "withheld": their tonnes count on the hub → destination leg, and
 no origin → hub leg is drawn.
@@ -24,7 +24,6 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable
-from copy import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -32,7 +31,7 @@ from typing import Any
 
 from django import forms
 from django.core.cache import cache as django_cache
-from django.db.models import Case, DecimalField, F, Max, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, DecimalField, F, Max, Q, Sum, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
@@ -46,11 +45,10 @@ from aidbridge.allocation.models import AllocationLine
 from aidbridge.audit.models import AuditEvent
 from aidbridge.core import clock
 from aidbridge.core.charts import FONT_SIZE, text_width
+from aidbridge.core.models import prefixed
 from aidbridge.data import DATA_DIR, countries
 from aidbridge.locations.models import Hub, Location
-from aidbridge.pledges.models import released_to
 from aidbridge.pledges.releasability import full_view_q
-from aidbridge.requirements.models import Requirement
 
 WIDTH, HEIGHT = 800, 520
 MARGIN = 18  # user units kept free inside the edge for off-map origins and labels
@@ -157,14 +155,6 @@ def period(params: Any) -> tuple[PeriodForm, dt.date, dt.date]:
 
 # --- flows, summed in SQL ---------------------------------------------------------------------------------
 
-def _prefixed(q: Q, prefix: str) -> Q:
-    """``q`` with every lookup taken through the relation ``prefix`` (e.g. ``pledge__``)."""
-    out = copy(q)
-    out.children = [_prefixed(c, prefix) if isinstance(c, Q) else (prefix + c[0], c[1])  # type: ignore[index]
-                    for c in q.children]
-    return out
-
-
 @dataclass
 class Flow:
     """One row of the table: a donor's tonnes from an origin (``""`` when withheld) through a hub to a destination."""
@@ -180,15 +170,6 @@ class Flow:
     hub: Any = None
     destination: Any = None
     links: dict[str, str] = field(default_factory=dict)
-
-
-def visible_lines(user: Any) -> QuerySet[AllocationLine]:
-    """``AllocationLine.objects.for_user(user)``, with the pledge's releasability tested on the joined pledge
-    row rather than through a second scan of the pledges (``released_to`` is the rule ``Pledge.for_user``
-    applies)."""
-    released = released_to(user, owner="donor")
-    lines = AllocationLine.objects.filter(requirement__in=Requirement.objects.for_user(user))
-    return lines if released is None else lines.filter(_prefixed(released, "pledge__"))
 
 
 CACHE_SECONDS = 600
@@ -229,9 +210,9 @@ def _sum_flows(user: Any, start: dt.date, end: dt.date) -> list[tuple[Any, ...]]
     full = full_view_q(user)
     origin: Any = F("pledge__origin_country")
     if full is not None:
-        origin = Case(When(_prefixed(full, "pledge__"), then=origin), default=Value(""))
+        origin = Case(When(prefixed(full, "pledge__"), then=origin), default=Value(""))
     weight = F("pledge__item__weight_t")
-    rows = list(visible_lines(user).filter(in_period)
+    rows = list(AllocationLine.objects.for_user(user).filter(in_period)
                 .order_by().annotate(origin=origin)
                 .values("pledge__donor_id", "origin", "hub_id", "requirement__destination_id")
                 .annotate(tonnes=Sum(F("quantity") * weight, output_field=TONNES),

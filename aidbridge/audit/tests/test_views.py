@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from aidbridge.audit.filtersets import AuditEventFilterSet, actions
 from aidbridge.audit.models import AuditEvent
 
 
@@ -39,3 +40,18 @@ def test_audit_list_query_count_is_bounded(world, personas, login, django_assert
     client = login(personas.auditor)
     with django_assert_max_num_queries(10):
         assert client.get("/audit/").status_code == 200
+
+
+def test_the_action_filter_matches_a_prefix_of_the_actions_case_aside(world, personas):
+    """``pledge.commit`` is one action (or any that begins so), ``pledge.`` and ``PLEDGE`` a family; the filter
+    asks by the trail's distinct actions, so the index on (action, seq) serves it."""
+    assert sorted(actions()) == sorted(set(AuditEvent.objects.values_list("action", flat=True)))
+    events = AuditEvent.objects.all()
+
+    def matched(text: str) -> set[int]:
+        return set(AuditEventFilterSet({"action": text}, queryset=events).qs.values_list("pk", flat=True))
+
+    for text in ("pledge.commit", "PLEDGE.Commit", "pledge.", "Pledge", "pledge.c", "p", "no.such", ""):
+        expected = {e.pk for e in events if e.action.lower().startswith(text.strip().lower())}
+        assert matched(text) == expected, text
+    assert matched("pledge.commit") and not matched("no.such")
