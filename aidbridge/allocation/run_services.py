@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import Counter
 from typing import Any
 
-from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -17,7 +15,7 @@ from aidbridge.accounts.principal import principal
 from aidbridge.allocation import services as allocation
 from aidbridge.allocation.instance import build_instance, fingerprint, key_pk, monday, week_start
 from aidbridge.allocation.models import AllocationRun
-from aidbridge.audit.models import AuditChainHead
+from aidbridge.audit.cache import cached
 from aidbridge.audit.services import record_event, snapshot
 from aidbridge.audit.tasks import checkpoint_log
 from aidbridge.core import clock
@@ -142,23 +140,14 @@ def _input_reasons(run: AllocationRun) -> list[str]:
 
 
 def _cached_input_reasons(run: AllocationRun) -> list[str]:
-    """:func:`_input_reasons`, remembered until the next audited write.
+    """:func:`_input_reasons`, remembered until the next audited write (:func:`aidbridge.audit.cache.cached`).
 
-    Every change to a planning input is a service write, and every service write appends an audit event, so
-    the chain head (position and hash) names the state of the inputs: while it stays put, the answer does.
-    Rebuilding the instance costs seconds at scale, and the run page asks on every view.
+    Every change to a planning input is a service write, and every service write moves the audit chain head,
+    which names the state of the inputs: while it stays put, the answer does. Rebuilding the instance costs
+    seconds at scale, and the run page asks on every view.
     """
-    head = AuditChainHead.objects.filter(pk=1).values_list("seq", "hash").first()
-    if head is None:
-        return _input_reasons(run)
-    key = "allocation:stale:" + hashlib.sha256(
-        f"{connection.settings_dict['NAME']}|{get_language()}|{run.pk}|{run.inputs_fingerprint}|{head[0]}|{head[1]}".encode()
-    ).hexdigest()
-    reasons = cache.get(key)
-    if reasons is None:
-        reasons = _input_reasons(run)
-        cache.set(key, reasons, STALE_CACHE_SECONDS)
-    return list(reasons)
+    return list(cached(("allocation.stale", run.pk, run.inputs_fingerprint, get_language()),
+                       lambda: _input_reasons(run), timeout=STALE_CACHE_SECONDS))
 
 
 STALE_CACHE_SECONDS = 3600

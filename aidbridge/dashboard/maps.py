@@ -20,7 +20,6 @@ degrees (longitude, −latitude) and placed by one ``transform`` on their group,
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import math
 from collections.abc import Iterable
@@ -30,8 +29,7 @@ from functools import cache
 from typing import Any
 
 from django import forms
-from django.core.cache import cache as django_cache
-from django.db.models import Case, DecimalField, F, Max, Q, Sum, Value, When
+from django.db.models import Case, DecimalField, F, Q, Sum, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
@@ -42,7 +40,7 @@ from django.utils.translation import gettext_lazy as _
 from aidbridge.accounts.models import Organisation
 from aidbridge.accounts.principal import principal
 from aidbridge.allocation.models import AllocationLine
-from aidbridge.audit.models import AuditEvent
+from aidbridge.audit.cache import cached, scope
 from aidbridge.core import clock
 from aidbridge.core.charts import FONT_SIZE, text_width
 from aidbridge.core.models import prefixed
@@ -175,26 +173,14 @@ class Flow:
 CACHE_SECONDS = 600
 
 
-def _stamp() -> tuple[str, int]:
-    """What the flows were summed from: the audit trail's latest hash (every write appends an event, and the
-    hash chains the whole history) and the newest allocation line. Two index look-ups, in every process."""
-    latest = AuditEvent.objects.order_by("-seq").values_list("hash", flat=True).first() or ""
-    return latest, AllocationLine.objects.aggregate(top=Max("pk"))["top"] or 0
-
-
 def flows(user: Any, start: dt.date, end: dt.date) -> list[Flow]:
     """The flows ``user`` may see whose lines fall between ``start`` and ``end`` (inclusive), largest first.
 
-    Cached for everyone who sees the same (the same organisation, kind, role and coalition membership), on
-    the same day (disclosure dates), until the next write: the key holds :func:`_stamp`.
+    Cached for everyone who sees the same (:func:`aidbridge.audit.cache.scope`), on the same day (disclosure
+    dates), until the next write (:func:`aidbridge.audit.cache.cached`).
     """
-    p = principal(user)
-    who = (p.organisation_id, p.org_kind, p.role, p.in_coalition, p.is_superuser)
-    key = "flow-map:" + hashlib.sha256(repr((who, start, end, clock.today(), _stamp())).encode()).hexdigest()
-    rows = django_cache.get(key)
-    if rows is None:
-        rows = _sum_flows(user, start, end)
-        django_cache.set(key, rows, CACHE_SECONDS)
+    rows = cached(("dashboard.flows", scope(user), start, end), lambda: _sum_flows(user, start, end),
+                  timeout=CACHE_SECONDS)
     names = country_names()
     return [Flow(donor_id, donor, origin, names.get(origin, origin), hub_id, destination_id, tonnes, delivered)
             for donor_id, donor, origin, hub_id, destination_id, tonnes, delivered in rows]

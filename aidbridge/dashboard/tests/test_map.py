@@ -215,10 +215,10 @@ def test_the_map_reads_a_few_queries_and_caches_the_flows_until_the_next_write(f
                                                                                django_assert_num_queries):
     start, end = clock.today() - dt.timedelta(days=90), clock.today()
     principal(personas.donor_us)  # who the user is: read once per request, by the middleware on a page
-    # The stamp (the audit trail's head, the newest line), the flows, the donors, the hubs, the destinations.
-    with django_assert_num_queries(6):
+    # The data version (the audit chain head), the flows, the donors, the hubs, the destinations.
+    with django_assert_num_queries(5):
         first = maps.flow_map_context(personas.donor_us, start, end)
-    with django_assert_num_queries(4):  # the stamp, the hubs, the destinations: the flows come from the cache
+    with django_assert_num_queries(3):  # the version, the hubs, the destinations: the flows come from the cache
         again = maps.flow_map_context(personas.donor_us, start, end)
     assert first["total"] == again["total"] == Decimal("21")
     allocation.allocate(actor=personas.coordinator, pledge=flows.pledge_coalition, requirement=flows.requirement,
