@@ -328,14 +328,16 @@ def _pledges() -> list[str]:
 
 
 def _fill() -> list[str]:
+    """Requirements and pledges filled beyond their quantity, and pledges whose status their lines contradict, each
+    by id (an aggregate query has no default order)."""
     found = []
     over_req = (Requirement.objects.annotate(a=Sum("allocation_lines__quantity"), d=Sum(
         "allocation_lines__delivered_quantity")).filter(Q(a__gt=F("quantity")) | Q(d__gt=F("quantity")))
-        .values_list("pk", "a", "d", "quantity"))
+        .order_by("pk").values_list("pk", "a", "d", "quantity"))
     found += [f"{Requirement(pk=pk).reference}: filled beyond 100% ({a} allocated, {d} delivered of {quantity})."
               for pk, a, d, quantity in over_req]
     over_pledge = (Pledge.objects.annotate(a=Sum("allocation_lines__quantity")).filter(a__gt=F("quantity"))
-                   .values_list("pk", "a", "quantity"))
+                   .order_by("pk").values_list("pk", "a", "quantity"))
     found += [f"{Pledge(pk=pk).reference}: {a} units allocated of {quantity} pledged."
               for pk, a, quantity in over_pledge]
     allocated, delivered, shipped = Pledge.Status.ALLOCATED, Pledge.Status.DELIVERED, Pledge.Status.SHIPPED
@@ -346,7 +348,7 @@ def _fill() -> list[str]:
         done=Sum(F("allocation_lines__delivered_quantity") + F("allocation_lines__lost_quantity")))
         .filter(n__gt=0).filter(Q(status=allocated) & ~Q(moved=0) | Q(status=delivered) & ~Q(done=F("q"))
                                 | Q(status=shipped) & ~Q(q=0) & Q(done=F("q"))))
-    for pk, status, q, moved, done in statuses.values_list("pk", "status", "q", "moved", "done"):
+    for pk, status, q, moved, done in statuses.order_by("pk").values_list("pk", "status", "q", "moved", "done"):
         reference = Pledge(pk=pk).reference
         if status == allocated and moved:
             found.append(f"{reference} is allocated but {moved} units have left the donor; it should be shipped.")
