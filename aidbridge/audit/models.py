@@ -4,6 +4,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Cast
 
 from aidbridge.audit.labels import visible_events_q
 from aidbridge.core.viewer import viewer
@@ -66,6 +68,12 @@ class AuditEvent(models.Model):
             models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
             # The trail filtered to one action, newest first (``AuditEventFilterSet.filter_action``).
             models.Index(fields=["action", "seq"], name="audit_action_seq_idx"),
+            # Read by ``aidbridge ledger verify`` (logistics.invariants) on PostgreSQL: the latest event of each stock
+            # movement and allocation line, in id order, without sorting their events (a few hundred thousand at
+            # scale). Only those two types are indexed; their ids are integer primary keys.
+            models.Index(F("object_type"), Cast("object_id", models.BigIntegerField()), F("seq").desc(),
+                         name="audit_ledger_latest_idx",
+                         condition=Q(object_type__in=["logistics.stockmovement", "allocation.allocationline"])),
         ]
 
     def __str__(self) -> str:

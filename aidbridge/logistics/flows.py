@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Sum
 
+from aidbridge.allocation.models import AllocationLine
 from aidbridge.logistics.models import ReceiptLine, Shipment, ShipmentLine, StockMovement, delta_expression
 
 # Flow's fields, in the order :func:`flow_sql` gives them after the allocation line's id.
@@ -122,29 +123,36 @@ def flow_sql() -> str:
     q = connection.ops.quote_name
     lines, shipments = q(ShipmentLine._meta.db_table), q(Shipment._meta.db_table)
     receipts, movements = q(ReceiptLine._meta.db_table), q(StockMovement._meta.db_table)
+    allocations = q(AllocationLine._meta.db_table)
     inbound, planned = Shipment.Leg.INBOUND.value, Shipment.Status.PLANNED.value
     write_off = StockMovement.Kind.WRITE_OFF.value
-
-    def row(**values: str) -> str:
-        return ", ".join(f"{values.get(name, '0')} AS {name}" for name in FIELDS)
 
     def on(leg: str, value: str) -> str:
         return f"CASE WHEN s.leg {leg} '{inbound}' THEN {value} ELSE 0 END"
 
     moving = f"CASE WHEN s.status <> '{planned}' THEN l.quantity ELSE 0 END"
-    planned_row = row(inbound_planned=on("=", "l.quantity"), outbound_planned=on("<>", "l.quantity"),
-                      shipped=on("=", moving), outbound_shipped=on("<>", moving))
-    received_row = row(inbound_good=on("=", "r.good"), inbound_damaged=on("=", "r.damaged"),
-                       inbound_lost=on("=", "r.lost"), delivered=on("<>", "r.good"),
-                       outbound_damaged=on("<>", "r.damaged"), outbound_lost=on("<>", "r.lost"))
-    # a write-off's delta is -quantity, or +quantity when it reverses one: its hub_losses is minus that
-    loss_row = row(hub_losses="CASE WHEN reverses_id IS NULL THEN quantity ELSE -quantity END")
-    sums = ", ".join(f"SUM({name}) AS {name}" for name in FIELDS)
-    return (f"SELECT allocation_line_id, {sums} FROM ("
-            f"SELECT l.allocation_line_id, {planned_row} FROM {lines} l JOIN {shipments} s ON s.id = l.shipment_id "
-            f"WHERE s.status <> '{Shipment.Status.CANCELLED.value}' "
-            f"UNION ALL SELECT l.allocation_line_id, {received_row} FROM {receipts} r "
-            f"JOIN {lines} l ON l.id = r.shipment_line_id JOIN {shipments} s ON s.id = l.shipment_id "
-            f"UNION ALL SELECT allocation_line_id, {loss_row} FROM {movements} "
-            f"WHERE kind = '{write_off}' AND shipment_id IS NULL AND allocation_line_id IS NOT NULL"
-            ") AS parts GROUP BY allocation_line_id")
+    parts = {  # each summed on its own, so that a sum is only taken over the rows that feed it
+        "p": (("inbound_planned", on("=", "l.quantity")), ("outbound_planned", on("<>", "l.quantity")),
+              ("shipped", on("=", moving)), ("outbound_shipped", on("<>", moving))),
+        "r": (("inbound_good", on("=", "r.good")), ("inbound_damaged", on("=", "r.damaged")),
+              ("inbound_lost", on("=", "r.lost")), ("delivered", on("<>", "r.good")),
+              ("outbound_damaged", on("<>", "r.damaged")), ("outbound_lost", on("<>", "r.lost"))),
+        # a write-off's delta is -quantity, or +quantity when it reverses one: its hub_losses is minus that
+        "w": (("hub_losses", "CASE WHEN reverses_id IS NULL THEN quantity ELSE -quantity END"),),
+    }
+    sources = {
+        "p": (f"FROM {lines} l JOIN {shipments} s ON s.id = l.shipment_id "
+              f"WHERE s.status <> '{Shipment.Status.CANCELLED.value}'"),
+        "r": (f"FROM {receipts} r JOIN {lines} l ON l.id = r.shipment_line_id "
+              f"JOIN {shipments} s ON s.id = l.shipment_id"),
+        "w": (f"FROM {movements} WHERE kind = '{write_off}' AND shipment_id IS NULL "
+              "AND allocation_line_id IS NOT NULL"),
+    }
+    column = {field: f"COALESCE({name}.{field}, 0)" for name, sums in parts.items() for field, _ in sums}
+    joins = " ".join(
+        f"LEFT JOIN (SELECT allocation_line_id, {', '.join(f'SUM({value}) AS {field}' for field, value in sums)} "
+        f"{sources[name]} GROUP BY allocation_line_id) AS {name} ON {name}.allocation_line_id = a.id"
+        for name, sums in parts.items())
+    named = " OR ".join(f"{name}.allocation_line_id IS NOT NULL" for name in parts)
+    return (f"SELECT a.id AS allocation_line_id, {', '.join(f'{column[f]} AS {f}' for f in FIELDS)} "
+            f"FROM {allocations} a {joins} WHERE {named}")
