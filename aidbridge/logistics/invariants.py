@@ -15,6 +15,11 @@ changed behind the application's back, shows up as a named violation:
 - the tables agree with the audit log: every movement, allocation line and receipt line is what its latest audit
   event says (a row without an event was inserted, an event without a row names a deleted row, a difference an
   edit, shown as "table X vs log Y"), and every balance recomputed from the logged movements is the one kept.
+
+Each check is a query that returns only the rows breaking its invariant, named then in Python: the same SQL on
+SQLite and PostgreSQL, except the comparison with the log, done with PostgreSQL's JSON operators there and by
+replaying the log in Python elsewhere. On PostgreSQL, outside a transaction, the checks run side by side in
+threads, each on a connection of its own.
 """
 
 from __future__ import annotations
@@ -84,7 +89,8 @@ PARALLEL = min(4, os.cpu_count() or 1)
 
 def verify() -> Report:
     """Every check, each a query that returns only the rows that break an invariant: memory holds the violations
-    (and the hubs' and items' codes to name them), never the tables."""
+    (and the hubs' and items' codes to name them), not the tables; only the comparison with the log off
+    PostgreSQL replays the log in Python."""
     began = time.perf_counter()
     hubs = dict(Hub.objects.values_list("pk", "code"))
     codes = dict(Item.objects.values_list("pk", "code"))

@@ -11,7 +11,8 @@ from aidbridge.logistics.invariants import verify
 
 class Command(BaseCommand):
     help = ("Stock ledger tools. `aidbridge ledger verify` re-checks hub ledgers, shipments and allocations, and "
-            "compares them with the audit log.")
+            "compares them with the audit log, each check a query returning only what breaks (on PostgreSQL, in "
+            "parallel).")
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
