@@ -35,7 +35,7 @@ from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import CharField, Count, F, Q, Sum
+from django.db.models import CharField, F
 
 from aidbridge.allocation.models import AllocationLine
 from aidbridge.audit.models import AuditEvent
@@ -142,7 +142,7 @@ def _tables() -> dict[str, str]:
     return {name: q(model._meta.db_table) for name, model in (
         ("movements", StockMovement), ("balances", StockBalance), ("lines", ShipmentLine), ("shipments", Shipment),
         ("receipt_lines", ReceiptLine), ("timeline", ShipmentEvent), ("proofs", ProofOfDelivery),
-        ("allocations", AllocationLine))}
+        ("allocations", AllocationLine), ("pledges", Pledge), ("requirements", Requirement))}
 
 
 def _query(sql: str) -> list[tuple[Any, ...]]:
@@ -346,36 +346,36 @@ def _allocations() -> list[str]:
 
 
 def _fill() -> list[str]:
-    """Requirements and pledges filled beyond their quantity, and pledges whose status their lines contradict, each
-    by id (an aggregate query has no default order)."""
-    found = []
-    over_req = (Requirement.objects.annotate(a=Sum("allocation_lines__quantity"), d=Sum(
-        "allocation_lines__delivered_quantity")).filter(Q(a__gt=F("quantity")) | Q(d__gt=F("quantity")))
-        .order_by("pk").values_list("pk", "a", "d", "quantity"))
-    found += [f"{Requirement(pk=pk).reference}: filled beyond 100% ({a} allocated, {d} delivered of {quantity})."
-              for pk, a, d, quantity in over_req]
-    over_pledge = (Pledge.objects.annotate(a=Sum("allocation_lines__quantity")).filter(a__gt=F("quantity"))
-                   .order_by("pk").values_list("pk", "a", "quantity"))
-    found += [f"{Pledge(pk=pk).reference}: {a} units allocated of {quantity} pledged."
-              for pk, a, quantity in over_pledge]
-    allocated, delivered, shipped = Pledge.Status.ALLOCATED, Pledge.Status.DELIVERED, Pledge.Status.SHIPPED
-    statuses = (Pledge.objects.exclude(status=Pledge.Status.WITHDRAWN).annotate(
-        n=Count("allocation_lines"), q=Sum("allocation_lines__quantity"),
-        moved=Sum(F("allocation_lines__in_transit_quantity") + F("allocation_lines__delivered_quantity")
-                  + F("allocation_lines__lost_quantity")),
-        done=Sum(F("allocation_lines__delivered_quantity") + F("allocation_lines__lost_quantity")))
-        .filter(n__gt=0).filter(Q(status=allocated) & ~Q(moved=0) | Q(status=delivered) & ~Q(done=F("q"))
-                                | Q(status=shipped) & ~Q(q=0) & Q(done=F("q"))))
-    for pk, status, q, moved, done in statuses.order_by("pk").values_list("pk", "status", "q", "moved", "done"):
+    """Requirements and pledges allocated beyond their quantity, and pledges whose status their lines contradict, by
+    id: the allocation lines summed per requirement and per pledge, joined to those that have any."""
+    found = [f"{Requirement(pk=pk).reference}: filled beyond 100% ({allocated} allocated, {delivered} delivered of "
+             f"{quantity})."
+             for pk, quantity, allocated, delivered in _query(
+                 "SELECT r.id, r.quantity, a.allocated, a.delivered FROM (SELECT requirement_id, "
+                 "SUM(quantity) AS allocated, SUM(delivered_quantity) AS delivered FROM {allocations} "
+                 "GROUP BY requirement_id) AS a JOIN {requirements} r ON r.id = a.requirement_id "
+                 "WHERE a.allocated > r.quantity OR a.delivered > r.quantity ORDER BY r.id")]
+    statuses = []
+    status = Pledge.Status
+    for pk, state, quantity, q, moved, done in _query(
+            "SELECT p.id, p.status, p.quantity, a.q, a.moved, a.done FROM (SELECT pledge_id, SUM(quantity) AS q, "
+            "SUM(in_transit_quantity + delivered_quantity + lost_quantity) AS moved, "
+            "SUM(delivered_quantity + lost_quantity) AS done FROM {allocations} GROUP BY pledge_id) AS a "
+            "JOIN {pledges} p ON p.id = a.pledge_id WHERE a.q > p.quantity "
+            f"OR (p.status = '{status.ALLOCATED.value}' AND a.moved <> 0) "
+            f"OR (p.status = '{status.DELIVERED.value}' AND a.done <> a.q) "
+            f"OR (p.status = '{status.SHIPPED.value}' AND a.q <> 0 AND a.done = a.q) ORDER BY p.id"):
         reference = Pledge(pk=pk).reference
-        if status == allocated and moved:
-            found.append(f"{reference} is allocated but {moved} units have left the donor; it should be shipped.")
-        if status == delivered and done != q:
-            found.append(f"{reference} is delivered but only {done} of {q} units are delivered or written off.")
-        if status == shipped and q and done == q:
-            found.append(f"{reference} is shipped but every unit is delivered or written off; it should be "
-                         "delivered.")
-    return found
+        if q > quantity:
+            found.append(f"{reference}: {q} units allocated of {quantity} pledged.")
+        if state == status.ALLOCATED and moved:
+            statuses.append(f"{reference} is allocated but {moved} units have left the donor; it should be shipped.")
+        if state == status.DELIVERED and done != q:
+            statuses.append(f"{reference} is delivered but only {done} of {q} units are delivered or written off.")
+        if state == status.SHIPPED and q and done == q:
+            statuses.append(f"{reference} is shipped but every unit is delivered or written off; it should be "
+                            "delivered.")
+    return found + statuses
 
 
 MOVEMENT_FIELDS = ("hub_id", "item_id", "kind", "quantity", "reason", "shipment_id", "shipment_line_id",
