@@ -221,8 +221,9 @@ def _walk_part(table: str, parsed: str, after: tuple[int, int, str], upto: int) 
         connection.close()
 
 
-def _walk_in_database(parts: int = 1) -> _Walk:
-    """The walk in PostgreSQL: one query, or ``parts`` queries over consecutive ranges in parallel threads.
+def _walk_in_database(parts: int | None = 1) -> _Walk:
+    """The walk in PostgreSQL: one query, or ``parts`` queries over consecutive ranges in parallel threads (with
+    ``None``, ``PARTS`` from ``PARALLEL_MIN`` events, else one: the events are counted once, for both).
 
     The ranges split the trail at existing events: the range after one starts from that event's position and
     hash, which is what its first event must link to and follow, so every pair of neighbours is checked once,
@@ -233,9 +234,11 @@ def _walk_in_database(parts: int = 1) -> _Walk:
     parsed = _parsed_body(table)
     with connection.cursor() as cursor:
         total = 0
-        if parts > 1:
+        if parts is None or parts > 1:
             cursor.execute(f"SELECT count(*) FROM {table}")
             (total,) = cursor.fetchone()
+            if parts is None:
+                parts = PARTS if total >= PARALLEL_MIN else 1
         # (events before the range, (the position it starts after, the position and hash its first event follows));
         # the first range starts before position 0, so that an event slipped in at 0 is walked too.
         starts: list[tuple[int, tuple[int, int, str]]] = [(0, (-1, 0, GENESIS_HASH))]
@@ -300,8 +303,6 @@ def verify_chain(*, batch: int | None = None, in_database: bool | None = None, p
     if in_database:
         if connection.in_atomic_block:  # other connections would not see what this transaction wrote
             parts = 1
-        elif parts is None:
-            parts = 1 if AuditEvent.objects.count() < PARALLEL_MIN else PARTS
         try:
             with transaction.atomic():
                 walk = _walk_in_database(parts)

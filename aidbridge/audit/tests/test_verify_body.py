@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from aidbridge.audit import verify
 from aidbridge.audit.models import AuditChainHead, AuditEvent
 from aidbridge.audit.services import GENESIS_HASH, body_hash, canonical_json, event_body, event_payload, record_event
 from aidbridge.audit.verify import Report, verify_chain
@@ -334,3 +335,20 @@ def test_the_walk_in_parallel_ranges_names_what_the_single_walk_names(world, tam
     parallel = verify_chain(in_database=True, parts=3)
     assert python.finding is not None
     assert (parallel.verified, parallel.finding) == (python.verified, python.finding)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_trail_is_counted_once_to_choose_and_split_the_ranges(world, monkeypatch):
+    """From ``PARALLEL_MIN`` events the walk is split into ``PARTS`` ranges: the events are counted once for both,
+    and once more when the walk is done."""
+    if not ON_POSTGRES:
+        pytest.skip("the walk in the database is PostgreSQL's")
+    total = AuditEvent.objects.count()
+    for minimum, splits in ((total + 1, 0), (total, verify.PARTS - 1)):
+        monkeypatch.setattr(verify, "PARALLEL_MIN", minimum)
+        with CaptureQueriesContext(connection) as queries:
+            report = verify_chain()
+        assert report.ok and report.verified == total
+        statements = [q["sql"].lower() for q in queries]
+        assert sum("count(*)" in sql for sql in statements) == 2
+        assert sum("limit 1 offset" in sql for sql in statements) == splits
