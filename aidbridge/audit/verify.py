@@ -135,13 +135,13 @@ def _walk_in_python(batch: int) -> _Walk:
 
 
 # The walk as one query on PostgreSQL. ``lag`` over the positions gives the hash and the position each event must
-# follow; each event's link is re-hashed over its body text (``sha256``); once that holds, its body
-# as ``jsonb`` (``{parsed}``, taken once: ``OFFSET 0`` keeps the planner from computing it again for every key) is
-# compared key by key with its columns as JSON values: ``created_at`` as a moment, ``client_request_id`` as absent
-# when empty (a body whose hash holds has no other key). Only the first event that does not hold comes back, so the
-# database streams the trail and the process holds one row. The body as ``jsonb`` is the column PostgreSQL generates
-# from it (:data:`_STORED`) while that still holds; else each body is parsed here (:data:`_PARSED`), and one that is
-# not JSON under a hash that matches it (a forged rewrite) makes the query fail: the walk in Python then names it.
+# follow; each event's link is re-hashed over its body text (``sha256``); once that holds, its body as ``jsonb``
+# (``{parsed}``, taken once: ``OFFSET 0`` keeps the planner from taking it again for every key) is compared key by
+# key with its columns as JSON values: ``created_at`` as a moment, ``client_request_id`` as absent when empty (a body
+# whose hash holds has no other key). Only the first event that does not hold comes back, so the database streams the
+# trail and the process holds one row. The body as ``jsonb`` is the column PostgreSQL generates from it when written
+# (:data:`_STORED`) while that still holds; else each body is parsed here (:data:`_PARSED`), and one that is not JSON
+# under a hash that matches it (a forged rewrite) makes the query fail: the walk in Python then names it.
 _AGREE = """(SELECT (b ->> 'created_at')::timestamptz = created_at
         AND b -> 'actor_id' = COALESCE(to_jsonb(actor_id), 'null'::jsonb) AND b ->> 'actor_name' = actor_name
         AND b ->> 'action' = action AND b ->> 'object_type' = object_type AND b ->> 'object_id' = object_id
@@ -164,7 +164,7 @@ WITH walk AS (
 SELECT n, seq, action, prev_hash, previous_seq, content_ok, link_ok, seq_ok FROM checked
 WHERE NOT (content_ok AND link_ok AND seq_ok) ORDER BY seq LIMIT 1
 """
-# Each body parsed in the walk: about three quarters of its time on a trail of pledge-sized events.
+# Each body parsed in the walk: most of its time on a trail of pledge-sized events.
 _PARSED = "body::jsonb"
 # The body parsed when it was written (migration audit/0006_event_body_json, PostgreSQL only). The stored value is
 # compressed, and each ``->`` on the column would decompress it again: ``'{}' || b`` is ``b`` itself for an object,
