@@ -193,6 +193,11 @@ def test_the_walk_in_the_database_holds_one_row(world):
     assert "body_json" in walks[0] and "body::jsonb" not in walks[0]  # the body parsed when written, not again
 
 
+def _columns() -> set[str]:
+    with connection.cursor() as cursor:
+        return {c.name for c in connection.introspection.get_table_description(cursor, TABLE)}
+
+
 def _parsed_in_walk() -> str:
     """How the walk in the database took each body, as its query says."""
     with CaptureQueriesContext(connection) as queries:
@@ -205,8 +210,7 @@ def test_the_body_is_parsed_when_written_and_not_again(world):
     """On PostgreSQL ``body_json`` is the body as ``jsonb``, kept by PostgreSQL: a body that is not JSON is refused
     when written, and the column itself cannot be written."""
     if not ON_POSTGRES:
-        assert "body_json" not in {c.name for c in connection.introspection.get_table_description(
-            connection.cursor(), TABLE)}
+        assert "body_json" not in _columns()
         return
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {TABLE} WHERE body_json IS DISTINCT FROM body::jsonb")
@@ -241,17 +245,12 @@ def test_a_parsed_body_no_longer_generated_is_not_used(world):
 def test_the_migration_adds_the_parsed_body_on_postgres_only(world):
     module = importlib.import_module("aidbridge.audit.migrations.0006_event_body_json")
     editor = SimpleNamespace(connection=connection, quote_name=connection.ops.quote_name, execute=_alter)
-
-    def columns() -> set[str]:
-        with connection.cursor() as cursor:
-            return {c.name for c in connection.introspection.get_table_description(cursor, TABLE)}
-
     with transaction.atomic():
         module._run(module.DROP)(apps, editor)  # the reverse
-        assert "body_json" not in columns()
+        assert "body_json" not in _columns()
         assert verify_chain().ok
         module._run(module.ADD)(apps, editor)
-        assert ("body_json" in columns()) is ON_POSTGRES
+        assert ("body_json" in _columns()) is ON_POSTGRES
         if ON_POSTGRES:
             assert _parsed_in_walk() == "stored"
         assert verify_chain().ok
