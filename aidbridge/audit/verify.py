@@ -135,19 +135,20 @@ def _walk_in_python(batch: int) -> _Walk:
 
 
 # The walk as one query on PostgreSQL. ``lag`` over the positions gives the hash and the position each event must
-# follow; each event's link is re-hashed over its body (``sha256``); once that holds, its body is parsed as ``jsonb``,
-# once (``OFFSET 0`` keeps the planner from parsing it again for every key), and compared key by key with its
-# columns as JSON values: ``created_at`` as a moment, ``client_request_id`` as absent when empty (a body whose hash
-# holds has no other key). Only the first event that does not hold comes back, so the database streams the trail and
-# the process holds one row. A body that is not JSON under a hash that matches it (a forged rewrite) makes the query
-# fail: the walk in Python then names it.
+# follow; each event's link is re-hashed over its body text (``sha256``); once that holds, its body as ``jsonb``
+# (``{parsed}``, taken once: ``OFFSET 0`` keeps the planner from taking it again for every key) is compared key by
+# key with its columns as JSON values: ``created_at`` as a moment, ``client_request_id`` as absent when empty (a body
+# whose hash holds has no other key). Only the first event that does not hold comes back, so the database streams the
+# trail and the process holds one row. The body as ``jsonb`` is the column PostgreSQL generates from it when written
+# (:data:`_STORED`) while that still holds; else each body is parsed here (:data:`_PARSED`), and one that is not JSON
+# under a hash that matches it (a forged rewrite) makes the query fail: the walk in Python then names it.
 _AGREE = """(SELECT (b ->> 'created_at')::timestamptz = created_at
         AND b -> 'actor_id' = COALESCE(to_jsonb(actor_id), 'null'::jsonb) AND b ->> 'actor_name' = actor_name
         AND b ->> 'action' = action AND b ->> 'object_type' = object_type AND b ->> 'object_id' = object_id
         AND b ->> 'object_repr' = object_repr AND b -> 'before' = COALESCE("before", 'null'::jsonb)
         AND b -> 'after' = COALESCE("after", 'null'::jsonb) AND b ->> 'request_id' = request_id
         AND COALESCE(b ->> 'client_request_id', '') = client_request_id
-        FROM (SELECT body::jsonb OFFSET 0) AS parsed (b))"""
+        FROM (SELECT {parsed} OFFSET 0) AS parsed (b))"""
 _WALK = f"""
 WITH walk AS (
     SELECT *, row_number() OVER w AS n, lag(hash, 1, %s) OVER w AS expected_link,
@@ -163,6 +164,31 @@ WITH walk AS (
 SELECT n, seq, action, prev_hash, previous_seq, content_ok, link_ok, seq_ok FROM checked
 WHERE NOT (content_ok AND link_ok AND seq_ok) ORDER BY seq LIMIT 1
 """
+# Each body parsed in the walk: most of its time on a trail of pledge-sized events.
+_PARSED = "body::jsonb"
+# The body parsed when it was written (migration audit/0006_event_body_json, PostgreSQL only). The stored value is
+# compressed, and each ``->`` on the column would decompress it again: ``'{}' || b`` is ``b`` itself for an object,
+# decompressed once (a body that is no object has none of the keys either way).
+_STORED = "'{}'::jsonb || body_json"
+# ``body_json`` as the migration makes it: generated from ``body`` (this is how PostgreSQL prints the expression) and
+# of type ``jsonb``. Anything else (its expression dropped to write it, a column of that name made otherwise, or a
+# PostgreSQL that prints the expression differently) and the walk parses each body instead.
+_GENERATED = ("s", "(NULLIF(body, ''::text))::jsonb", "jsonb")
+
+
+def _parsed_body(table: str) -> str:
+    """How the walk takes each body as ``jsonb``: :data:`_STORED` while ``body_json`` is still generated from
+    ``body`` as the migration made it, else :data:`_PARSED`.
+
+    The table is locked first (against changes of its definition only; reads and writes go on), so that the column
+    stays what it is found to be until the transaction ends: the parallel ranges run while the caller's is open.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {table} IN ACCESS SHARE MODE")
+        cursor.execute("SELECT a.attgenerated, pg_get_expr(d.adbin, d.adrelid), format_type(a.atttypid, NULL) "
+                       "FROM pg_attribute AS a JOIN pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+                       "WHERE a.attrelid = %s::regclass AND a.attname = 'body_json' AND NOT a.attisdropped", [table])
+        return _STORED if cursor.fetchone() == _GENERATED else _PARSED
 
 
 #: Below this many events the walk is one query; above it, ``PARTS`` queries over consecutive ranges of the trail,
@@ -172,12 +198,13 @@ PARTS = min(4, os.cpu_count() or 1)
 _LAST = 2**63 - 1  # past any position
 
 
-def _walk_range(table: str, after: tuple[int, int, str], upto: int) -> tuple[int, _Bad] | None:
+def _walk_range(table: str, parsed: str, after: tuple[int, int, str], upto: int) -> tuple[int, _Bad] | None:
     """The first event in positions ``after[0]`` < seq <= ``upto`` that does not hold, and its place in the range
-    (1 for the first), when the event it must follow has position and hash ``after[1:]``; else ``None``."""
+    (1 for the first), when the event it must follow has position and hash ``after[1:]``; else ``None``. Each body
+    is taken as ``jsonb`` by ``parsed`` (:func:`_parsed_body`)."""
     above, previous_seq, previous_hash = after
     with connection.cursor() as cursor:
-        cursor.execute(_WALK.format(table=table), [previous_hash, previous_seq, above, upto])
+        cursor.execute(_WALK.format(table=table, parsed=parsed), [previous_hash, previous_seq, above, upto])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -185,17 +212,18 @@ def _walk_range(table: str, after: tuple[int, int, str], upto: int) -> tuple[int
     return n, _Bad(seq, action, prev_hash, previous_seq, content_ok, link_ok, seq_ok)
 
 
-def _walk_part(table: str, after: tuple[int, int, str], upto: int) -> tuple[int, _Bad] | None:
+def _walk_part(table: str, parsed: str, after: tuple[int, int, str], upto: int) -> tuple[int, _Bad] | None:
     """:func:`_walk_range` in a thread of its own, on a connection of its own (closed when done)."""
     try:
         with transaction.atomic():
-            return _walk_range(table, after, upto)
+            return _walk_range(table, parsed, after, upto)
     finally:
         connection.close()
 
 
-def _walk_in_database(parts: int = 1) -> _Walk:
-    """The walk in PostgreSQL: one query, or ``parts`` queries over consecutive ranges in parallel threads.
+def _walk_in_database(parts: int | None = 1) -> _Walk:
+    """The walk in PostgreSQL: one query, or ``parts`` queries over consecutive ranges in parallel threads (with
+    ``None``, ``PARTS`` from ``PARALLEL_MIN`` events, else one: the events are counted once, for both).
 
     The ranges split the trail at existing events: the range after one starts from that event's position and
     hash, which is what its first event must link to and follow, so every pair of neighbours is checked once,
@@ -203,11 +231,14 @@ def _walk_in_database(parts: int = 1) -> _Walk:
     their own; the caller is not inside a transaction then.
     """
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    parsed = _parsed_body(table)
     with connection.cursor() as cursor:
         total = 0
-        if parts > 1:
+        if parts is None or parts > 1:
             cursor.execute(f"SELECT count(*) FROM {table}")
             (total,) = cursor.fetchone()
+            if parts is None:
+                parts = PARTS if total >= PARALLEL_MIN else 1
         # (events before the range, (the position it starts after, the position and hash its first event follows));
         # the first range starts before position 0, so that an event slipped in at 0 is walked too.
         starts: list[tuple[int, tuple[int, int, str]]] = [(0, (-1, 0, GENESIS_HASH))]
@@ -218,10 +249,10 @@ def _walk_in_database(parts: int = 1) -> _Walk:
     bounds = [(before, after, nxt[1][0]) for (before, after), nxt in zip(starts, [*starts[1:], (0, (_LAST, 0, ""))],
                                                                           strict=True)]
     if len(bounds) == 1:
-        found = [(0, _walk_range(table, bounds[0][1], bounds[0][2]))]
+        found = [(0, _walk_range(table, parsed, bounds[0][1], bounds[0][2]))]
     else:
         with ThreadPoolExecutor(max_workers=len(bounds)) as pool:
-            futures = [(before, pool.submit(_walk_part, table, after, upto)) for before, after, upto in bounds]
+            futures = [(before, pool.submit(_walk_part, table, parsed, after, upto)) for before, after, upto in bounds]
             found = [(before, future.result()) for before, future in futures]
     bad = [(before + n, first) for before, result in found if result is not None for n, first in [result]]
     if bad:
@@ -272,8 +303,6 @@ def verify_chain(*, batch: int | None = None, in_database: bool | None = None, p
     if in_database:
         if connection.in_atomic_block:  # other connections would not see what this transaction wrote
             parts = 1
-        elif parts is None:
-            parts = 1 if AuditEvent.objects.count() < PARALLEL_MIN else PARTS
         try:
             with transaction.atomic():
                 walk = _walk_in_database(parts)

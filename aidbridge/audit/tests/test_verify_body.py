@@ -11,11 +11,12 @@ from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
-from django.db import connection, transaction
+from django.db import DataError, ProgrammingError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from aidbridge.audit import verify
 from aidbridge.audit.models import AuditChainHead, AuditEvent
 from aidbridge.audit.services import GENESIS_HASH, body_hash, canonical_json, event_body, event_payload, record_event
 from aidbridge.audit.verify import Report, verify_chain
@@ -111,11 +112,37 @@ def _drop_head(seq: int) -> None:
     AuditChainHead.objects.all().delete()
 
 
+def _alter(statement: str) -> None:
+    """An ALTER TABLE of the trail inside the test's transaction (undone with it): the foreign keys checked at commit
+    are checked first, as PostgreSQL alters no table with checks pending."""
+    _sql("SET CONSTRAINTS ALL IMMEDIATE", [])
+    _sql(statement, [])
+    _sql("SET CONSTRAINTS ALL DEFERRED", [])
+
+
+def _drop_parsed_body() -> None:
+    """On PostgreSQL, make ``body_json`` (the body parsed when written) a plain column, which can then be written."""
+    if ON_POSTGRES:
+        _alter(f"ALTER TABLE {TABLE} ALTER COLUMN body_json DROP EXPRESSION")
+
+
 def _garbage_body(seq: int) -> None:
-    """A body that is not JSON, under a hash re-computed over it."""
+    """A body that is not JSON, under a hash re-computed over it (on PostgreSQL, once the body is no longer parsed
+    when written: a body that is not JSON is refused then)."""
+    _drop_parsed_body()
     event = AuditEvent.objects.get(seq=seq)
     _sql(f"UPDATE {TABLE} SET body = %s, hash = %s WHERE seq = %s",
          ["not json", body_hash(event.prev_hash, "not json"), seq])
+
+
+def _edit_column_and_parsed_body(seq: int) -> None:
+    """A column edited, and the parsed body written to say the same, once it is no longer generated: the walk must
+    not take it for the body."""
+    _drop_parsed_body()
+    _edit_column(seq)
+    if ON_POSTGRES:
+        _sql(f"UPDATE {TABLE} SET body_json = jsonb_set(body_json, '{{actor_name}}', %s) WHERE seq = %s",
+             [json.dumps("mallory"), seq])
 
 
 @pytest.mark.parametrize(("tamper", "seq", "kind", "words"), [
@@ -127,6 +154,7 @@ def _garbage_body(seq: int) -> None:
     (_edit_body_and_column, 5, "edited", "was edited"),
     (_edit_body_column_and_hash, 5, "deleted", r"event\(s\) before #6 .* were deleted"),
     (_garbage_body, 4, "edited", "event #4 .* was edited"),
+    (_edit_column_and_parsed_body, 5, "edited", "event #5 .* was edited"),
     (_delete, 7, "deleted", r"event\(s\) before #8 .* were deleted"),
     (_swap, 4, "reordered", "event #4 .* was reordered"),
     (_renumber, 6, "inserted", "event #1006 .* is out of sequence: expected #6"),
@@ -157,9 +185,76 @@ def test_the_walk_in_the_database_holds_one_row(world):
     with CaptureQueriesContext(connection) as queries:
         report = verify_chain()
     assert report.ok and report.verified == AuditEvent.objects.count()
-    walks = [q["sql"] for q in queries if TABLE in q["sql"]]
+    walks = [q["sql"] for q in queries if TABLE in q["sql"] and "pg_attribute" not in q["sql"]]
+    assert walks[0].startswith("LOCK TABLE")  # the parsed body stays what it was found to be
+    walks = walks[1:]
     assert len(walks) == 3  # the walk (only a first bad row comes back), the count, the last event
     assert "LIMIT 1" in walks[0] and "sha256" in walks[0]
+    assert "body_json" in walks[0] and "body::jsonb" not in walks[0]  # the body parsed when written, not again
+
+
+def _columns() -> set[str]:
+    with connection.cursor() as cursor:
+        return {c.name for c in connection.introspection.get_table_description(cursor, TABLE)}
+
+
+def _parsed_in_walk() -> str:
+    """How the walk in the database took each body, as its query says."""
+    with CaptureQueriesContext(connection) as queries:
+        assert verify_chain(in_database=True).ok
+    walk = next(q["sql"] for q in queries if "sha256" in q["sql"])
+    return "stored" if "body_json" in walk else "parsed" if "body::jsonb" in walk else "?"
+
+
+def test_the_body_is_parsed_when_written_and_not_again(world):
+    """On PostgreSQL ``body_json`` is the body as ``jsonb``, kept by PostgreSQL: a body that is not JSON is refused
+    when written, and the column itself cannot be written."""
+    if not ON_POSTGRES:
+        assert "body_json" not in _columns()
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {TABLE} WHERE body_json IS DISTINCT FROM body::jsonb")
+        assert cursor.fetchone() == (0,)
+    assert _parsed_in_walk() == "stored"
+    event = AuditEvent.objects.order_by("seq")[3]
+    with pytest.raises(DataError), transaction.atomic():
+        _sql(f"UPDATE {TABLE} SET body = %s, hash = %s WHERE seq = %s",
+             ["not json", body_hash(event.prev_hash, "not json"), event.seq])
+    with pytest.raises(ProgrammingError), transaction.atomic():
+        _sql(f"UPDATE {TABLE} SET body_json = %s WHERE seq = %s", [json.dumps({}), event.seq])
+
+
+def test_a_parsed_body_no_longer_generated_is_not_used(world):
+    """With its expression dropped (or changed), ``body_json`` is a column like any other: the walk parses each body
+    itself. The change is transactional, so it is undone with the test (the next test finds the column generated)."""
+    if not ON_POSTGRES:
+        pytest.skip("the body is parsed when written on PostgreSQL only")
+    with transaction.atomic():
+        _drop_parsed_body()
+        assert _parsed_in_walk() == "parsed"
+        transaction.set_rollback(True)
+    assert _parsed_in_walk() == "stored"
+    with transaction.atomic():
+        _alter(f"ALTER TABLE {TABLE} DROP COLUMN body_json")
+        _alter(f"ALTER TABLE {TABLE} ADD COLUMN body_json jsonb GENERATED ALWAYS AS ('{{}}'::jsonb) STORED")
+        assert _parsed_in_walk() == "parsed"
+        transaction.set_rollback(True)
+    assert _parsed_in_walk() == "stored"
+
+
+def test_the_migration_adds_the_parsed_body_on_postgres_only(world):
+    module = importlib.import_module("aidbridge.audit.migrations.0006_event_body_json")
+    editor = SimpleNamespace(connection=connection, quote_name=connection.ops.quote_name, execute=_alter)
+    with transaction.atomic():
+        module._run(module.DROP)(apps, editor)  # the reverse
+        assert "body_json" not in _columns()
+        assert verify_chain().ok
+        module._run(module.ADD)(apps, editor)
+        assert ("body_json" in _columns()) is ON_POSTGRES
+        if ON_POSTGRES:
+            assert _parsed_in_walk() == "stored"
+        assert verify_chain().ok
+        transaction.set_rollback(True)
 
 
 def test_every_event_stores_the_text_its_hash_covers(world):
@@ -239,3 +334,20 @@ def test_the_walk_in_parallel_ranges_names_what_the_single_walk_names(world, tam
     parallel = verify_chain(in_database=True, parts=3)
     assert python.finding is not None
     assert (parallel.verified, parallel.finding) == (python.verified, python.finding)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_trail_is_counted_once_to_choose_and_split_the_ranges(world, monkeypatch):
+    """From ``PARALLEL_MIN`` events the walk is split into ``PARTS`` ranges: the events are counted once for both,
+    and once more when the walk is done."""
+    if not ON_POSTGRES:
+        pytest.skip("the walk in the database is PostgreSQL's")
+    total = AuditEvent.objects.count()
+    for minimum, splits in ((total + 1, 0), (total, verify.PARTS - 1)):
+        monkeypatch.setattr(verify, "PARALLEL_MIN", minimum)
+        with CaptureQueriesContext(connection) as queries:
+            report = verify_chain()
+        assert report.ok and report.verified == total
+        statements = [q["sql"].lower() for q in queries]
+        assert sum("count(*)" in sql for sql in statements) == 2
+        assert sum("limit 1 offset" in sql for sql in statements) == splits
