@@ -166,7 +166,7 @@ WHERE NOT (content_ok AND link_ok AND seq_ok) ORDER BY seq LIMIT 1
 """
 # Each body parsed in the walk: most of its time on a trail of pledge-sized events.
 _PARSED = "body::jsonb"
-# The body parsed when it was written (migration audit/0006_event_body_json, PostgreSQL only). The stored value is
+# The body parsed when it was written (migration audit/0008_event_body_json, PostgreSQL only). The stored value is
 # compressed, and each ``->`` on the column would decompress it again: ``'{}' || b`` is ``b`` itself for an object,
 # decompressed once (a body that is no object has none of the keys either way).
 _STORED = "'{}'::jsonb || body_json"

@@ -30,7 +30,7 @@ def _run(statement: str) -> Any:
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0005_event_body'),
+        ('audit', '0007_ledger_latest_index'),
     ]
 
     operations = [

@@ -243,7 +243,7 @@ def test_a_parsed_body_no_longer_generated_is_not_used(world):
 
 
 def test_the_migration_adds_the_parsed_body_on_postgres_only(world):
-    module = importlib.import_module("aidbridge.audit.migrations.0006_event_body_json")
+    module = importlib.import_module("aidbridge.audit.migrations.0008_event_body_json")
     editor = SimpleNamespace(connection=connection, quote_name=connection.ops.quote_name, execute=_alter)
     with transaction.atomic():
         module._run(module.DROP)(apps, editor)  # the reverse
