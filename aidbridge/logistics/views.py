@@ -152,24 +152,24 @@ class ShipmentDetail(ObjectDetailView):
         lines = rows_page(self.request, visible_lines.select_related(
             "item", "allocation_line__pledge", "allocation_line__requirement__recipient").order_by("pk"),
             "lines_page", "lines")
-        rearrange = may_rearrange(p, obj)
-        # The forms to split a shipment or take lines out hold a field for every planned line: on a lorry of
-        # thousands of lines they are asked for (?rearrange=1), not rendered with every view of the page.
-        on_demand = rearrange and lines.page.paginator.count > ROWS_PER_PAGE and not self.request.GET.get("rearrange")
-        if on_demand:
-            rearrange = False
-        # So is the receipt form, a row of fields per line still to count: on such a lorry it is asked for
-        # (?receive=1); a 1,500-line form costs half a second to render.
-        receive = may_receive(p, obj)
-        receive_on_demand = (receive and lines.page.paginator.count > ROWS_PER_PAGE
-                             and not self.request.GET.get("receive"))
-        if receive_on_demand:
-            receive = False
+        long = lines.page.paginator.count > ROWS_PER_PAGE
+
+        def shown(allowed: bool, param: str) -> tuple[bool, bool]:
+            """(render the form, offer it on request): the forms to split a shipment, take lines out or count goods
+            off hold a row of fields per line, so on a lorry of more lines than a page they are asked for
+            (``?rearrange=1``, ``?receive=1``), not rendered with every view of the page (a 1,500-line form
+            costs half a second)."""
+            on_demand = allowed and long and not self.request.GET.get(param)
+            return allowed and not on_demand, on_demand
+
+        rearrange, rearrange_on_demand = shown(may_rearrange(p, obj), "rearrange")
+        receive, receive_on_demand = shown(may_receive(p, obj), "receive")
+        planned = planned_lines(obj, user) if rearrange else []
         return {
             "title": f"{obj.reference} {obj.released_route}",  # not str(obj): its origin may be withheld
             # A lorry may carry thousands of lines: both tables page, 100 rows at a time.
             "lines": lines,
-            "rearrange_on_demand": on_demand,
+            "rearrange_on_demand": rearrange_on_demand,
             "receive_on_demand": receive_on_demand,
             "events": obj.events.select_related("recorded_by", "location"),
             "receipt_lines": rows_page(self.request, receipt_lines, "receipts_page", "receipts"),
@@ -184,8 +184,8 @@ class ShipmentDetail(ObjectDetailView):
             "receive_form": ReceiveForm(lines=outstanding_lines(obj, user)) if receive else None,
             "proof_form": ProofForm() if may_sign(p, obj) else None,
             "scan_form": ProofDocumentForm() if may_attach_scan(p, obj, proof) else None,
-            "split_form": SplitForm(lines=planned_lines(obj, user)) if rearrange else None,
-            "remove_form": RemoveLinesForm(lines=planned_lines(obj, user)) if rearrange else None,
+            "split_form": SplitForm(lines=planned) if rearrange else None,
+            "remove_form": RemoveLinesForm(lines=planned) if rearrange else None,
         }
 
 
