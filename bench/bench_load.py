@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -139,21 +139,23 @@ def run_locust(url: str, env: dict[str, str], *, users: int, rate: float, second
            "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "5"]
     print(f"bench_load: {label}: {' '.join(cmd[2:])}", file=sys.stderr)
     subprocess.run(cmd, env=locust_env, cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
-    rows, stamps = [], []
+    rows, stamps, reasons = [], [], []
     if samples.exists():
         with samples.open(encoding="utf-8") as f:
             for line in f:
-                group, name, ms, ok, at = json.loads(line)
+                group, name, ms, ok, at, reason = json.loads(line)
                 rows.append((group, name, float(ms), bool(ok)))
                 stamps.append(float(at))
+                if not ok:
+                    reasons.append(reason)
     # Throughput over the measured span only: from the first page after the logins to the last answer.
     span = (max(stamps) - min(stamps)) if len(stamps) > 1 else 0.0
-    return Run(rows, span)
+    return Run(rows, span, reasons)
 
 
 class Run:
-    def __init__(self, rows: list[tuple[str, str, float, bool]], span: float) -> None:
-        self.rows, self.span = rows, span
+    def __init__(self, rows: list[tuple[str, str, float, bool]], span: float, reasons: list[str]) -> None:
+        self.rows, self.span, self.reasons = rows, span, reasons
         self.cpu: dict[str, float] = {}
 
     @property
@@ -289,7 +291,8 @@ def report(args: argparse.Namespace, machine: list[str], cmd: list[str], counts:
            "persona logs in once through the form and its users share the session; they browse home, lists, "
            "details, charts, the hub page (coordinator) and API lists with a bearer "
            f"token. {len(load.rows):,} requests measured after the logins, {load.rate:.1f}/s. A failure is a "
-           "non-200 answer or a request still waiting when the run stops (locust cuts it off: HTTP 0). "
+           "non-200 answer, no answer, or a request still waiting when the run stops (locust cuts it off: HTTP 0); "
+           "a GET on a kept-alive connection the server has just closed as idle is sent again once, as browsers do. "
            f"CPU per request (all processes of each kind on the machine): {cpu or 'not measured'}.", "",
            "| group | requests | failures | p50 ms | p95 ms | p99 ms | p95 target | met |",
            "|---|---|---|---|---|---|---|---|"]
@@ -298,6 +301,7 @@ def report(args: argparse.Namespace, machine: list[str], cmd: list[str], counts:
         target = TARGETS.get(name)
         out.append(f"| {name} | {g['n']:,} | {g['failures']:,} | {g['p50']:.0f} | {g['p95']:.0f} | {g['p99']:.0f} "
                    f"| {target or '—'} | {'yes' if target and g['p95'] <= target else 'no'} |")
+    out += failures(load)
     out += ["", "Per page:", "", "| page | requests | failures | p50 ms | p95 ms | p99 ms |",
             "|---|---|---|---|---|---|"]
     for name in sorted(pages):
@@ -313,7 +317,16 @@ def report(args: argparse.Namespace, machine: list[str], cmd: list[str], counts:
     for name in sorted(sat, key=lambda g: list(TARGETS).index(g) if g in TARGETS else 99):
         g = sat[name]
         out.append(f"| {name} | {g['n']:,} | {g['p50']:.0f} | {g['p95']:.0f} | {g['p99']:.0f} |")
+    out += failures(saturation)
     return "\n".join(out)
+
+
+def failures(run: Run) -> list[str]:
+    """What the failed requests of ``run`` answered or raised, most frequent first."""
+    if not run.reasons:
+        return []
+    return ["", "Failures:", "", *(f"- {n} × {reason or 'no reason given'}"
+                                   for reason, n in Counter(run.reasons).most_common())]
 
 
 def main() -> int:

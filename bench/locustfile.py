@@ -26,6 +26,7 @@ from typing import Any
 
 from gevent.lock import Semaphore
 from locust import HttpUser, between, constant, events, task
+from urllib3.util.retry import Retry
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "aidbridge-demo")
 TOKENS: dict[str, str] = json.loads(os.environ.get("LOAD_TOKENS", "{}"))
@@ -33,7 +34,7 @@ THINK_MIN = float(os.environ.get("LOAD_THINK_MIN", "1"))
 THINK_MAX = float(os.environ.get("LOAD_THINK_MAX", "3"))
 DONORS = [name for name in TOKENS if name != "coordinator"] or ["donor-de", "donor-us"]
 HUBS = [int(x) for x in os.environ.get("LOAD_HUBS", "1,2").split(",") if x]
-SAMPLES: list[tuple[str, str, float, bool, float]] = []
+SAMPLES: list[tuple[str, str, float, bool, float, str]] = []
 SESSIONS: dict[str, dict[str, str]] = {}  # username → the cookies of its one logged-in session
 LOGIN_LOCK = Semaphore()
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -54,7 +55,8 @@ def _record(request_type: str, name: str, response_time: float, response_length:
             **kwargs: Any) -> None:
     if ":" not in name:
         return  # logging in and collecting ids: the users' set-up, not the pages measured
-    SAMPLES.append((group_of(name), name, response_time, exception is None, time.time()))
+    reason = "" if exception is None else f"{type(exception).__name__}: {exception}"[:160]
+    SAMPLES.append((group_of(name), name, response_time, exception is None, time.time(), reason))
 
 
 @events.quitting.add_listener
@@ -64,6 +66,13 @@ def _write(environment: Any, **kwargs: Any) -> None:
         with open(path, "w", encoding="utf-8") as f:
             for row in SAMPLES:
                 f.write(json.dumps(row) + "\n")
+
+
+def why(response: Any) -> str:
+    """A failed answer's status, and for no answer at all (status 0) the error that stopped it."""
+    if response.status_code == 0:
+        return f"HTTP 0 ({type(response.error).__name__}: {response.error})"
+    return f"HTTP {response.status_code}"
 
 
 def wait() -> Any:
@@ -77,6 +86,11 @@ class Persona(HttpUser):
 
     def on_start(self) -> None:
         self.username = self.pick_username()
+        # As a browser does: a page asked on a kept-alive connection that the server has just closed as idle (its
+        # keep-alive is shorter than the users' think time) is asked again once, on a new connection.
+        for adapter in self.client.adapters.values():
+            adapter.max_retries = Retry(total=1, connect=1, read=1, status=0, allowed_methods=frozenset({"GET"}),
+                                        raise_on_status=False)
         self.client.headers["Accept-Language"] = "en-gb"
         self.client.cookies.update(self.session_cookies())
         self.ids: dict[str, list[int]] = {}
@@ -109,14 +123,14 @@ class Persona(HttpUser):
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         with self.client.get(url, headers=headers, name=name, catch_response=True) as response:
             if response.status_code != 200:
-                response.failure(f"HTTP {response.status_code}")
+                response.failure(why(response))
                 return None
             return response.json()
 
     def page(self, url: str, name: str) -> None:
         with self.client.get(url, name=name, catch_response=True) as response:
             if response.status_code != 200:
-                response.failure(f"HTTP {response.status_code}")
+                response.failure(why(response))
 
     def detail(self, kind: str, url: str) -> None:
         ids = self.ids.get(kind) or []

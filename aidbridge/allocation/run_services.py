@@ -15,6 +15,7 @@ from aidbridge.accounts.principal import principal
 from aidbridge.allocation import services as allocation
 from aidbridge.allocation.instance import build_instance, fingerprint, key_pk, monday, week_start
 from aidbridge.allocation.models import AllocationRun
+from aidbridge.allocation.tasks import execute_run
 from aidbridge.audit.cache import cached
 from aidbridge.audit.services import record_event, snapshot
 from aidbridge.audit.tasks import checkpoint_log
@@ -37,8 +38,6 @@ def start_run(
     start_date: dt.date | None = None,
 ) -> AllocationRun:
     """Queue a run; the background worker picks it up once this transaction commits."""
-    from aidbridge.allocation.tasks import execute_run
-
     _require_coordinator(actor, _("Only coordinator editors may start allocation runs."))
     if method not in AllocationRun.Method.values:
         raise ServiceError(_("“%(method)s” is not a method; choose optimal or greedy.") % {"method": method},

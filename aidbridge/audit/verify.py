@@ -7,8 +7,8 @@ import json
 import os
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.db import DataError, connection, transaction
@@ -16,6 +16,7 @@ from django.db import DataError, connection, transaction
 from aidbridge.audit import log, merkle, transparency
 from aidbridge.audit.models import AuditChainHead, AuditEvent, TransparencyCheckpoint
 from aidbridge.audit.services import GENESIS_HASH, body_hash
+from aidbridge.core.parallel import on_own_connections
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,10 @@ def _walk_in_python(batch: int) -> _Walk:
 # follow; each event's link is re-hashed over its body text (``sha256``); once that holds, its body as ``jsonb``
 # (``{parsed}``, taken once: ``OFFSET 0`` keeps the planner from taking it again for every key) is compared key by
 # key with its columns as JSON values: ``created_at`` as a moment, ``client_request_id`` as absent when empty (a body
-# whose hash holds has no other key). Only the first event that does not hold comes back, so the database streams the
-# trail and the process holds one row. The body as ``jsonb`` is the column PostgreSQL generates from it when written
+# whose hash holds has no other key); ``OFFSET 0`` again, so that each event is checked once, not once for each use
+# of the result below. One row comes back: the first event that does not hold, or when all hold, the
+# last one (its place in the range is how many were walked), so the database streams the trail and the process holds
+# one row. The body as ``jsonb`` is the column PostgreSQL generates from it when written
 # (:data:`_STORED`) while that still holds; else each body is parsed here (:data:`_PARSED`), and one that is not JSON
 # under a hash that matches it (a forged rewrite) makes the query fail: the walk in Python then names it.
 _AGREE = """(SELECT (b ->> 'created_at')::timestamptz = created_at
@@ -155,14 +158,16 @@ WITH walk AS (
            lag(seq, 1, %s::bigint) OVER w AS previous_seq
     FROM {{table}} WHERE seq > %s AND seq <= %s WINDOW w AS (ORDER BY seq)
 ), checked AS (
-    SELECT n, seq, action, prev_hash, previous_seq,
+    SELECT n, seq, action, prev_hash, previous_seq, hash,
            COALESCE(CASE WHEN encode(sha256(convert_to(prev_hash || body, 'UTF8')), 'hex') = hash
                          THEN {_AGREE} END, false) AS content_ok,
            prev_hash = expected_link AS link_ok, seq = previous_seq + 1 AS seq_ok
-    FROM walk
+    FROM walk OFFSET 0
+), ranked AS (
+    SELECT *, content_ok AND link_ok AND seq_ok AS holds FROM checked
 )
-SELECT n, seq, action, prev_hash, previous_seq, content_ok, link_ok, seq_ok FROM checked
-WHERE NOT (content_ok AND link_ok AND seq_ok) ORDER BY seq LIMIT 1
+SELECT n, seq, action, prev_hash, previous_seq, content_ok, link_ok, seq_ok, hash FROM ranked
+ORDER BY holds, CASE WHEN holds THEN -seq ELSE seq END LIMIT 1
 """
 # Each body parsed in the walk: most of its time on a trail of pledge-sized events.
 _PARSED = "body::jsonb"
@@ -198,72 +203,62 @@ PARTS = min(4, os.cpu_count() or 1)
 _LAST = 2**63 - 1  # past any position
 
 
-def _walk_range(table: str, parsed: str, after: tuple[int, int, str], upto: int) -> tuple[int, _Bad] | None:
-    """The first event in positions ``after[0]`` < seq <= ``upto`` that does not hold, and its place in the range
-    (1 for the first), when the event it must follow has position and hash ``after[1:]``; else ``None``. Each body
-    is taken as ``jsonb`` by ``parsed`` (:func:`_parsed_body`)."""
+def _walk_range(table: str, parsed: str, after: tuple[int, int, str],
+                upto: int) -> tuple[int, int, str, _Bad | None]:
+    """The walk over positions ``after[0]`` < seq <= ``upto``, when the event it must follow has position and hash
+    ``after[1:]``: (the place in the range of the first event that does not hold, its position, "", that event),
+    or when all hold, (how many were walked, the last one's position and hash, ``None``). Each body is taken as
+    ``jsonb`` by ``parsed`` (:func:`_parsed_body`)."""
     above, previous_seq, previous_hash = after
     with connection.cursor() as cursor:
         cursor.execute(_WALK.format(table=table, parsed=parsed), [previous_hash, previous_seq, above, upto])
         row = cursor.fetchone()
     if row is None:
-        return None
-    n, seq, action, prev_hash, previous_seq, content_ok, link_ok, seq_ok = row
-    return n, _Bad(seq, action, prev_hash, previous_seq, content_ok, link_ok, seq_ok)
-
-
-def _walk_part(table: str, parsed: str, after: tuple[int, int, str], upto: int) -> tuple[int, _Bad] | None:
-    """:func:`_walk_range` in a thread of its own, on a connection of its own (closed when done)."""
-    try:
-        with transaction.atomic():
-            return _walk_range(table, parsed, after, upto)
-    finally:
-        connection.close()
+        return 0, previous_seq, previous_hash, None
+    n, seq, action, prev_hash, previous_seq, content_ok, link_ok, seq_ok, hash_ = row
+    if content_ok and link_ok and seq_ok:
+        return n, seq, hash_, None
+    return n, seq, "", _Bad(seq, action, prev_hash, previous_seq, content_ok, link_ok, seq_ok)
 
 
 def _walk_in_database(parts: int | None = 1) -> _Walk:
-    """The walk in PostgreSQL: one query, or ``parts`` queries over consecutive ranges in parallel threads (with
-    ``None``, ``PARTS`` from ``PARALLEL_MIN`` events, else one: the events are counted once, for both).
+    """The walk in PostgreSQL: one query, or ``parts`` queries over consecutive ranges in parallel threads, each on
+    a connection of its own (with ``None``, ``PARTS`` from ``PARALLEL_MIN`` events, else one).
 
     The ranges split the trail at existing events: the range after one starts from that event's position and
     hash, which is what its first event must link to and follow, so every pair of neighbours is checked once,
-    and the first failure is the one at the smallest position. The threads read committed data on connections of
-    their own; the caller is not inside a transaction then.
+    and the first failure is the one at the smallest position. The last range runs to the end of the trail, events
+    written during the walk included; the events walked are counted as they are walked. The threads read
+    committed data; the caller is not inside a transaction then.
     """
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     parsed = _parsed_body(table)
-    with connection.cursor() as cursor:
-        total = 0
-        if parts is None or parts > 1:
+    # (events before the range, (the position it starts after, the position and hash its first event follows));
+    # the first range starts before position 0, so that an event slipped in at 0 is walked too.
+    starts: list[tuple[int, tuple[int, int, str]]] = [(0, (-1, 0, GENESIS_HASH))]
+    if parts is None or parts > 1:
+        with connection.cursor() as cursor:
             cursor.execute(f"SELECT count(*) FROM {table}")
             (total,) = cursor.fetchone()
             if parts is None:
                 parts = PARTS if total >= PARALLEL_MIN else 1
-        # (events before the range, (the position it starts after, the position and hash its first event follows));
-        # the first range starts before position 0, so that an event slipped in at 0 is walked too.
-        starts: list[tuple[int, tuple[int, int, str]]] = [(0, (-1, 0, GENESIS_HASH))]
-        for k in range(1, parts if total >= 2 * parts else 1):
-            cursor.execute(f"SELECT seq, hash FROM {table} ORDER BY seq LIMIT 1 OFFSET %s", [k * total // parts - 1])
-            seq, hash_ = cursor.fetchone()
-            starts.append((k * total // parts, (seq, seq, hash_)))
-    bounds = [(before, after, nxt[1][0]) for (before, after), nxt in zip(starts, [*starts[1:], (0, (_LAST, 0, ""))],
-                                                                          strict=True)]
+            for k in range(1, parts if total >= 2 * parts else 1):
+                cursor.execute(f"SELECT seq, hash FROM {table} ORDER BY seq LIMIT 1 OFFSET %s",
+                               [k * total // parts - 1])
+                seq, hash_ = cursor.fetchone()
+                starts.append((k * total // parts, (seq, seq, hash_)))
+    bounds = [(after, nxt[1][0]) for (_, after), nxt in zip(starts, [*starts[1:], (0, (_LAST, 0, ""))], strict=True)]
     if len(bounds) == 1:
-        found = [(0, _walk_range(table, parsed, bounds[0][1], bounds[0][2]))]
+        walked = [_walk_range(table, parsed, *bounds[0])]
     else:
-        with ThreadPoolExecutor(max_workers=len(bounds)) as pool:
-            futures = [(before, pool.submit(_walk_part, table, parsed, after, upto)) for before, after, upto in bounds]
-            found = [(before, future.result()) for before, future in futures]
-    bad = [(before + n, first) for before, result in found if result is not None for n, first in [result]]
+        walked = on_own_connections([partial(_walk_range, table, parsed, after, upto) for after, upto in bounds],
+                                    threads=len(bounds))
+    bad = [(before + n, first) for (before, _), (n, _, _, first) in zip(starts, walked, strict=True) if first]
     if bad:
         n, first = min(bad, key=lambda b: b[1].seq)
         return _Walk(n - 1, first.previous_seq, "", first)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {table}")
-        (count,) = cursor.fetchone()
-        cursor.execute(f"SELECT seq, hash FROM {table} ORDER BY seq DESC LIMIT 1")
-        last_seq, last_hash = cursor.fetchone() or (0, GENESIS_HASH)
-    return _Walk(count, last_seq, last_hash, None)
+    _, last_seq, last_hash, _ = walked[-1]
+    return _Walk(sum(n for n, *_ in walked), last_seq, last_hash, None)
 
 
 def _finding(bad: _Bad) -> Finding:

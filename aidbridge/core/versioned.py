@@ -30,11 +30,14 @@ def use_cache(cache: Cache | None) -> None:
     _cache[:] = [cache] if cache is not None else []
 
 
-def cached(key_parts: Iterable[Any], compute: Callable[[], T], *, using: str = DEFAULT_DB_ALIAS) -> T:
+def cached(key_parts: Iterable[Any], compute: Callable[[], T], *, uncached: Callable[[], T] | None = None,
+           using: str = DEFAULT_DB_ALIAS) -> T:
     """``compute()``, or its value cached until the next write. ``key_parts`` must name everything the value
-    depends on besides the data: the viewer's scope, the language, the query."""
+    depends on besides the data: the viewer's scope, the language, the query. Where nothing is cached (inside a
+    transaction, or with no cache in use), ``uncached()`` when given, else ``compute()``: a caller may prefer
+    there what is cheapest to use once, such as a subquery rather than its rows."""
     if not _cache or connections[using].in_atomic_block:
-        return compute()
+        return (uncached or compute)()
     return _cache[0](key_parts, compute)  # type: ignore[no-any-return]
 
 

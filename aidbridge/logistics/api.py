@@ -35,7 +35,7 @@ from aidbridge.core.errors import ServiceError
 from aidbridge.locations.models import Hub
 from aidbridge.logistics import services
 from aidbridge.logistics.filtersets import ShipmentFilterSet, StockMovementFilterSet
-from aidbridge.logistics.models import Shipment, ShipmentLine, StockBalance, StockMovement, delta_expression
+from aidbridge.logistics.models import Shipment, ShipmentLine, StockBalance, StockMovement
 from aidbridge.logistics.schemas import (
     ArriveIn,
     CancelIn,
@@ -274,6 +274,6 @@ def hub_stock(request: HttpRequest, hub_id: int) -> Any:
     """On hand, reserved for allocations still to be sent on, and free (on hand − reserved) per item, by item code."""
     hub = _hub_ledger(actor(request), hub_id)
     reserved = (StockMovement.objects.filter(hub=OuterRef("hub"), item=OuterRef("item"), allocation_line__isnull=False)
-                .order_by().values("item").annotate(units=Sum(delta_expression())).values("units"))
+                .order_by().values("item").annotate(units=Sum(StockMovement.objects.delta())).values("units"))
     return (StockBalance.objects.filter(hub=hub).annotate(reserved=Coalesce(Subquery(reserved), 0))
             .order_by("item__code", "item_id"))

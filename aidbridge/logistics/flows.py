@@ -1,21 +1,19 @@
 """What the shipment records say about each allocation line: planned, shipped, received, lost, still moving.
 
-Planning uses it to find units not yet on a shipment; ``aidbridge ledger verify`` uses the same sums as SQL
-(:func:`flow_sql`) to re-derive the allocation counters (in transit, delivered, lost) from shipments and receipts in
-the database, independently of the services that keep them.
+Planning uses it to find units not yet on a shipment; ``aidbridge ledger verify`` joins the same query
+(:func:`flow_sql`) to the allocation lines to re-derive their counters (in transit, delivered, lost) from shipments
+and receipts in the database, independently of the services that keep them.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Sum
 
 from aidbridge.allocation.models import AllocationLine
-from aidbridge.logistics.models import ReceiptLine, Shipment, ShipmentLine, StockMovement, delta_expression
+from aidbridge.logistics.models import ReceiptLine, Shipment, ShipmentLine, StockMovement
 
 # Flow's fields, in the order :func:`flow_sql` gives them after the allocation line's id.
 FIELDS = ("inbound_planned", "outbound_planned", "shipped", "outbound_shipped", "inbound_good", "inbound_damaged",
@@ -70,56 +68,25 @@ class Flow:
 
 
 def flows(line_ids: Iterable[int] | None = None) -> dict[int, Flow]:
-    """Per allocation line id, summed over every shipment, receipt and attributed write-off (4 queries)."""
-    result: dict[int, Flow] = defaultdict(Flow)
-    ids = None if line_ids is None else list(line_ids)
-
-    lines = ShipmentLine.objects.exclude(shipment__status=Shipment.Status.CANCELLED)
-    receipts = ReceiptLine.objects.all()
-    write_offs = StockMovement.objects.filter(kind=StockMovement.Kind.WRITE_OFF, shipment__isnull=True,
-                                              allocation_line__isnull=False)
-    if ids is not None:
-        lines = lines.filter(allocation_line_id__in=ids)
-        receipts = receipts.filter(shipment_line__allocation_line_id__in=ids)
-        write_offs = write_offs.filter(allocation_line_id__in=ids)
-
-    planned = lines.order_by().values("allocation_line_id", "shipment__leg", "shipment__status")
-    for row in planned.annotate(q=Sum("quantity")):
-        flow = result[row["allocation_line_id"]]
-        moving = row["shipment__status"] != Shipment.Status.PLANNED
-        if row["shipment__leg"] == Shipment.Leg.INBOUND:
-            flow.inbound_planned += row["q"]
-            flow.shipped += row["q"] if moving else 0
-        else:
-            flow.outbound_planned += row["q"]
-            flow.outbound_shipped += row["q"] if moving else 0
-
-    received = receipts.order_by().values("shipment_line__allocation_line_id", "shipment_line__shipment__leg").annotate(
-        g=Sum("good"), d=Sum("damaged"), lo=Sum("lost"))
-    for count in received:
-        flow = result[count["shipment_line__allocation_line_id"]]
-        if count["shipment_line__shipment__leg"] == Shipment.Leg.INBOUND:
-            flow.inbound_good += count["g"]
-            flow.inbound_damaged += count["d"]
-            flow.inbound_lost += count["lo"]
-        else:
-            flow.delivered += count["g"]
-            flow.outbound_damaged += count["d"]
-            flow.outbound_lost += count["lo"]
-
-    for loss in write_offs.order_by().values("allocation_line_id").annotate(net=Sum(delta_expression())):
-        result[loss["allocation_line_id"]].hub_losses += -loss["net"]
-    return dict(result)
+    """Per allocation line id (of ``line_ids``, or all), summed over every shipment, receipt and attributed
+    write-off: :func:`flow_sql`, one query."""
+    ids = None if line_ids is None else list(dict.fromkeys(line_ids))
+    if ids == []:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(flow_sql(None if ids is None else len(ids)), ids)
+        return {row[0]: Flow(**dict(zip(FIELDS, row[1:], strict=True))) for row in cursor.fetchall()}
 
 
 def flow_of(line_id: int) -> Flow:
     return flows([line_id]).get(line_id, Flow())
 
 
-def flow_sql() -> str:
-    """:func:`flows` over every line as one SQL query, for SQLite and PostgreSQL alike: a row per allocation line that
-    any shipment, receipt or attributed write-off names (``allocation_line_id``, then :data:`FIELDS`), the same sums
-    as :func:`flows` makes, so that a query can join it to the allocation lines without reading them into Python."""
+def flow_sql(chosen: int | None = None) -> str:
+    """The flows as one SQL query, for SQLite and PostgreSQL alike: a row per allocation line that any shipment,
+    receipt or attributed write-off names (``allocation_line_id``, then :data:`FIELDS`), so that a query can join
+    it to the allocation lines without reading them into Python (``ledger verify``). With ``chosen``, only the
+    lines whose ids are the query's ``chosen`` parameters, each summed over its own rows only (planning)."""
     q = connection.ops.quote_name
     lines, shipments = q(ShipmentLine._meta.db_table), q(Shipment._meta.db_table)
     receipts, movements = q(ReceiptLine._meta.db_table), q(StockMovement._meta.db_table)
@@ -140,19 +107,29 @@ def flow_sql() -> str:
         # a write-off's delta is -quantity, or +quantity when it reverses one: its hub_losses is minus that
         "w": (("hub_losses", "CASE WHEN reverses_id IS NULL THEN quantity ELSE -quantity END"),),
     }
-    sources = {
-        "p": (f"FROM {lines} l JOIN {shipments} s ON s.id = l.shipment_id "
-              f"WHERE s.status <> '{Shipment.Status.CANCELLED.value}'"),
-        "r": (f"FROM {receipts} r JOIN {lines} l ON l.id = r.shipment_line_id "
-              f"JOIN {shipments} s ON s.id = l.shipment_id"),
-        "w": (f"FROM {movements} WHERE kind = '{write_off}' AND shipment_id IS NULL "
-              "AND allocation_line_id IS NOT NULL"),
+    sources = {  # (the rows, the condition on them, the column naming their allocation line)
+        "p": (f"{lines} l JOIN {shipments} s ON s.id = l.shipment_id",
+              f"s.status <> '{Shipment.Status.CANCELLED.value}'", "l.allocation_line_id"),
+        "r": (f"{receipts} r JOIN {lines} l ON l.id = r.shipment_line_id JOIN {shipments} s ON s.id = l.shipment_id",
+              "", "l.allocation_line_id"),
+        "w": (movements, f"kind = '{write_off}' AND shipment_id IS NULL AND allocation_line_id IS NOT NULL",
+              "allocation_line_id"),
     }
+    with_chosen, chosen_only = "", "{} IN (SELECT id FROM chosen)"
+    if chosen is not None:
+        with_chosen = f"WITH chosen (id) AS (VALUES {', '.join(['(CAST(%s AS BIGINT))'] * chosen)}) "
+
+    def where(*conditions: str) -> str:
+        kept = [c for c in conditions if c]
+        return f" WHERE {' AND '.join(kept)}" if kept else ""
+
     column = {field: f"COALESCE({name}.{field}, 0)" for name, sums in parts.items() for field, _ in sums}
     joins = " ".join(
-        f"LEFT JOIN (SELECT allocation_line_id, {', '.join(f'SUM({value}) AS {field}' for field, value in sums)} "
-        f"{sources[name]} GROUP BY allocation_line_id) AS {name} ON {name}.allocation_line_id = a.id"
+        f"LEFT JOIN (SELECT {sources[name][2]} AS allocation_line_id, "
+        f"{', '.join(f'SUM({value}) AS {field}' for field, value in sums)} FROM {sources[name][0]}"
+        f"{where(sources[name][1], chosen_only.format(sources[name][2]) if with_chosen else '')} "
+        f"GROUP BY {sources[name][2]}) AS {name} ON {name}.allocation_line_id = a.id"
         for name, sums in parts.items())
     named = " OR ".join(f"{name}.allocation_line_id IS NOT NULL" for name in parts)
-    return (f"SELECT a.id AS allocation_line_id, {', '.join(f'{column[f]} AS {f}' for f in FIELDS)} "
-            f"FROM {allocations} a {joins} WHERE {named}")
+    return (f"{with_chosen}SELECT a.id AS allocation_line_id, {', '.join(f'{column[f]} AS {f}' for f in FIELDS)} "
+            f"FROM {allocations} a {joins}{where(f'({named})', chosen_only.format('a.id') if with_chosen else '')}")

@@ -29,17 +29,17 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import CharField, F
 
 from aidbridge.allocation.models import AllocationLine
 from aidbridge.audit.models import AuditEvent
 from aidbridge.catalogue.models import Item
+from aidbridge.core.parallel import on_own_connections
 from aidbridge.locations.models import Hub
 from aidbridge.logistics.flows import flow_sql
 from aidbridge.logistics.models import (
@@ -113,28 +113,14 @@ def _run(checks: list[Callable[[], Any]]) -> list[Any]:
     inside a transaction (other connections would not see what it wrote); one after the other elsewhere."""
     if connection.vendor != "postgresql" or connection.in_atomic_block or PARALLEL < 2:
         return [check() for check in checks]
-    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
-        # The last checks (the comparisons with the log) are the longest: started first, they finish with the rest.
-        futures = [pool.submit(_on_own_connection, check) for check in reversed(checks)]
-        return [future.result() for future in reversed(futures)]
+    # The last checks (the comparisons with the log) are the longest: started first, they finish with the rest.
+    return on_own_connections(checks[::-1], threads=PARALLEL, prepare=_PLANNING)[::-1]
 
 
 # A check's own transaction plans for data in memory: random reads costed as sequential ones nearly (so that the
 # latest events come through ``audit_ledger_latest_idx`` in order, not from a sort after a scan of the whole trail),
 # and room to sort and hash a few hundred thousand rows without spilling to disk.
 _PLANNING = "SET LOCAL random_page_cost = 1.1; SET LOCAL work_mem = '32MB'"
-
-
-def _on_own_connection(check: Callable[[], Any]) -> Any:
-    """A check in a thread of the pool, on that thread's connection (planned as :data:`_PLANNING` says), closed
-    when done."""
-    try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(_PLANNING)
-            return check()
-    finally:
-        connection.close()
 
 
 def _tables() -> dict[str, str]:

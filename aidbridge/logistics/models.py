@@ -15,7 +15,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Case, F, Q, When
+from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
 from aidbridge.accounts.models import Organisation
@@ -349,18 +349,6 @@ class StockMovement(AppendOnlyModel):
     def delta(self) -> int:
         sign = -1 if self.kind in (self.Kind.ISSUE, self.Kind.WRITE_OFF) else 1
         return sign * self.quantity * (-1 if self.reverses_id else 1)
-
-
-def delta_expression() -> Case:
-    """SQL for :attr:`StockMovement.delta`, so that on-hand stock is one ``Sum`` over the ledger."""
-    outflow = Q(kind__in=[StockMovement.Kind.ISSUE, StockMovement.Kind.WRITE_OFF])
-    return Case(
-        When(outflow & Q(reverses__isnull=True), then=-F("quantity")),
-        When(outflow, then=F("quantity")),
-        When(reverses__isnull=True, then=F("quantity")),
-        default=-F("quantity"),
-        output_field=models.IntegerField(),
-    )
 
 
 class StockBalance(models.Model):

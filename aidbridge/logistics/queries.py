@@ -25,7 +25,6 @@ from aidbridge.logistics.models import (
     ShipmentLine,
     StockBalance,
     StockMovement,
-    delta_expression,
 )
 from aidbridge.logistics.visibility import sees_hub_stock
 from aidbridge.pledges.models import Pledge
@@ -56,7 +55,7 @@ class StockRow:
 def reserved_by_item(hub: Hub) -> dict[int, int]:
     """Item id → units at ``hub`` belonging to allocations still to be sent on (one query)."""
     rows = (StockMovement.objects.filter(hub=hub, allocation_line__isnull=False).order_by().values("item_id")
-            .annotate(units=Sum(delta_expression())))
+            .annotate(units=Sum(StockMovement.objects.delta())))
     return {row["item_id"]: row["units"] for row in rows if row["units"]}
 
 

@@ -27,7 +27,7 @@ from aidbridge.core import clock
 from aidbridge.core.errors import Conflict, ServiceError, busy_as_conflict
 from aidbridge.locations.models import Hub
 from aidbridge.logistics.access import require_hub
-from aidbridge.logistics.models import Shipment, ShipmentLine, StockBalance, StockMovement, delta_expression
+from aidbridge.logistics.models import Shipment, ShipmentLine, StockBalance, StockMovement
 from aidbridge.logistics.rearranging import Trims, hold_planned_outbound, record_trims, trim_planned_outbound
 
 Kind = StockMovement.Kind
@@ -55,13 +55,13 @@ def lock_balance(hub: Hub, item: Item) -> StockBalance:
 def units_at_hub(line: AllocationLine) -> int:
     """Units of one allocation now in its hub's stock: received good, less issued and written off for it."""
     moves = StockMovement.objects.filter(hub_id=line.hub_id, allocation_line=line)
-    return int(moves.aggregate(total=Sum(delta_expression()))["total"] or 0)
+    return int(moves.aggregate(total=Sum(StockMovement.objects.delta()))["total"] or 0)
 
 
 def reserved_at_hub(hub: Hub, item: Item) -> int:
     """Units of ``item`` at ``hub`` that belong to allocations still to be sent on (free = on hand − reserved)."""
     moves = StockMovement.objects.filter(hub=hub, item=item, allocation_line__isnull=False)
-    return int(moves.aggregate(total=Sum(delta_expression()))["total"] or 0)
+    return int(moves.aggregate(total=Sum(StockMovement.objects.delta()))["total"] or 0)
 
 
 def _positive(quantity: Any, field: str = "quantity") -> int:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection, models
+from django.db import models
 from django.db.models import Case, CharField, F, Q, Sum, When
 from django.db.models import Value as V
 
 from aidbridge.accounts.principal import principal
 from aidbridge.allocation.models import AllocationLine
-from aidbridge.audit.cache import cached
+from aidbridge.core import versioned
 from aidbridge.logistics.appendonly import AppendOnlyQuerySet
 
 
@@ -76,20 +76,18 @@ def _with_lines_of(lines: Any, org: int) -> Q:
     """The shipments carrying lines the organisation may see (``ShipmentLine.for_user`` but the hub operator's).
 
     Every list, count and filter choice of a page asks for them, and at 100,000 shipment lines each asking costs
-    tens of milliseconds, while the shipments are a few thousand. So outside a transaction their ids are cached
-    until the next write (:func:`aidbridge.audit.cache.cached`, keyed with the organisation). Inside one they are
-    asked of the database each time and not cached: a write in progress, not yet audited, may change them, and
-    may roll back.
+    tens of milliseconds, while the shipments are a few thousand. So their ids are cached until the next write
+    (:func:`aidbridge.core.versioned.cached`, keyed with the organisation); where nothing is cached (inside a
+    transaction) the condition is two subqueries, asked of the database with the query that uses them.
     """
     donor, recipient = _lines_of(lines, org)
-    if connection.in_atomic_block:
-        return Q(pk__in=donor) | Q(pk__in=recipient)
 
-    def compute() -> list[int]:
-        return sorted(set(donor.values_list("shipment_id", flat=True))
-                      | set(recipient.values_list("shipment_id", flat=True)))
+    def ids() -> Q:
+        return Q(pk__in=sorted(set(donor.values_list("shipment_id", flat=True))
+                               | set(recipient.values_list("shipment_id", flat=True))))
 
-    return Q(pk__in=cached(("logistics.shipments_with_lines_of", org), compute))
+    return versioned.cached(("logistics.shipments_carrying_lines_of", org), ids,
+                            uncached=lambda: Q(pk__in=donor) | Q(pk__in=recipient))
 
 
 def origin_visible_q(user: Any) -> Q | None:
@@ -135,11 +133,10 @@ class ShipmentChildQuerySet(models.QuerySet):
     """Timeline rows, receipts and proofs of delivery follow their shipment."""
 
     def for_user(self, user: Any) -> ShipmentChildQuerySet:
-        from aidbridge.logistics.models import Shipment
-
         if principal(user).oversees:
             return self.all()
-        return self.filter(shipment__in=Shipment.objects.for_user(user))
+        shipments: Any = self.model._meta.get_field("shipment").related_model
+        return self.filter(shipment__in=shipments.objects.for_user(user))
 
 
 class ShipmentEventQuerySet(AppendOnlyQuerySet, ShipmentChildQuerySet):  # type: ignore[override]
@@ -148,11 +145,10 @@ class ShipmentEventQuerySet(AppendOnlyQuerySet, ShipmentChildQuerySet):  # type:
 
 class ReceiptLineQuerySet(models.QuerySet):
     def for_user(self, user: Any) -> ReceiptLineQuerySet:
-        from aidbridge.logistics.models import ShipmentLine
-
         if principal(user).oversees:
             return self.all()
-        return self.filter(shipment_line__in=ShipmentLine.objects.for_user(user))
+        lines: Any = self.model._meta.get_field("shipment_line").related_model
+        return self.filter(shipment_line__in=lines.objects.for_user(user))
 
     def on_shipment(self, shipment: Any, user: Any) -> ReceiptLineQuerySet:
         """The receipt lines of ``shipment`` that ``user`` may see (:meth:`ShipmentLineQuerySet.on_shipment`)."""
@@ -176,19 +172,23 @@ class StockMovementQuerySet(AppendOnlyQuerySet):
         org = p.organisation_id
         return self.filter(Q(hub__operator_id=org) | Q(allocation_line__pledge__donor_id=org))
 
-    def with_delta(self) -> StockMovementQuerySet:
-        from aidbridge.logistics.models import delta_expression
+    def delta(self) -> Case:
+        """SQL for :attr:`StockMovement.delta`, so that on-hand stock is one ``Sum`` over the ledger."""
+        kind: Any = self.model.Kind  # type: ignore[attr-defined]
+        outflow = Q(kind__in=[kind.ISSUE, kind.WRITE_OFF])
+        return Case(
+            When(outflow & Q(reverses__isnull=True), then=-F("quantity")),
+            When(outflow, then=F("quantity")),
+            When(reverses__isnull=True, then=F("quantity")),
+            default=-F("quantity"),
+            output_field=models.IntegerField(),
+        )
 
-        return self.annotate(signed=delta_expression())
+    def with_delta(self) -> StockMovementQuerySet:
+        return self.annotate(signed=self.delta())
 
     def on_hand(self) -> int:
-        return int(self.aggregate(total=Sum(_delta()))["total"] or 0)
-
-
-def _delta() -> Any:
-    from aidbridge.logistics.models import delta_expression
-
-    return delta_expression()
+        return int(self.aggregate(total=Sum(self.delta()))["total"] or 0)
 
 
 def sees_hub_stock(user: Any, hub: Any) -> bool:

@@ -41,6 +41,7 @@ from aidbridge.logistics.seed import load_logistics_history
 from aidbridge.pledges.models import FinancialPledge, Pledge
 from aidbridge.requirements.models import Requirement
 from aidbridge.seed import catalogue as ref
+from aidbridge.seed import flows
 from aidbridge.seed.catalogue import DEMO_PASSWORD
 from aidbridge.seed.money import load_money
 from aidbridge.seed.training import load_training
@@ -113,8 +114,6 @@ def load(stdout: IO[str] | None = None, progress: Progress | None = None, *,
 
     ``now`` is the scenario's clock (default: the current time). Every date in the scenario is relative to it.
     """
-    from aidbridge.seed import flows
-
     report: Progress = progress or (lambda fraction, message: None)
     now = now or clock.now()
     started = time.monotonic()

@@ -82,3 +82,18 @@ def test_list_counts_are_cached_until_a_write_and_follow_what_the_viewer_sees(wo
     assert versioned.count(Pledge.objects.none()) == 0
     with transaction.atomic(), django_assert_num_queries(1):  # counted, no version read
         assert versioned.count(mine) == n_mine + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_where_nothing_is_cached_the_uncached_form_is_given(db):
+    """``versioned.cached(..., uncached=...)``: outside a transaction the computed value, cached; inside one the
+    uncached form (a subquery, say), and nothing computed."""
+    assert not connection.in_atomic_block
+    compute, fresh = Counter(), Counter()
+    assert versioned.cached(("uncached", 1), compute, uncached=lambda: -fresh()) == 1
+    assert versioned.cached(("uncached", 1), compute, uncached=lambda: -fresh()) == 1
+    assert (compute.calls, fresh.calls) == (1, 0)
+    with transaction.atomic():
+        assert versioned.cached(("uncached", 1), compute, uncached=lambda: -fresh()) == -1
+        assert versioned.cached(("uncached", 1), compute) == 2  # without an uncached form: computed afresh
+    assert (compute.calls, fresh.calls) == (2, 1)

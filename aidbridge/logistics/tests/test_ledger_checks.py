@@ -8,6 +8,7 @@ import pytest
 from django.db import connection, transaction
 
 from aidbridge.allocation import services as allocation
+from aidbridge.allocation.models import AllocationLine
 from aidbridge.core import clock
 from aidbridge.logistics import invariants, services
 from aidbridge.logistics.flows import FIELDS, flow_sql, flows
@@ -136,27 +137,37 @@ def test_a_delivered_pledge_with_units_still_at_the_hub_is_named(world, at_hub):
            in named()
 
 
-def flows_both_ways() -> tuple[dict[int, dict[str, int]], dict[int, dict[str, int]]]:
+def flows_of_all_and_of_each() -> tuple[dict[int, dict[str, int]], dict[int, dict[str, int]]]:
+    """The flows of every allocation line (as ``ledger verify`` joins them), and those of each line asked on its
+    own and of lines no shipment names (as planning asks them)."""
+    every = {pk: {name: getattr(flow, name) for name in FIELDS} for pk, flow in flows().items()}
+    each: dict[int, dict[str, int]] = {}
+    for pk in [*AllocationLine.objects.values_list("pk", flat=True), 10**9]:
+        for line_id, flow in flows([pk, pk]).items():
+            assert line_id == pk
+            each[line_id] = {name: getattr(flow, name) for name in FIELDS}
     with connection.cursor() as cursor:
         cursor.execute(flow_sql())
-        in_sql = {row[0]: dict(zip(FIELDS, row[1:], strict=True)) for row in cursor.fetchall()}
-    return in_sql, {pk: {name: getattr(flow, name) for name in FIELDS} for pk, flow in flows().items()}
+        assert {row[0]: dict(zip(FIELDS, row[1:], strict=True)) for row in cursor.fetchall()} == every
+    return every, each
 
 
-def test_the_flows_in_sql_are_the_flows_in_python(delivered):
-    """What the allocation check joins (flow_sql) is what planning reads (flows), field by field."""
-    in_sql, in_python = flows_both_ways()
-    assert in_sql == in_python
-    assert (in_sql[delivered.line.pk]["inbound_good"], in_sql[delivered.line.pk]["delivered"],
-            in_sql[delivered.line.pk]["outbound_lost"]) == (10, 9, 1)
+def test_the_flows_of_chosen_lines_are_theirs_among_all(delivered):
+    """What the allocation check joins (every line) is what planning reads (the lines it names), field by field,
+    and a line shipped, counted in and delivered with a loss has the sums its shipments say."""
+    every, each = flows_of_all_and_of_each()
+    assert every == each
+    assert (every[delivered.line.pk]["inbound_good"], every[delivered.line.pk]["delivered"],
+            every[delivered.line.pk]["outbound_lost"]) == (10, 9, 1)
+    assert flows([]) == {}
 
 
-def test_the_flows_in_sql_count_a_write_off_at_the_hub(world, personas, at_hub):
+def test_the_flows_count_a_write_off_at_the_hub(world, personas, at_hub):
     services.write_off_stock(actor=personas.hub_pl, hub=world.hub, item=world.item, quantity=2, reason="damaged",
                              allocation_line=at_hub.line)
-    in_sql, in_python = flows_both_ways()
-    assert in_sql == in_python
-    assert in_sql[at_hub.line.pk]["hub_losses"] == 2
+    every, each = flows_of_all_and_of_each()
+    assert every == each
+    assert every[at_hub.line.pk]["hub_losses"] == 2
 
 
 @requires_postgres
