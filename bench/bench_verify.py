@@ -165,10 +165,10 @@ def run(events: int, postgres: str | None, scale: str | None = None) -> str:
            f"`aidbridge audit verify` over a generated trail of {events:,} events (pledge-sized `before`/`after` "
            "snapshots, valid hashes, written in bulk). Each event stores the text its hash covers (`body`); the "
            "walk re-computes each SHA-256 link over it and checks that the columns say what the body says. On "
-           "PostgreSQL that is one query that returns only the first event that does not hold (from 50,000 "
-           "events, one such query per core over consecutive ranges of the trail, in parallel); on SQLite the walk "
-           "reads keyset batches of 5,000 column tuples. Peak memory is the process's resident set before and "
-           "after the walk.", "",
+           "PostgreSQL that is one query that returns one row, the first event that does not hold or else the last "
+           "(from 50,000 events, one such query per core over consecutive ranges of the trail, in parallel); on "
+           "SQLite the walk reads keyset batches of 5,000 column tuples. Peak memory is the process's resident set "
+           "before and after the walk.", "",
            "| database | events | walk s | events/s | peak RSS before walk | peak RSS after walk | bulk write s |",
            "|---|---|---|---|---|---|---|"]
     for r in results:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from django.db import DataError, connection, transaction
 from aidbridge.audit import log, merkle, transparency
 from aidbridge.audit.models import AuditChainHead, AuditEvent, TransparencyCheckpoint
 from aidbridge.audit.services import GENESIS_HASH, body_hash
-from aidbridge.core.parallel import on_own_connections
+from aidbridge.core.parallel import THREADS, on_own_connections
 
 
 @dataclass(frozen=True)
@@ -199,7 +198,7 @@ def _parsed_body(table: str) -> str:
 #: Below this many events the walk is one query; above it, ``PARTS`` queries over consecutive ranges of the trail,
 #: each on its own connection, so that each runs on a core of its own.
 PARALLEL_MIN = 50_000
-PARTS = min(4, os.cpu_count() or 1)
+PARTS = THREADS
 _LAST = 2**63 - 1  # past any position
 
 
@@ -284,12 +283,12 @@ def verify_chain(*, batch: int | None = None, in_database: bool | None = None, p
     - inserted: its position is not the next one (an event slipped in at seq 0, or renumbered);
     - head: the chain head row is missing, or does not record the last event's position and hash.
 
-    On PostgreSQL (``in_database`` by default) the walk is one query that returns only the first event that does
-    not hold, or, from ``PARALLEL_MIN`` events, ``parts`` such queries (``PARTS`` by default: one per core, up to
-    four) over consecutive ranges of the trail in parallel, on committed data only (inside a transaction, one
-    query); elsewhere, or with ``in_database=False``, it streams: one batch of rows (``BATCH`` by default) is in
-    memory at a time, as tuples of column values. Either way a broken link is looked up by its hash (a unique
-    index) only when one is found, and both name the same event with the same finding.
+    On PostgreSQL (``in_database`` by default) the walk is one query that returns one row, the first event that does
+    not hold or else the last, or, from ``PARALLEL_MIN`` events, ``parts`` such queries (``PARTS`` by default: one
+    per core, up to four) over consecutive ranges of the trail in parallel, on committed data only (inside a
+    transaction, one query); elsewhere, or with ``in_database=False``, it streams: one batch of rows (``BATCH`` by
+    default) is in memory at a time, as tuples of column values. Either way a broken link is looked up by its hash
+    (a unique index) only when one is found, and both name the same event with the same finding.
     """
     began = time.perf_counter()
     if in_database is None:

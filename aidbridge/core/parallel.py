@@ -11,6 +11,7 @@ callers inside a transaction run their queries one after the other on their own 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -19,7 +20,10 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 T = TypeVar("T")
 
-__all__ = ["on_own_connections"]
+__all__ = ["THREADS", "on_own_connections"]
+
+#: Threads for queries side by side: one per core, up to four (each query also takes a server process).
+THREADS = min(4, os.cpu_count() or 1)
 
 
 def on_own_connections(calls: Sequence[Callable[[], T]], *, threads: int, prepare: str = "",

@@ -25,7 +25,6 @@ threads, each on a connection of its own.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -39,7 +38,7 @@ from django.db.models import CharField, F
 from aidbridge.allocation.models import AllocationLine
 from aidbridge.audit.models import AuditEvent
 from aidbridge.catalogue.models import Item
-from aidbridge.core.parallel import on_own_connections
+from aidbridge.core.parallel import THREADS, on_own_connections
 from aidbridge.locations.models import Hub
 from aidbridge.logistics.flows import flow_sql
 from aidbridge.logistics.models import (
@@ -84,7 +83,7 @@ class Report:
 
 
 #: On PostgreSQL, outside a transaction, the checks run in this many threads, each on a connection of its own.
-PARALLEL = min(4, os.cpu_count() or 1)
+PARALLEL = THREADS
 
 
 def verify() -> Report:
